@@ -1,0 +1,144 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MediaPackageAlert } from '../lambda/alert';
+import { logObjectName } from '../lambda/alert-formats';
+import { formatSubject } from '../lambda/alert-formats';
+import { scanLogObject } from '../lambda/scan-log-object';
+
+/** Where a command writes: injected so tests can capture it. */
+export interface CommandIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+export interface ScanOptions {
+  readonly paths: readonly string[];
+  readonly json: boolean;
+}
+
+/** One alert as a line of JSON: the alert plus flat fields for quick filtering (jq, grep). */
+export function alertJsonLine(alert: MediaPackageAlert): string {
+  return JSON.stringify({
+    eventID: alert.eventID,
+    eventSource: alert.eventSource,
+    eventName: alert.eventName,
+    severity: alert.severity,
+    outcome: alert.outcome,
+    awsRegion: alert.awsRegion,
+    userArn: alert.actor.arn,
+    sourceFile: alert.logObject.key,
+    eventTime: alert.eventTime,
+    accountId: alert.accountId,
+    alert,
+  });
+}
+
+/** A short human-readable block for one alert. */
+export function alertText(alert: MediaPackageAlert): string {
+  const { actor } = alert;
+  const mfa = actor.mfaAuthenticated === null ? 'unknown' : actor.mfaAuthenticated ? 'yes' : 'no';
+  return [
+    formatSubject(alert),
+    `  who:   ${actor.arn ?? '-'} (${actor.identityType}, MFA ${mfa})${actor.sessionIssuerArn === null ? '' : ` via ${actor.sessionIssuerArn}`}`,
+    `  when:  ${alert.eventTime ?? '-'}   where: ${alert.awsRegion} from ${alert.sourceIPAddress ?? '-'}`,
+    ...(alert.error === null
+      ? []
+      : [
+          `  error: ${alert.error.code}${alert.error.message === null ? '' : ` - ${alert.error.message}`}`,
+        ]),
+    `  event: ${alert.eventID}   file: ${logObjectName(alert)}`,
+  ].join('\n');
+}
+
+const LOG_FILE_NAME = /\.json(\.gz)?$/;
+const NOT_LOG_FOLDERS = /(^|[\\/])CloudTrail-(Digest|Insight)[\\/]/;
+
+/** Expands folders (recursively) into their `.json.gz` and `.json` files, sorted. */
+async function expandPaths(
+  paths: readonly string[],
+): Promise<{ files: string[]; missing: { path: string; reason: string }[] }> {
+  const files: string[] = [];
+  const missing: { path: string; reason: string }[] = [];
+  async function walk(path: string, explicit: boolean): Promise<void> {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      missing.push({ path, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
+      return;
+    }
+    if (info.isDirectory()) {
+      const entries = await readdir(path);
+      for (const entry of entries.sort()) {
+        await walk(join(path, entry), false);
+      }
+    } else if (explicit || LOG_FILE_NAME.test(path)) {
+      files.push(path);
+    }
+  }
+  for (const path of paths) {
+    await walk(path, true);
+  }
+  return { files, missing };
+}
+
+/**
+ * `mp-audit scan`: runs the Lambda's reader and matcher over local log files and prints
+ * the alerts. Returns the exit code: 0 when every file was read, 1 when one was not.
+ */
+export async function runScan(options: ScanOptions, io: CommandIo): Promise<number> {
+  const { files, missing } = await expandPaths(options.paths);
+  const skipped = new Map<string, number>();
+  const unreadable = new Map<string, number>();
+  let records = 0;
+  let alerts = 0;
+  let badRecords = 0;
+  let scanned = 0;
+  for (const { path, reason } of missing) {
+    io.err(`mp-audit: cannot read ${path}: ${reason}`);
+    unreadable.set(reason, (unreadable.get(reason) ?? 0) + 1);
+  }
+  for (const file of files) {
+    if (NOT_LOG_FOLDERS.test(file)) {
+      const reason = file.includes('Digest') ? 'digest-file' : 'insights-file';
+      skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+      continue;
+    }
+    let scan;
+    try {
+      scan = await scanLogObject(createReadStream(file), { bucket: '', key: file }, file);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? 'read-error';
+      io.err(`mp-audit: cannot read ${file}: ${(error as Error).message}`);
+      unreadable.set(reason, (unreadable.get(reason) ?? 0) + 1);
+      continue;
+    }
+    scanned += 1;
+    records += scan.stats.records;
+    badRecords += scan.badRecords.length;
+    for (const bad of scan.badRecords) {
+      io.err(`mp-audit: skipped a bad record: ${bad.message}`);
+    }
+    if (scan.readError !== null) {
+      io.err(`mp-audit: ${scan.readError.message}`);
+      unreadable.set(scan.readError.reason, (unreadable.get(scan.readError.reason) ?? 0) + 1);
+    }
+    for (const alert of scan.alerts) {
+      alerts += 1;
+      io.out(options.json ? alertJsonLine(alert) : `${alertText(alert)}\n`);
+    }
+  }
+  const unreadableCount = [...unreadable.values()].reduce((a, b) => a + b, 0);
+  io.err(
+    `mp-audit scan: files ${scanned}, records ${records}, alerts ${alerts}, bad records ${badRecords}, ` +
+      `skipped ${countText(skipped)}, unreadable ${countText(unreadable)}`,
+  );
+  return unreadableCount > 0 ? 1 : 0;
+}
+
+function countText(counts: Map<string, number>): string {
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) return '0';
+  return `${total} (${[...counts.entries()].map(([reason, n]) => `${reason}: ${n}`).join(', ')})`;
+}

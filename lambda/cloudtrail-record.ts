@@ -1,0 +1,61 @@
+/**
+ * The parts of a CloudTrail record this pipeline reads. CloudTrail adds fields over time and
+ * writes them loosely typed, so every field is optional and checked where it is used.
+ */
+export interface CloudTrailSessionIssuer {
+  readonly type?: string;
+  readonly principalId?: string;
+  readonly arn?: string;
+  readonly accountId?: string;
+  readonly userName?: string;
+}
+
+export interface CloudTrailUserIdentity {
+  readonly type?: string;
+  readonly principalId?: string;
+  readonly arn?: string;
+  readonly accountId?: string;
+  readonly accessKeyId?: string;
+  readonly userName?: string;
+  readonly invokedBy?: string;
+  readonly sessionContext?: {
+    readonly attributes?: {
+      readonly mfaAuthenticated?: string | boolean;
+      readonly creationDate?: string;
+    };
+    readonly sessionIssuer?: CloudTrailSessionIssuer;
+    readonly sourceIdentity?: string;
+  };
+}
+
+export interface CloudTrailRecord {
+  readonly eventVersion?: string;
+  readonly userIdentity?: CloudTrailUserIdentity;
+  readonly eventTime?: string;
+  readonly eventSource?: string;
+  readonly eventName?: string;
+  readonly awsRegion?: string;
+  readonly sourceIPAddress?: string;
+  readonly userAgent?: string;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly requestParameters?: unknown;
+  readonly responseElements?: unknown;
+  readonly requestID?: string;
+  readonly eventID?: string;
+  readonly readOnly?: boolean | string;
+  readonly eventType?: string;
+  readonly recipientAccountId?: string;
+  readonly resources?: readonly {
+    readonly ARN?: string;
+    readonly type?: string;
+    readonly accountId?: string;
+  }[];
+  readonly [field: string]: unknown;
+}
+
+/** The S3 object a record came from, carried into every alert for traceability. */
+export interface LogObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+}

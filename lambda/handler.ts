@@ -1,0 +1,110 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import type { PipelineLogger, PipelineMetrics } from './ports';
+import type { PipelineDeps, TriggerSummary } from './process-trigger';
+import { processTriggerEvent } from './process-trigger';
+
+/** Namespace of the function's CloudWatch metrics, unless POWERTOOLS_METRICS_NAMESPACE says otherwise. */
+export const METRICS_NAMESPACE = 'MediaPackageAudit';
+
+const logger = new Logger({ serviceName: 'mediapackage-audit-alerts' });
+const metrics = new Metrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: 'mediapackage-audit-alerts',
+});
+
+/**
+ * S3 keeps path-style addressing for endpoints such as a local emulator on 127.0.0.1, but
+ * `localhost` would get virtual-hosted names (`bucket.localhost`) that do not resolve.
+ */
+export function usesPathStyle(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.MP_AUDIT_S3_FORCE_PATH_STYLE === 'true') return true;
+  const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  if (endpoint === undefined || endpoint === '') return false;
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.startsWith('[');
+  } catch {
+    return false;
+  }
+}
+
+/** Clients for the container: built once, on first use, with the SDK's standard settings. */
+export function createDefaultClients(): { s3: S3Client; sns: SNSClient } {
+  return {
+    s3: new S3Client({ forcePathStyle: usesPathStyle() }),
+    // Throttling and 5xx are retried inside the invocation with backoff and jitter.
+    sns: new SNSClient({ maxAttempts: 6, retryMode: 'standard' }),
+  };
+}
+
+function powertoolsMetrics(target: Metrics): PipelineMetrics {
+  return {
+    add: (name, value, unit = 'Count', dimensions) => {
+      const metricUnit = MetricUnit[unit];
+      if (dimensions === undefined) {
+        target.addMetric(name, metricUnit, value);
+        return;
+      }
+      const single = target.singleMetric();
+      single.addDimensions(dimensions);
+      single.addMetric(name, metricUnit, value);
+    },
+  };
+}
+
+function powertoolsLogger(target: Logger): PipelineLogger {
+  return {
+    debug: (message, extra) => target.debug(message, extra ?? {}),
+    info: (message, extra) => target.info(message, extra ?? {}),
+    warn: (message, extra) => target.warn(message, extra ?? {}),
+    error: (message, extra) => target.error(message, extra ?? {}),
+  };
+}
+
+/** Reads the function's configuration from its environment, failing loudly if it is missing. */
+export function topicArnFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const topicArn = env.ALERT_TOPIC_ARN;
+  if (topicArn === undefined || !topicArn.startsWith('arn:')) {
+    throw new Error('ALERT_TOPIC_ARN must be set to the ARN of the alert topic');
+  }
+  return topicArn;
+}
+
+/**
+ * Builds a Lambda handler around the pipeline. `overrides` lets tests inject clients;
+ * anything not given is created once per container.
+ */
+export function createHandler(
+  overrides: Partial<PipelineDeps> = {},
+): (event: unknown, context?: Context) => Promise<TriggerSummary> {
+  let deps: PipelineDeps | undefined;
+  return async (event, context) => {
+    if (deps === undefined) {
+      const needsClients = overrides.s3 === undefined || overrides.sns === undefined;
+      const clients = needsClients ? createDefaultClients() : undefined;
+      deps = {
+        s3: overrides.s3 ?? (clients as { s3: S3Client }).s3,
+        sns: overrides.sns ?? (clients as { sns: SNSClient }).sns,
+        topicArn: overrides.topicArn ?? topicArnFromEnv(),
+        logger: overrides.logger ?? powertoolsLogger(logger),
+        metrics: overrides.metrics ?? powertoolsMetrics(metrics),
+        ...(overrides.publishOptions === undefined
+          ? {}
+          : { publishOptions: overrides.publishOptions }),
+      };
+    }
+    if (context !== undefined) logger.addContext(context);
+    try {
+      return await processTriggerEvent(event, deps);
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+/** The Lambda entry point: S3 notifications, EventBridge `Object Created` events, S3 test events. */
+export const handler = createHandler();

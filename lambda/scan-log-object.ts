@@ -1,0 +1,63 @@
+import type { MediaPackageAlert } from './alert';
+import { buildAlert } from './alert';
+import type { LogObjectRef } from './cloudtrail-record';
+import type { BadRecordError } from './errors';
+import { LogReadError } from './errors';
+import type { ReadStats } from './log-reader';
+import { emptyReadStats, mayMentionMediaPackage, readCloudTrailRecords } from './log-reader';
+import { matchEvent } from './matcher';
+
+/** What reading one log object produced. */
+export interface LogObjectScan {
+  readonly object: LogObjectRef;
+  /** One alert per distinct eventID, in file order. */
+  readonly alerts: MediaPackageAlert[];
+  readonly stats: ReadStats;
+  readonly badRecords: BadRecordError[];
+  /** Set when the object could not be read to the end; the alerts found before stay valid. */
+  readonly readError: LogReadError | null;
+  /** Records repeated in the same file with an eventID already seen (CloudTrail can repeat). */
+  readonly duplicateEvents: number;
+}
+
+/**
+ * Reads one log object and returns an alert for each MediaPackage write call in it. Pure apart
+ * from reading `body`: callers supply the bytes and decide what to do with the alerts.
+ * Errors of the object itself (corrupt, truncated, not CloudTrail) are returned, not thrown;
+ * errors of the source (network, permissions) are thrown.
+ */
+export async function scanLogObject(
+  body: AsyncIterable<Uint8Array>,
+  object: LogObjectRef,
+  objectName = `s3://${object.bucket}/${object.key}`,
+): Promise<LogObjectScan> {
+  const stats = emptyReadStats();
+  const badRecords: BadRecordError[] = [];
+  const alerts: MediaPackageAlert[] = [];
+  const seen = new Set<string>();
+  let duplicateEvents = 0;
+  let readError: LogReadError | null = null;
+  try {
+    for await (const record of readCloudTrailRecords(body, {
+      objectName,
+      stats,
+      // Only records whose raw text names MediaPackage can match: skip parsing the rest.
+      prefilter: mayMentionMediaPackage,
+      onBadRecord: (error) => badRecords.push(error),
+    })) {
+      const match = matchEvent(record);
+      if (match === undefined) continue;
+      const alert = buildAlert(match, object);
+      if (seen.has(alert.eventID)) {
+        duplicateEvents += 1;
+        continue;
+      }
+      seen.add(alert.eventID);
+      alerts.push(alert);
+    }
+  } catch (error) {
+    if (!(error instanceof LogReadError)) throw error;
+    readError = error;
+  }
+  return { object, alerts, stats, badRecords, readError, duplicateEvents };
+}
