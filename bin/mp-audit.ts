@@ -50,6 +50,11 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
 /** Runs the CLI against the real process: arguments, stdout, stderr and exit code. */
 export function run(): void {
+  // `mp-audit scan ... | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const io: CommandIo = {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),

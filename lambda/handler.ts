@@ -101,7 +101,7 @@ export function createHandler(
     try {
       return await processTriggerEvent(event, deps);
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -1,0 +1,147 @@
+/**
+ * The whole pipeline on this machine, no AWS account: a local S3/SNS/SQS emulator (fauxqs) on
+ * loopback, the sample CloudTrail log files uploaded to a bucket, the Lambda handler invoked
+ * with the S3 events S3 would send, and the alerts printed as their subscribers see them.
+ *
+ *   npm run demo              alerts as email and Slack show them
+ *   npm run demo -- --logs    also the function's own structured log lines
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { localClientConfig, startLocalAws } from '../test/support/local-aws';
+
+const SAMPLES = join(__dirname, '..', 'samples');
+const BUCKET = 'demo-cloudtrail-logs';
+const showLogs = process.argv.includes('--logs');
+
+interface ChatbotNotification {
+  content: { title: string; description: string; nextSteps?: string[] };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files = await Promise.all(
+    entries.map((entry) =>
+      entry.isDirectory() ? listFiles(join(dir, entry.name)) : Promise.resolve([join(dir, entry.name)]),
+    ),
+  );
+  return files.flat().sort();
+}
+
+/** S3 writes keys in notifications URL-encoded with `+` for spaces. */
+function s3EventFor(key: string, size: number): unknown {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          s3SchemaVersion: '1.0',
+          bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
+          object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size },
+        },
+      },
+    ],
+  };
+}
+
+/** Slack shows client-markdown; a terminal shows the same text without the markup. */
+function slackRendering(notification: ChatbotNotification): string {
+  const plain = (text: string): string => text.replace(/<([^|>]+)\|([^>]+)>/g, '$2 ($1)');
+  return [
+    `  ${notification.content.title}`,
+    ...notification.content.description.split('\n').map((line) => `  ${line}`),
+    ...(notification.content.nextSteps ?? []).map((step) => `  > ${plain(step)}`),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const local = await startLocalAws();
+  try {
+    const config = localClientConfig(local.endpoint);
+    const s3 = new S3Client(config);
+    const sns = new SNSClient(config);
+    const sqs = new SQSClient(config);
+
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'mediapackage-audit-alerts' }));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'alert-subscriber' }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await sns.send(
+      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
+    );
+
+    // The handler configures itself from the environment, exactly as in Lambda.
+    process.env.AWS_ENDPOINT_URL = local.endpoint;
+    process.env.ALERT_TOPIC_ARN = TopicArn;
+    process.env.AWS_REGION = config.region;
+    process.env.AWS_ACCESS_KEY_ID = config.credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = config.credentials.secretAccessKey;
+    process.env.POWERTOOLS_LOG_LEVEL = showLogs ? 'INFO' : 'SILENT';
+    process.env.POWERTOOLS_METRICS_DISABLED = showLogs ? 'false' : 'true';
+    const { handler } = await import('../lambda/handler');
+
+    console.log(`Local AWS emulator (fauxqs) at ${local.endpoint}`);
+    console.log(`Bucket ${BUCKET}, topic ${TopicArn}\n`);
+
+    // S3 sends a test event when a notification is first configured.
+    await handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET });
+
+    const files = (await listFiles(SAMPLES)).filter((file) => /\.json(\.gz)?$/.test(file) && !file.endsWith('expected-alerts.json'));
+    for (const file of files) {
+      const key = relative(SAMPLES, file).split(sep).join('/');
+      const body = await readFile(file);
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+      const summary = await handler(s3EventFor(key, body.length));
+      const outcome =
+        summary.skippedObjects > 0
+          ? 'skipped (not a log file)'
+          : `${summary.records} records, ${summary.alertsPublished} alerts`;
+      console.log(`uploaded ${key}: ${outcome}`);
+    }
+
+    let received = 0;
+    for (;;) {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      if (Messages === undefined || Messages.length === 0) break;
+      for (const message of Messages) {
+        received += 1;
+        const envelope = JSON.parse(message.Body ?? '{}') as { Subject?: string; Message: string };
+        // Real SNS hands each protocol its own key; the emulator delivers the whole structure.
+        const structure = JSON.parse(envelope.Message) as { email: string; https: string };
+        console.log(`\n${'='.repeat(78)}\nEMAIL  Subject: ${envelope.Subject ?? ''}\n${'-'.repeat(78)}`);
+        console.log(structure.email);
+        console.log(`${'-'.repeat(78)}\nSLACK (AWS Chatbot custom notification)`);
+        console.log(slackRendering(JSON.parse(structure.https) as ChatbotNotification));
+        await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }));
+      }
+    }
+    console.log(`\n${received} alert(s) received by the subscriber from ${files.length} uploaded object(s).`);
+  } finally {
+    await local.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
