@@ -31,7 +31,9 @@ async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files = await Promise.all(
     entries.map((entry) =>
-      entry.isDirectory() ? listFiles(join(dir, entry.name)) : Promise.resolve([join(dir, entry.name)]),
+      entry.isDirectory()
+        ? listFiles(join(dir, entry.name))
+        : Promise.resolve([join(dir, entry.name)]),
     ),
   );
   return files.flat().sort();
@@ -76,7 +78,9 @@ async function main(): Promise<void> {
     const sqs = new SQSClient(config);
 
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'mediapackage-audit-alerts' }));
+    const { TopicArn } = await sns.send(
+      new CreateTopicCommand({ Name: 'mediapackage-audit-alerts' }),
+    );
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'alert-subscriber' }));
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
     // S3 sends a test event when a notification is first configured.
     await handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET });
 
-    const files = (await listFiles(SAMPLES)).filter((file) => /\.json(\.gz)?$/.test(file) && !file.endsWith('expected-alerts.json'));
+    const files = (await listFiles(SAMPLES)).filter((file) => /\.json(\.gz)?$/.test(file));
     for (const file of files) {
       const key = relative(SAMPLES, file).split(sep).join('/');
       const body = await readFile(file);
@@ -125,14 +129,20 @@ async function main(): Promise<void> {
         const envelope = JSON.parse(message.Body ?? '{}') as { Subject?: string; Message: string };
         // Real SNS hands each protocol its own key; the emulator delivers the whole structure.
         const structure = JSON.parse(envelope.Message) as { email: string; https: string };
-        console.log(`\n${'='.repeat(78)}\nEMAIL  Subject: ${envelope.Subject ?? ''}\n${'-'.repeat(78)}`);
+        console.log(
+          `\n${'='.repeat(78)}\nEMAIL  Subject: ${envelope.Subject ?? ''}\n${'-'.repeat(78)}`,
+        );
         console.log(structure.email);
         console.log(`${'-'.repeat(78)}\nSLACK (AWS Chatbot custom notification)`);
         console.log(slackRendering(JSON.parse(structure.https) as ChatbotNotification));
-        await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }));
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }),
+        );
       }
     }
-    console.log(`\n${received} alert(s) received by the subscriber from ${files.length} uploaded object(s).`);
+    console.log(
+      `\n${received} alert(s) received by the subscriber from ${files.length} uploaded object(s).`,
+    );
   } finally {
     await local.stop();
   }

@@ -103,7 +103,9 @@ describe('End to end: S3 log object in, SNS alert out at the subscriber queue', 
   it('delivers one alert per MediaPackage write call, with filterable attributes', async () => {
     // Prepare
     const expected = (
-      JSON.parse(await readFile(join(SAMPLES, 'expected-alerts.json'), 'utf8')) as ExpectedAlert[]
+      JSON.parse(
+        await readFile(join(__dirname, '..', 'fixtures', 'sample-alerts.json'), 'utf8'),
+      ) as ExpectedAlert[]
     ).filter((alert) => alert.file === LOG_KEY);
     expect(expected.length).toBeGreaterThan(0);
     await s3.send(
@@ -187,7 +189,9 @@ describe('End to end: S3 log object in, SNS alert out at the subscriber queue', 
     // Assess
     expect(summary).toMatchObject({ logFiles: 2, skippedObjects: 1, unreadableObjects: 1 });
     const expectedCount = (
-      JSON.parse(await readFile(join(SAMPLES, 'expected-alerts.json'), 'utf8')) as ExpectedAlert[]
+      JSON.parse(
+        await readFile(join(__dirname, '..', 'fixtures', 'sample-alerts.json'), 'utf8'),
+      ) as ExpectedAlert[]
     ).filter((alert) => alert.file === LOG_KEY).length;
     expect(messages).toHaveLength(expectedCount);
     const keys = messages.map((message) => {
