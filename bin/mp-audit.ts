@@ -1,51 +1,92 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_RULES_PATH, runRulesCheck, runRulesTest } from '../cli/rules';
 import type { CommandIo } from '../cli/scan';
 import { runScan } from '../cli/scan';
+import { loadRulesFile } from '../lib/rules-file';
+import { compileRules } from '../lambda/matcher';
+import { RulesValidationError } from '../lambda/rules-schema';
 
 const USAGE = `Usage: mp-audit <command> [options]
 
 Commands:
-  scan <file|dir>...   Read local CloudTrail log files (.json.gz or .json, folders
-                       recursively) and print the MediaPackage changes that alert.
-      --json           One JSON alert per line instead of text.
+  scan <file|dir>...             Read local CloudTrail log files (.json.gz or .json,
+                                 folders recursively) and print the changes that alert.
+      --json                     One JSON alert per line instead of text.
+      --rules <file>             Rules file to apply (default: built-in defaults).
+  rules check [file]             Validate a rules file (default ${DEFAULT_RULES_PATH})
+                                 and print what it does.
+  rules test <rules> <logs>...   Show which events in local log files alert, at which
+                                 severity, and which suppression silenced which event.
+      --json                     One JSON decision per line.
 
-Exit status: 0 on success, 1 when a file could not be read (the others are still
-scanned), 2 on wrong usage.`;
+Exit status: 0 on success, 1 when a file could not be read or a rules file is
+invalid (the other files are still read), 2 on wrong usage.`;
+
+type Parsed = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  rules: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function usageError(io: CommandIo, message: string): number {
+  io.err(`mp-audit: ${message}\n\n${USAGE}`);
+  return 2;
+}
 
 /** Runs the CLI and returns its exit code; `io` is injectable for tests. */
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    (command === undefined ? io.err : io.out)(USAGE);
-    return command === undefined ? 2 : 0;
+  if (command === undefined) return usageError(io, 'name a command');
+  if (command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return 0;
   }
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    return usageError(io, (error as Error).message);
+  }
+  if (parsed.values.help === true) {
+    io.out(USAGE);
+    return 0;
+  }
+  const { positionals, values } = parsed;
   if (command === 'scan') {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...rest],
-        options: {
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h' },
-        },
-        allowPositionals: true,
-      });
-    } catch (error) {
-      io.err(`mp-audit scan: ${(error as Error).message}\n\n${USAGE}`);
-      return 2;
+    if (positionals.length === 0) return usageError(io, 'scan: name at least one file or folder');
+    let rules;
+    if (values.rules !== undefined) {
+      try {
+        rules = compileRules(loadRulesFile(values.rules));
+      } catch (error) {
+        if (!(error instanceof RulesValidationError)) throw error;
+        io.err(error.message);
+        return 1;
+      }
     }
-    if (parsed.values.help === true) {
-      io.out(USAGE);
-      return 0;
-    }
-    if (parsed.positionals.length === 0) {
-      io.err(`mp-audit scan: name at least one file or folder\n\n${USAGE}`);
-      return 2;
-    }
-    return runScan({ paths: parsed.positionals, json: parsed.values.json === true }, io);
+    return runScan(
+      { paths: positionals, json: values.json === true, ...(rules === undefined ? {} : { rules }) },
+      io,
+    );
   }
-  io.err(`mp-audit: unknown command '${command}'\n\n${USAGE}`);
-  return 2;
+  if (command === 'rules') {
+    const [action, ...args] = positionals;
+    if (action === 'check') {
+      if (args.length > 1) return usageError(io, 'rules check takes at most one file');
+      return runRulesCheck(args[0] ?? DEFAULT_RULES_PATH, io);
+    }
+    if (action === 'test') {
+      const [rulesPath, ...paths] = args;
+      if (rulesPath === undefined || paths.length === 0) {
+        return usageError(io, 'rules test needs a rules file and at least one log file or folder');
+      }
+      return runRulesTest({ rulesPath, paths, json: values.json === true }, io);
+    }
+    return usageError(io, `rules: unknown action '${action ?? ''}' (check or test)`);
+  }
+  return usageError(io, `unknown command '${command}'`);
 }
 
 /** Runs the CLI against the real process: arguments, stdout, stderr and exit code. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { MediaPackageAlert } from '../lambda/alert';
 import { logObjectName } from '../lambda/alert-formats';
 import { formatSubject } from '../lambda/alert-formats';
+import type { CompiledRules } from '../lambda/matcher';
 import { scanLogObject } from '../lambda/scan-log-object';
 
 /** Where a command writes: injected so tests can capture it. */
@@ -15,6 +16,8 @@ export interface CommandIo {
 export interface ScanOptions {
   readonly paths: readonly string[];
   readonly json: boolean;
+  /** @default the default rules (MediaPackage write calls) */
+  readonly rules?: CompiledRules;
 }
 
 /** One alert as a line of JSON: the alert plus flat fields for quick filtering (jq, grep). */
@@ -55,7 +58,7 @@ const LOG_FILE_NAME = /\.json(\.gz)?$/;
 const NOT_LOG_FOLDERS = /(^|[\\/])CloudTrail-(Digest|Insight)[\\/]/;
 
 /** Expands folders (recursively) into their `.json.gz` and `.json` files, sorted. */
-async function expandPaths(
+export async function expandPaths(
   paths: readonly string[],
 ): Promise<{ files: string[]; missing: { path: string; reason: string }[] }> {
   const files: string[] = [];
@@ -107,7 +110,11 @@ export async function runScan(options: ScanOptions, io: CommandIo): Promise<numb
     }
     let scan;
     try {
-      scan = await scanLogObject(createReadStream(file), { bucket: '', key: file }, file);
+      scan = await scanLogObject(
+        createReadStream(file),
+        { bucket: '', key: file },
+        { objectName: file },
+      );
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? 'read-error';
       io.err(`mp-audit: cannot read ${file}: ${(error as Error).message}`);

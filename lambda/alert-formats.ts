@@ -20,7 +20,8 @@ export const DEFAULT_PARAMETER_BUDGET: ParameterBudget = {
 
 /** e.g. `[HIGH] MediaPackage RotateIngestEndpointCredentials on channel live-1 (us-west-2)`. */
 export function formatSubject(alert: MediaPackageAlert): string {
-  const head = `[${alert.severity.toUpperCase()}]${alert.outcome === 'failed' ? ' FAILED' : ''} ${alert.service} ${alert.eventName}`;
+  const pipeline = alert.category === 'self-protection' ? ' Audit pipeline:' : '';
+  const head = `[${alert.severity.toUpperCase()}]${alert.outcome === 'failed' ? ' FAILED' : ''}${pipeline} ${alert.service} ${alert.eventName}`;
   const region = ` (${alert.awsRegion})`;
   const target =
     alert.resource.id === null ? '' : ` on ${alert.resource.type} ${alert.resource.id}`;
@@ -38,7 +39,9 @@ export function formatEmail(
   const lines = [
     `${formatSubject(alert)}`,
     '',
-    `${alert.outcome === 'failed' ? 'A FAILED attempt to change' : 'A change to'} AWS Elemental ${alert.service} was recorded by CloudTrail.`,
+    alert.category === 'self-protection'
+      ? `${alert.outcome === 'failed' ? 'A FAILED attempt to change' : 'A change to'} a resource that feeds or delivers these alerts (${alert.resource.type} ${alert.resource.id ?? '-'}). Check that it was intended: it can silence MediaPackage alerts.`
+      : `${alert.outcome === 'failed' ? 'A FAILED attempt to change' : 'A change to'} AWS Elemental ${alert.service} was recorded by CloudTrail.`,
     '',
     'WHO',
     `  Identity type:   ${actor.identityType}`,
@@ -73,7 +76,7 @@ export function formatEmail(
     '',
     'LINKS',
     `  CloudTrail event: ${alert.links.cloudTrailEvent}`,
-    `  MediaPackage console: ${alert.links.console}`,
+    `  ${alert.service} console: ${alert.links.console}`,
     '',
     `Event ID: ${alert.eventID}   Request ID: ${alert.requestID ?? '-'}`,
     `Log file: ${logObjectName(alert)}`,
@@ -169,7 +172,8 @@ export function logObjectName(alert: MediaPackageAlert): string {
 function severityIcon(alert: MediaPackageAlert): string {
   if (alert.severity === 'high') return ':rotating_light:';
   if (alert.severity === 'medium') return ':warning:';
-  return ':information_source:';
+  if (alert.severity === 'low') return ':information_source:';
+  return ':speech_balloon:';
 }
 
 function mfaText(mfa: boolean | null): string {

@@ -1,5 +1,6 @@
 import type { CloudTrailRecord, LogObjectRef } from './cloudtrail-record';
-import type { MatchedEvent, MediaPackageEventSource, Outcome, Severity } from './matcher';
+import { consolePath, serviceName } from './event-sources';
+import type { MatchCategory, MatchedEvent, Outcome, Severity } from './matcher';
 import { redactSecrets } from './redact';
 
 /** Identifies the alert JSON layout, so consumers can tell versions apart. */
@@ -36,8 +37,11 @@ export interface MediaPackageAlert {
   readonly requestID: string | null;
   readonly eventTime: string | null;
   readonly eventName: string;
-  readonly eventSource: MediaPackageEventSource;
+  readonly eventSource: string;
+  /** e.g. `MediaPackage v2`, or `CloudTrail` for a self-protection alert. */
   readonly service: string;
+  /** `watched` for the rules' event sources, `self-protection` for tampering with the pipeline. */
+  readonly category: MatchCategory;
   readonly awsRegion: string;
   readonly accountId: string | null;
   readonly actor: AlertActor;
@@ -50,18 +54,6 @@ export interface MediaPackageAlert {
   readonly logObject: LogObjectRef;
   readonly links: { readonly cloudTrailEvent: string; readonly console: string };
 }
-
-const SERVICE_NAMES: Record<MediaPackageEventSource, string> = {
-  'mediapackage.amazonaws.com': 'MediaPackage',
-  'mediapackagev2.amazonaws.com': 'MediaPackage v2',
-  'mediapackage-vod.amazonaws.com': 'MediaPackage VOD',
-};
-
-const CONSOLE_PATHS: Record<MediaPackageEventSource, string> = {
-  'mediapackage.amazonaws.com': 'mediapackage',
-  'mediapackagev2.amazonaws.com': 'mediapackagev2',
-  'mediapackage-vod.amazonaws.com': 'mediapackage',
-};
 
 /** Resource types by the noun in the event name, longest first so `ChannelGroup` wins. */
 const RESOURCE_NOUNS: readonly [RegExp, string][] = [
@@ -94,7 +86,8 @@ export function buildAlert(match: MatchedEvent, logObject: LogObjectRef): MediaP
     eventTime: text(record.eventTime),
     eventName: match.eventName,
     eventSource: match.eventSource,
-    service: SERVICE_NAMES[match.eventSource],
+    service: serviceName(match.eventSource),
+    category: match.category,
     awsRegion: region,
     accountId: text(record.recipientAccountId) ?? text(record.userIdentity?.accountId),
     actor: actorOf(record),
@@ -109,7 +102,7 @@ export function buildAlert(match: MatchedEvent, logObject: LogObjectRef): MediaP
     logObject,
     links: {
       cloudTrailEvent: `https://console.aws.amazon.com/cloudtrail/home?region=${encodeURIComponent(region)}#/events/${encodeURIComponent(eventID)}`,
-      console: `https://console.aws.amazon.com/${CONSOLE_PATHS[match.eventSource]}/home?region=${encodeURIComponent(region)}`,
+      console: `https://console.aws.amazon.com/${consolePath(match.eventSource)}/home?region=${encodeURIComponent(region)}`,
     },
   };
 }
@@ -135,6 +128,10 @@ function actorOf(record: CloudTrailRecord): AlertActor {
 function resourceOf(match: MatchedEvent): AlertResource {
   const params = asObject(match.record.requestParameters);
   const response = asObject(match.record.responseElements);
+  if (match.target !== undefined) {
+    const space = match.target.indexOf(' ');
+    return { type: match.target.slice(0, space), id: match.target.slice(space + 1), arn: null };
+  }
   const type = RESOURCE_NOUNS.find(([pattern]) => pattern.test(match.eventName))?.[1] ?? 'resource';
   const v2Path = [params.channelGroupName, params.channelName, params.originEndpointName]
     .map(text)

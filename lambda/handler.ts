@@ -3,9 +3,13 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
+import type { CompiledRules } from './matcher';
+import { compileRules } from './matcher';
 import type { PipelineLogger, PipelineMetrics } from './ports';
 import type { PipelineDeps, TriggerSummary } from './process-trigger';
 import { processTriggerEvent } from './process-trigger';
+import { DEFAULT_RULES, parseRulesText } from './rules-schema';
+import { ownResourcesFromEnv } from './self-protection';
 
 /** Namespace of the function's CloudWatch metrics, unless POWERTOOLS_METRICS_NAMESPACE says otherwise. */
 export const METRICS_NAMESPACE = 'MediaPackageAudit';
@@ -75,6 +79,18 @@ export function topicArnFromEnv(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * The rules in force: `MP_AUDIT_RULES` (JSON, for local runs) or the rules the construct
+ * bundled into the code at synth time, else the defaults; with the pipeline's own resources.
+ */
+export function rulesFromEnv(env: NodeJS.ProcessEnv = process.env): CompiledRules {
+  // esbuild replaces `process.env.MP_AUDIT_BUNDLED_RULES` with the validated rules at bundle time.
+  const text = env.MP_AUDIT_RULES ?? process.env.MP_AUDIT_BUNDLED_RULES;
+  const config =
+    text === undefined || text === '' ? DEFAULT_RULES : parseRulesText(text, 'MP_AUDIT_RULES');
+  return compileRules(config, ownResourcesFromEnv(env));
+}
+
+/**
  * Builds a Lambda handler around the pipeline. `overrides` lets tests inject clients;
  * anything not given is created once per container.
  */
@@ -92,6 +108,7 @@ export function createHandler(
         topicArn: overrides.topicArn ?? topicArnFromEnv(),
         logger: overrides.logger ?? powertoolsLogger(logger),
         metrics: overrides.metrics ?? powertoolsMetrics(metrics),
+        rules: overrides.rules ?? rulesFromEnv(),
         ...(overrides.publishOptions === undefined
           ? {}
           : { publishOptions: overrides.publishOptions }),

@@ -3,6 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { LogObjectRef } from './cloudtrail-record';
 import { classifyObjectKey } from './log-object-key';
+import type { CompiledRules } from './matcher';
 import type { PipelineLogger, PipelineMetrics } from './ports';
 import type { PublishOptions } from './publisher';
 import { publishAlertMessages } from './publisher';
@@ -19,6 +20,8 @@ export interface PipelineDeps {
   readonly logger: PipelineLogger;
   readonly metrics: PipelineMetrics;
   readonly publishOptions?: PublishOptions;
+  /** What alerts. @default the default rules: MediaPackage write calls */
+  readonly rules?: CompiledRules;
 }
 
 /** What one invocation did, returned for tests and logged for operators. */
@@ -27,6 +30,7 @@ export interface TriggerSummary {
   skippedObjects: number;
   records: number;
   alertsPublished: number;
+  alertsSuppressed: number;
   badRecords: number;
   unreadableObjects: number;
 }
@@ -65,6 +69,7 @@ export async function processTriggerEvent(
     skippedObjects: 0,
     records: 0,
     alertsPublished: 0,
+    alertsSuppressed: 0,
     badRecords: 0,
     unreadableObjects: 0,
   };
@@ -119,7 +124,9 @@ async function processObject(
     summary.skippedObjects += 1;
     return;
   }
-  const scan = await scanLogObject(body.stream, object).finally(body.release);
+  const scan = await scanLogObject(body.stream, object, {
+    ...(deps.rules === undefined ? {} : { rules: deps.rules }),
+  }).finally(body.release);
   summary.logFiles += 1;
   summary.records += scan.stats.records;
   metrics.add('LogFilesProcessed', 1, 'Count');
@@ -135,6 +142,20 @@ async function processObject(
     } else {
       logger.warn('Bad record skipped', detail);
     }
+  }
+  for (const { match, suppression, suppressionIndex } of scan.suppressed) {
+    logger.info('Alert suppressed by a rule', {
+      ...where,
+      eventID: match.record.eventID,
+      eventName: match.eventName,
+      eventSource: match.eventSource,
+      suppression: suppressionIndex,
+      reason: suppression.reason,
+    });
+  }
+  if (scan.suppressed.length > 0) {
+    metrics.add('AlertsSuppressed', scan.suppressed.length, 'Count');
+    summary.alertsSuppressed += scan.suppressed.length;
   }
   if (scan.badRecords.length > 0) {
     metrics.add('BadRecords', scan.badRecords.length, 'Count');

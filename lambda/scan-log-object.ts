@@ -4,8 +4,9 @@ import type { LogObjectRef } from './cloudtrail-record';
 import type { BadRecordError } from './errors';
 import { LogReadError } from './errors';
 import type { ReadStats } from './log-reader';
-import { emptyReadStats, mayMentionMediaPackage, readCloudTrailRecords } from './log-reader';
-import { matchEvent } from './matcher';
+import { emptyReadStats, readCloudTrailRecords } from './log-reader';
+import type { CompiledRules, Decision } from './matcher';
+import { DEFAULT_COMPILED_RULES, evaluateRecord, rawRecordFilter } from './matcher';
 
 /** What reading one log object produced. */
 export interface LogObjectScan {
@@ -18,6 +19,17 @@ export interface LogObjectScan {
   readonly readError: LogReadError | null;
   /** Records repeated in the same file with an eventID already seen (CloudTrail can repeat). */
   readonly duplicateEvents: number;
+  /** Events that matched but an active suppression silenced, with the suppression. */
+  readonly suppressed: Extract<Decision, { kind: 'suppressed' }>[];
+}
+
+export interface ScanOptions {
+  /** Names the object in errors. @default `s3://bucket/key` */
+  readonly objectName?: string;
+  /** @default the default rules: MediaPackage write calls */
+  readonly rules?: CompiledRules;
+  /** The time suppressions' expiry dates are judged at. @default now */
+  readonly now?: Date;
 }
 
 /**
@@ -29,8 +41,13 @@ export interface LogObjectScan {
 export async function scanLogObject(
   body: AsyncIterable<Uint8Array>,
   object: LogObjectRef,
-  objectName = `s3://${object.bucket}/${object.key}`,
+  options: ScanOptions = {},
 ): Promise<LogObjectScan> {
+  const objectName = options.objectName ?? `s3://${object.bucket}/${object.key}`;
+  const rules = options.rules ?? DEFAULT_COMPILED_RULES;
+  const now = options.now ?? new Date();
+  const prefilter = rawRecordFilter(rules);
+  const suppressed: Extract<Decision, { kind: 'suppressed' }>[] = [];
   const stats = emptyReadStats();
   const badRecords: BadRecordError[] = [];
   const alerts: MediaPackageAlert[] = [];
@@ -41,13 +58,17 @@ export async function scanLogObject(
     for await (const record of readCloudTrailRecords(body, {
       objectName,
       stats,
-      // Only records whose raw text names MediaPackage can match: skip parsing the rest.
-      prefilter: mayMentionMediaPackage,
+      // Only records whose raw text names a watched source can match: skip parsing the rest.
+      ...(prefilter === undefined ? {} : { prefilter }),
       onBadRecord: (error) => badRecords.push(error),
     })) {
-      const match = matchEvent(record);
-      if (match === undefined) continue;
-      const alert = buildAlert(match, object);
+      const decision = evaluateRecord(record, rules, now);
+      if (decision.kind === 'ignored') continue;
+      if (decision.kind === 'suppressed') {
+        suppressed.push(decision);
+        continue;
+      }
+      const alert = buildAlert(decision.match, object);
       if (seen.has(alert.eventID)) {
         duplicateEvents += 1;
         continue;
@@ -59,5 +80,5 @@ export async function scanLogObject(
     if (!(error instanceof LogReadError)) throw error;
     readError = error;
   }
-  return { object, alerts, stats, badRecords, readError, duplicateEvents };
+  return { object, alerts, stats, badRecords, readError, duplicateEvents, suppressed };
 }

@@ -1,0 +1,162 @@
+import { createReadStream } from 'node:fs';
+import { loadRulesFile } from '../lib/rules-file';
+import { compileRules, suppressionExpiresAt } from '../lambda/matcher';
+import type { RulesConfig } from '../lambda/rules-schema';
+import { RulesValidationError } from '../lambda/rules-schema';
+import { scanLogObject } from '../lambda/scan-log-object';
+import type { CommandIo } from './scan';
+import { expandPaths } from './scan';
+
+/** The default rules file, relative to the working directory. */
+export const DEFAULT_RULES_PATH = 'config/rules.json';
+
+function list(values: readonly string[]): string {
+  return values.length === 0 ? '(none)' : values.join(', ');
+}
+
+/** A short account of what a rules file does, for `mp-audit rules check`. */
+export function describeRules(rules: RulesConfig, now = new Date()): string[] {
+  const lines = [
+    `watches:        ${list(rules.eventSources)}`,
+    `event names:    include ${list(rules.eventNames.include)}; exclude ${list(rules.eventNames.exclude)}`,
+    `read-only:      ${rules.alertOnReadOnly ? 'alert' : 'ignored'}; failed attempts: ${rules.alertOnFailed ? 'alert' : 'ignored'}`,
+    `severity rules: ${rules.severityRules.length} (first match wins), otherwise ${rules.defaultSeverity}`,
+    ...rules.severityRules.map(
+      (rule, index) =>
+        `  [${index}] ${
+          [
+            rule.eventSource === undefined ? '' : `source ${rule.eventSource}`,
+            rule.eventName === undefined ? '' : `name ${rule.eventName}`,
+            rule.outcome === undefined ? '' : `outcome ${rule.outcome}`,
+          ]
+            .filter((part) => part !== '')
+            .join(', ') || 'any event'
+        } -> ${rule.severity}`,
+    ),
+    `suppressions:   ${rules.suppressions.length}`,
+    ...rules.suppressions.map((suppression, index) => {
+      const expiresAt = suppressionExpiresAt(suppression.expires);
+      const expired = expiresAt !== null && now.getTime() >= expiresAt;
+      const conditions = (
+        [
+          'principalArn',
+          'account',
+          'region',
+          'sourceIp',
+          'userAgent',
+          'eventName',
+          'eventSource',
+        ] as const
+      )
+        .filter((key) => suppression[key] !== undefined)
+        .map((key) => `${key} ${(suppression[key] ?? []).join('|')}`)
+        .join(', ');
+      return `  [${index}] ${conditions}${suppression.expires === undefined ? '' : `, until ${suppression.expires}${expired ? ' (EXPIRED: no longer applies)' : ''}`} - ${suppression.reason}`;
+    }),
+    `self-protection: ${rules.selfProtection.enabled ? `on, at ${rules.selfProtection.severity}` : 'OFF: tampering with the pipeline will not alert'}`,
+  ];
+  return lines;
+}
+
+/** `mp-audit rules check [file]`: validates a rules file and prints a summary. */
+export function runRulesCheck(path: string, io: CommandIo): number {
+  try {
+    const rules = loadRulesFile(path);
+    io.out(`${path}: valid`);
+    for (const line of describeRules(rules)) io.out(line);
+    return 0;
+  } catch (error) {
+    if (error instanceof RulesValidationError) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/**
+ * `mp-audit rules test <rules> <logs>...`: shows, for local log files, which events alert and
+ * at which severity, and which suppression silenced which event, with its reason.
+ */
+export async function runRulesTest(
+  options: { rulesPath: string; paths: readonly string[]; json: boolean; now?: Date },
+  io: CommandIo,
+): Promise<number> {
+  let config: RulesConfig;
+  try {
+    config = loadRulesFile(options.rulesPath);
+  } catch (error) {
+    if (error instanceof RulesValidationError) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  const rules = compileRules(config);
+  const { files, missing } = await expandPaths(options.paths);
+  let failed = missing.length;
+  for (const { path, reason } of missing) io.err(`mp-audit: cannot read ${path}: ${reason}`);
+  let alerts = 0;
+  let suppressed = 0;
+  for (const file of files) {
+    const scan = await scanLogObject(
+      createReadStream(file),
+      { bucket: '', key: file },
+      {
+        objectName: file,
+        rules,
+        ...(options.now === undefined ? {} : { now: options.now }),
+      },
+    ).catch((error: unknown) => {
+      io.err(`mp-audit: cannot read ${file}: ${(error as Error).message}`);
+      return undefined;
+    });
+    if (scan === undefined || scan.readError !== null) {
+      if (scan?.readError) io.err(`mp-audit: ${scan.readError.message}`);
+      failed += 1;
+      if (scan === undefined) continue;
+    }
+    for (const alert of scan.alerts) {
+      alerts += 1;
+      io.out(
+        options.json
+          ? JSON.stringify({
+              decision: 'alert',
+              eventID: alert.eventID,
+              eventSource: alert.eventSource,
+              eventName: alert.eventName,
+              severity: alert.severity,
+              outcome: alert.outcome,
+              category: alert.category,
+              userArn: alert.actor.arn,
+              sourceFile: file,
+            })
+          : `ALERT      ${alert.severity.padEnd(6)} ${alert.eventName} (${alert.eventSource}) ${alert.eventID} by ${alert.actor.arn ?? alert.actor.identityType}${alert.category === 'self-protection' ? ' [self-protection]' : ''}`,
+      );
+    }
+    for (const { match, suppression, suppressionIndex } of scan.suppressed) {
+      suppressed += 1;
+      const eventID = typeof match.record.eventID === 'string' ? match.record.eventID : '-';
+      io.out(
+        options.json
+          ? JSON.stringify({
+              decision: 'suppressed',
+              eventID,
+              eventSource: match.eventSource,
+              eventName: match.eventName,
+              severity: match.severity,
+              outcome: match.outcome,
+              suppression: suppressionIndex,
+              reason: suppression.reason,
+              userArn: match.record.userIdentity?.arn ?? null,
+              sourceFile: file,
+            })
+          : `SUPPRESSED ${match.severity.padEnd(6)} ${match.eventName} (${match.eventSource}) ${eventID} by suppressions[${suppressionIndex}]: ${suppression.reason}`,
+      );
+    }
+  }
+  io.err(
+    `mp-audit rules test: files ${files.length}, alerts ${alerts}, suppressed ${suppressed}, unreadable ${failed}`,
+  );
+  return failed > 0 ? 1 : 0;
+}

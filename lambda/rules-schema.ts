@@ -1,0 +1,222 @@
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { MEDIAPACKAGE_EVENT_SOURCES } from './event-sources';
+
+export const SEVERITIES = ['high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Literal text with `*` wildcards. */
+const pattern = (what: string, allowed: RegExp, example: string) =>
+  z
+    .string({ error: `expected ${what} as a string, e.g. "${example}"` })
+    .min(1, `expected ${what}, e.g. "${example}"; an empty pattern matches nothing`)
+    .max(512, `expected ${what} of at most 512 characters`)
+    .refine((value) => !CONTROL_CHARS.test(value), `expected ${what} without control characters`)
+    .refine(
+      (value) => allowed.test(value),
+      `expected ${what} made of ${allowed.source.slice(2, -3)} and * wildcards, e.g. "${example}"`,
+    );
+
+const eventNamePattern = pattern('an event name pattern', /^[A-Za-z0-9*]+$/, 'Rotate*');
+const eventSourcePattern = pattern(
+  'an event source pattern',
+  /^[a-z0-9.*-]+$/,
+  'mediapackage.amazonaws.com',
+);
+const textPattern = pattern('a pattern', /^[\s\S]+$/, 'arn:aws:iam::111122223333:role/deploy-*');
+const accountPattern = pattern('a 12-digit account ID or pattern', /^[0-9*]+$/, '111122223333');
+const regionPattern = pattern('a Region or pattern', /^[a-z0-9*-]+$/, 'us-west-2');
+
+const cidr = z.string().refine(
+  (value) => {
+    try {
+      if (value.includes('/')) ipaddr.parseCIDR(value);
+      else ipaddr.parse(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected an IPv4 or IPv6 address or CIDR block, e.g. "203.0.113.0/24"' },
+);
+
+const isoDate = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?Z)?$/,
+    'expected a date like "2026-12-31" (UTC)',
+  )
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'expected a real calendar date');
+
+function oneOrMany<T extends z.ZodType<string>>(item: T) {
+  return z
+    .union([item, z.array(item).min(1)])
+    .transform((value) => (Array.isArray(value) ? value : [value]));
+}
+
+const severityRule = z.strictObject({
+  eventName: eventNamePattern.optional(),
+  eventSource: eventSourcePattern.optional(),
+  outcome: z.enum(['success', 'failed']).optional(),
+  severity: z.enum(SEVERITIES, { error: `expected one of ${SEVERITIES.join(', ')}` }),
+});
+
+const SUPPRESSION_CONDITIONS = [
+  'principalArn',
+  'account',
+  'region',
+  'sourceIp',
+  'userAgent',
+  'eventName',
+  'eventSource',
+] as const;
+
+const suppression = z
+  .strictObject({
+    reason: z
+      .string({ error: 'a reason is required: say why these events need no alert' })
+      .trim()
+      .min(3, 'a reason is required: say why these events need no alert'),
+    expires: isoDate.optional(),
+    principalArn: oneOrMany(textPattern).optional(),
+    account: oneOrMany(accountPattern).optional(),
+    region: oneOrMany(regionPattern).optional(),
+    sourceIp: oneOrMany(cidr).optional(),
+    userAgent: oneOrMany(textPattern).optional(),
+    eventName: oneOrMany(eventNamePattern).optional(),
+    eventSource: oneOrMany(eventSourcePattern).optional(),
+    /** Tampering alerts are never silenced unless a suppression says so explicitly. */
+    includeSelfProtection: z.boolean().default(false),
+  })
+  .superRefine((value, context) => {
+    const given = SUPPRESSION_CONDITIONS.filter((key) => value[key] !== undefined);
+    if (given.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        message: `expected at least one condition (${SUPPRESSION_CONDITIONS.join(', ')}); without one the suppression would silence every event`,
+      });
+      return;
+    }
+    const everything = given.every((key) =>
+      (value[key] ?? []).some((item) =>
+        key === 'sourceIp' ? /\/0$/.test(item) : /^\*+$/.test(item),
+      ),
+    );
+    if (everything) {
+      context.addIssue({
+        code: 'custom',
+        message:
+          'this suppression matches every event (every condition is "*" or a /0 block): narrow it, or turn alerts off by removing the subscription instead',
+      });
+    }
+  });
+
+export const DEFAULT_SEVERITY_RULES: z.input<typeof severityRule>[] = [
+  { outcome: 'failed', severity: 'high' },
+  { eventName: 'Rotate*', severity: 'high' },
+  { eventName: 'Delete*', severity: 'high' },
+  { eventName: '*Policy', severity: 'high' },
+  { eventName: 'TagResource', severity: 'low' },
+  { eventName: 'UntagResource', severity: 'low' },
+];
+
+/** The rules file's schema. Every key has a default, so `{ "version": 1 }` is a whole file. */
+export const rulesSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1, { error: 'expected "version": 1' }),
+  eventSources: z
+    .array(eventSourcePattern)
+    .min(1)
+    .default([...MEDIAPACKAGE_EVENT_SOURCES]),
+  eventNames: z
+    .strictObject({
+      include: z.array(eventNamePattern).min(1).default(['*']),
+      exclude: z.array(eventNamePattern).default([]),
+    })
+    .default({ include: ['*'], exclude: [] }),
+  alertOnReadOnly: z.boolean().default(false),
+  alertOnFailed: z.boolean().default(true),
+  severityRules: z
+    .array(severityRule)
+    .default(DEFAULT_SEVERITY_RULES as z.output<typeof severityRule>[]),
+  defaultSeverity: z.enum(SEVERITIES).default('medium'),
+  suppressions: z.array(suppression).default([]),
+  selfProtection: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      severity: z.enum(SEVERITIES).default('high'),
+    })
+    .default({ enabled: true, severity: 'high' }),
+});
+
+/** A rules file as written. */
+export type RulesInput = z.input<typeof rulesSchema>;
+/** A validated rules file with every default filled in. */
+export type RulesConfig = z.output<typeof rulesSchema>;
+export type SuppressionConfig = RulesConfig['suppressions'][number];
+
+/** A rules file that does not follow the schema; the message names the file and each path. */
+export class RulesValidationError extends Error {
+  public readonly problems: readonly { readonly path: string; readonly message: string }[];
+
+  public constructor(source: string, problems: readonly { path: string; message: string }[]) {
+    super(
+      `${source}: invalid rules:\n${problems.map((problem) => `  ${problem.path}: ${problem.message}`).join('\n')}`,
+    );
+    this.name = 'RulesValidationError';
+    this.problems = problems;
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+}
+
+/**
+ * Validates parsed rules (from JSON) and fills in defaults.
+ * @param source names the file in error messages
+ * @throws RulesValidationError listing every problem with its path
+ */
+export function parseRules(value: unknown, source = 'rules'): RulesConfig {
+  const result = rulesSchema.safeParse(value);
+  if (result.success) return result.data;
+  throw new RulesValidationError(
+    source,
+    result.error.issues.map((issue) => ({
+      path: formatPath(issue.path),
+      message:
+        issue.code === 'unrecognized_keys'
+          ? `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}; allowed keys are listed in the README's rules reference`
+          : issue.message,
+    })),
+  );
+}
+
+/** Parses rules from JSON text, reporting JSON syntax errors the same way. */
+export function parseRulesText(text: string, source = 'rules'): RulesConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RulesValidationError(source, [
+      { path: '(file)', message: `not valid JSON: ${(error as Error).message}` },
+    ]);
+  }
+  return parseRules(value, source);
+}
+
+/** The rules in force when no file is given: today's behaviour. */
+export const DEFAULT_RULES: RulesConfig = parseRules({ version: 1 }, 'default rules');
+
+/** JSON Schema of the rules file, for editors (`"$schema"`) and documentation. */
+export function rulesJsonSchema(): unknown {
+  return z.toJSONSchema(rulesSchema, { io: 'input', unrepresentable: 'any' });
+}
