@@ -160,6 +160,15 @@ function asObject(value: unknown): Record<string, unknown> {
     : {};
 }
 
+/**
+ * Longest text kept from any one field. CloudTrail fields can be huge (a 90 KB id, a long error
+ * message): cut here so every format, and the SNS message, stays within its limits.
+ */
+export const FIELD_MAX_CHARS = 1_024;
+
 function text(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
+  if (typeof value !== 'string' || value.length === 0) return null;
+  return value.length <= FIELD_MAX_CHARS
+    ? value
+    : `${value.slice(0, FIELD_MAX_CHARS)}...[cut: ${value.length} characters]`;
 }

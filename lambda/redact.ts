@@ -38,15 +38,13 @@ function redact(value: unknown, depth: number): unknown {
   }
   const copy: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    copy[key] = isSecretKey(key) && !isArn(inner) ? MASK : redact(inner, depth + 1);
+    copy[key] = SECRET_KEY.test(key) && !isArnOrArns(inner) ? MASK : redact(inner, depth + 1);
   }
   return copy;
 }
 
-function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) && !/arn$/i.test(key);
-}
-
-function isArn(value: unknown): boolean {
+/** An ARN, or a non-empty list of ARNs (`cdnIdentifierSecretArns`). */
+function isArnOrArns(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0 && value.every(isArnOrArns);
   return typeof value === 'string' && ARN_VALUE.test(value);
 }

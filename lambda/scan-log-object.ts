@@ -69,11 +69,15 @@ export async function scanLogObject(
         continue;
       }
       const alert = buildAlert(decision.match, object);
-      if (seen.has(alert.eventID)) {
-        duplicateEvents += 1;
-        continue;
+      // Without an eventID two records cannot be told to be the same event: keep both.
+      const eventID = decision.match.record.eventID;
+      if (typeof eventID === 'string' && eventID.length > 0) {
+        if (seen.has(eventID)) {
+          duplicateEvents += 1;
+          continue;
+        }
+        seen.add(eventID);
       }
-      seen.add(alert.eventID);
       alerts.push(alert);
     }
   } catch (error) {
