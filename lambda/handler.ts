@@ -3,6 +3,8 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
+import type { AlertDelivery } from './delivery';
+import { batchDelivery, DEFAULT_IDEMPOTENCY_TTL_SECONDS, idempotentDelivery } from './delivery';
 import type { CompiledRules } from './matcher';
 import { compileRules } from './matcher';
 import type { PipelineLogger, PipelineMetrics } from './ports';
@@ -91,6 +93,25 @@ export function rulesFromEnv(env: NodeJS.ProcessEnv = process.env): CompiledRule
 }
 
 /**
+ * Idempotent delivery when `IDEMPOTENCY_TABLE_NAME` is set (as deployed), else plain batched
+ * delivery (local runs without DynamoDB). DynamoDB is reached with the SDK's standard
+ * settings, so `AWS_ENDPOINT_URL_DYNAMODB` points it at a local emulator.
+ */
+export function deliveryFromEnv(
+  sns: SNSClient,
+  topicArn: string,
+  env: NodeJS.ProcessEnv = process.env,
+): AlertDelivery {
+  const tableName = env.IDEMPOTENCY_TABLE_NAME;
+  if (tableName === undefined || tableName === '') return batchDelivery(sns, topicArn);
+  const ttl = Number(env.IDEMPOTENCY_TTL_SECONDS ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS);
+  return idempotentDelivery(sns, topicArn, {
+    tableName,
+    expiresAfterSeconds: Number.isFinite(ttl) && ttl > 0 ? ttl : DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  });
+}
+
+/**
  * Builds a Lambda handler around the pipeline. `overrides` lets tests inject clients;
  * anything not given is created once per container.
  */
@@ -102,10 +123,13 @@ export function createHandler(
     if (deps === undefined) {
       const needsClients = overrides.s3 === undefined || overrides.sns === undefined;
       const clients = needsClients ? createDefaultClients() : undefined;
+      const sns = overrides.sns ?? (clients as { sns: SNSClient }).sns;
+      const topicArn = overrides.topicArn ?? topicArnFromEnv();
       deps = {
         s3: overrides.s3 ?? (clients as { s3: S3Client }).s3,
-        sns: overrides.sns ?? (clients as { sns: SNSClient }).sns,
-        topicArn: overrides.topicArn ?? topicArnFromEnv(),
+        sns,
+        topicArn,
+        delivery: overrides.delivery ?? deliveryFromEnv(sns, topicArn),
         logger: overrides.logger ?? powertoolsLogger(logger),
         metrics: overrides.metrics ?? powertoolsMetrics(metrics),
         rules: overrides.rules ?? rulesFromEnv(),
@@ -114,7 +138,10 @@ export function createHandler(
           : { publishOptions: overrides.publishOptions }),
       };
     }
-    if (context !== undefined) logger.addContext(context);
+    if (context !== undefined) {
+      logger.addContext(context);
+      deps.delivery?.registerContext?.(context);
+    }
     try {
       return await processTriggerEvent(event, deps);
     } finally {

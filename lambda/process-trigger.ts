@@ -5,8 +5,9 @@ import type { LogObjectRef } from './cloudtrail-record';
 import { classifyObjectKey } from './log-object-key';
 import type { CompiledRules } from './matcher';
 import type { PipelineLogger, PipelineMetrics } from './ports';
+import type { AlertDelivery } from './delivery';
+import { batchDelivery } from './delivery';
 import type { PublishOptions } from './publisher';
-import { publishAlertMessages } from './publisher';
 import { scanLogObject } from './scan-log-object';
 import { buildAlertMessage } from './sns-message';
 import type { CreatedObject } from './trigger-event';
@@ -22,6 +23,8 @@ export interface PipelineDeps {
   readonly publishOptions?: PublishOptions;
   /** What alerts. @default the default rules: MediaPackage write calls */
   readonly rules?: CompiledRules;
+  /** How alerts reach the topic. @default batched PublishBatch, at least once */
+  readonly delivery?: AlertDelivery;
 }
 
 /** What one invocation did, returned for tests and logged for operators. */
@@ -31,6 +34,8 @@ export interface TriggerSummary {
   records: number;
   alertsPublished: number;
   alertsSuppressed: number;
+  /** Alerts an earlier invocation already published (idempotent delivery). */
+  alertsAlreadyPublished: number;
   badRecords: number;
   unreadableObjects: number;
 }
@@ -70,6 +75,7 @@ export async function processTriggerEvent(
     records: 0,
     alertsPublished: 0,
     alertsSuppressed: 0,
+    alertsAlreadyPublished: 0,
     badRecords: 0,
     unreadableObjects: 0,
   };
@@ -176,20 +182,25 @@ async function processObject(
     summary.unreadableObjects += 1;
   }
   if (scan.alerts.length > 0) {
-    const result = await publishAlertMessages(
-      deps.sns,
-      deps.topicArn,
-      scan.alerts.map(buildAlertMessage),
-      {
-        ...deps.publishOptions,
-        onRetry: (failed, round) => {
-          logger.warn('SNS rejected some alerts; retrying them', { ...where, round, failed });
-          metrics.add('PublishRetries', failed.length, 'Count');
-        },
+    const delivery = deps.delivery ?? batchDelivery(deps.sns, deps.topicArn);
+    const result = await delivery.deliver(scan.alerts.map(buildAlertMessage), {
+      ...deps.publishOptions,
+      onRetry: (failed, round) => {
+        logger.warn('SNS rejected some alerts; retrying them', { ...where, round, failed });
+        metrics.add('PublishRetries', failed.length, 'Count');
       },
-    );
+    });
     summary.alertsPublished += result.published;
-    for (const alert of scan.alerts) {
+    summary.alertsAlreadyPublished += result.alreadyPublished;
+    if (result.alreadyPublished > 0) {
+      logger.info('Alerts already published by an earlier invocation were not sent again', {
+        ...where,
+        alreadyPublished: result.alreadyPublished,
+      });
+      metrics.add('AlertsAlreadyPublished', result.alreadyPublished, 'Count');
+    }
+    const skipped = new Set(result.alreadyPublishedEventIds);
+    for (const alert of scan.alerts.filter((candidate) => !skipped.has(candidate.eventID))) {
       logger.info('Alert published', {
         ...where,
         eventID: alert.eventID,
