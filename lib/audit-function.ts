@@ -1,0 +1,141 @@
+import * as path from 'node:path';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** The handler the function bundles: `lambda/handler.ts`, export `handler`. */
+export const HANDLER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
+
+/** Powertools metrics namespace of the function. */
+export const METRICS_NAMESPACE = 'MediaPackageAudit';
+
+/** Powertools service name of the function. */
+export const SERVICE_NAME = 'mediapackage-audit-alerts';
+
+/** Properties of {@link AuditFunction}. */
+export interface AuditFunctionProps {
+  /**
+   * Memory of the function. Memory also buys CPU for gunzip and JSON parsing; the default is a
+   * first guess that later measurements on real log files will tune.
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Timeout of one invocation (one log file, or a batch of S3 records). A first guess to be tuned
+   * by measurement: busy organization trails write files of many megabytes.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Retention of the function's log group.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Reserved concurrency, to cap how many log files are processed at once (and the load on SNS).
+   *
+   * @default - no reservation: the function uses the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * Environment variables in addition to the Powertools and source-map settings.
+   *
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+
+  /**
+   * The TypeScript entry point to bundle.
+   *
+   * @default HANDLER_ENTRY (lambda/handler.ts)
+   */
+  readonly entry?: string;
+}
+
+/**
+ * The alerting function: Node.js 24 on arm64, bundled locally by esbuild with the AWS SDK, with
+ * its own log group, a least-privilege role, and failed asynchronous invocations kept in an
+ * encrypted dead-letter queue.
+ *
+ * Permissions to read logs and publish alerts are added by the constructs that own those
+ * resources (`grantReadLogs`, `grantPublish`), not here.
+ */
+export class AuditFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+  /** On-failure destination of asynchronous invocations (and of the EventBridge target). */
+  public readonly deadLetterQueue: sqs.Queue;
+
+  public constructor(scope: Construct, id: string, props: AuditFunctionProps = {}) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+
+    // No AWSLambdaBasicExecutionRole: it allows writing to every log group in the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Reads CloudTrail log files and publishes MediaPackage audit alerts',
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue: the on-failure destination of the function and of the EventBridge target.',
+    });
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      description: 'Alerts on AWS Elemental MediaPackage write calls found in CloudTrail log files',
+      entry: props.entry ?? HANDLER_ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.minutes(5),
+      role: this.role,
+      logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        // Pin the SDK version the tests ran against instead of the runtime's copy.
+        bundleAwsSDK: true,
+      },
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+    });
+  }
+}

@@ -1,0 +1,400 @@
+/**
+ * Deployment configuration read from CDK context (`-c key=value` or `cdk.json`), validated at
+ * synth time so that a wrong value stops `cdk synth` before anything reaches CloudFormation.
+ */
+
+/** How new CloudTrail log files reach the function. */
+export type TriggerKind = 's3' | 'eventbridge';
+
+/** Which management events the stack's own trail records. */
+export type ManagementEventsMode = 'write-only' | 'all';
+
+/** Slack delivery through AWS Chatbot (Amazon Q Developer in chat applications). */
+export interface SlackConfig {
+  /** Slack workspace (team) ID, e.g. `T0123ABCD`, as shown by Chatbot after authorisation. */
+  readonly workspaceId: string;
+  /** Slack channel ID, e.g. `C0123ABCD`. */
+  readonly channelId: string;
+}
+
+/** An existing trail's log bucket to read instead of creating a trail. */
+export interface ExistingTrailBucketConfig {
+  readonly bucketName: string;
+  /** The trail's S3 key prefix, normalised to end with `/`; empty when the trail has none. */
+  readonly keyPrefix: string;
+  /** ARN of the KMS key the trail encrypts its log files with, if it uses SSE-KMS. */
+  readonly kmsKeyArn?: string;
+}
+
+/** The validated configuration of one deployment. */
+export interface MediaPackageAuditConfig {
+  readonly alertEmails: readonly string[];
+  readonly slack?: SlackConfig;
+  readonly existingTrailBucket?: ExistingTrailBucketConfig;
+  readonly trigger: TriggerKind;
+  readonly managementEvents: ManagementEventsMode;
+  readonly logRetentionDays: number;
+  readonly logExpirationDays: number;
+  readonly functionMemoryMb: number;
+  readonly functionTimeoutSeconds: number;
+  readonly extraSubscriberQueueArns: readonly string[];
+  readonly extraSubscriberTopicArns: readonly string[];
+}
+
+/** Every context key `parseConfig` reads; `bin/app.ts` looks each one up. */
+export const CONTEXT_KEYS = [
+  'alertEmails',
+  'slackWorkspaceId',
+  'slackChannelId',
+  'existingBucketName',
+  'existingBucketKeyPrefix',
+  'existingTrailKmsKeyArn',
+  'trigger',
+  'managementEvents',
+  'logRetentionDays',
+  'logExpirationDays',
+  'functionMemoryMb',
+  'functionTimeoutSeconds',
+  'extraSubscriberQueueArns',
+  'extraSubscriberTopicArns',
+] as const;
+
+/** A context key `parseConfig` understands. */
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+/** Values used when a context key is absent. */
+export const CONFIG_DEFAULTS = {
+  trigger: 's3',
+  managementEvents: 'write-only',
+  logRetentionDays: 90,
+  logExpirationDays: 365,
+  functionMemoryMb: 512,
+  functionTimeoutSeconds: 300,
+} as const satisfies Partial<MediaPackageAuditConfig>;
+
+/**
+ * Retention periods CloudWatch Logs accepts (`logs.RetentionDays` without `INFINITE`).
+ */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
+/** One invalid context value. */
+export interface ConfigProblem {
+  readonly key: ContextKey;
+  readonly message: string;
+}
+
+/** Thrown by `parseConfig` with every invalid key, so one synth reports them all. */
+export class ConfigError extends Error {
+  public readonly problems: readonly ConfigProblem[];
+
+  public constructor(problems: readonly ConfigProblem[]) {
+    super(
+      [
+        `Invalid CDK context (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
+        ...problems.map((p) => `  - ${p.key}: ${p.message}`),
+        'See docs/infrastructure.md for every context key.',
+      ].join('\n'),
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const SLACK_WORKSPACE_ID = /^T[A-Z0-9]{8,20}$/;
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{8,20}$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const IP_ADDRESS = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const KEY_PREFIX = /^[A-Za-z0-9!_.*'()/-]+$/;
+const KMS_KEY_ARN =
+  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+const SQS_QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+/**
+ * Validates raw CDK context values and fills defaults.
+ *
+ * Values may be strings (from `-c key=value`) or typed JSON values (from `cdk.json`): numbers
+ * may be given as numbers or digit strings, lists as arrays or comma-separated strings. An empty
+ * string counts as "not set".
+ *
+ * @throws ConfigError listing every key whose value is invalid
+ */
+export function parseConfig(context: Record<string, unknown>): MediaPackageAuditConfig {
+  const problems: ConfigProblem[] = [];
+  const reader = new ContextReader(context, problems);
+
+  const alertEmails = reader.list('alertEmails', (email) =>
+    email.length <= 254 && EMAIL.test(email)
+      ? undefined
+      : `'${email}' is not an email address (expected e.g. ops@example.com; separate several with commas)`,
+  );
+
+  const slackWorkspaceId = reader.pattern(
+    'slackWorkspaceId',
+    SLACK_WORKSPACE_ID,
+    'a Slack workspace ID: T followed by 8-20 upper-case letters or digits, e.g. T0123ABCD',
+  );
+  const slackChannelId = reader.pattern(
+    'slackChannelId',
+    SLACK_CHANNEL_ID,
+    'a Slack channel ID: C (or G for old private channels) followed by 8-20 upper-case letters or digits, e.g. C0123ABCD',
+  );
+  const slackGiven = reader.isSet('slackWorkspaceId') || reader.isSet('slackChannelId');
+  if (slackGiven && !reader.isSet('slackWorkspaceId')) {
+    reader.problem(
+      'slackWorkspaceId',
+      'is required when slackChannelId is set (give both or neither)',
+    );
+  }
+  if (slackGiven && !reader.isSet('slackChannelId')) {
+    reader.problem(
+      'slackChannelId',
+      'is required when slackWorkspaceId is set (give both or neither)',
+    );
+  }
+
+  const existingBucketName = reader.custom('existingBucketName', validateBucketName);
+  const existingBucketKeyPrefix = reader.custom('existingBucketKeyPrefix', validateKeyPrefix);
+  const existingTrailKmsKeyArn = reader.pattern(
+    'existingTrailKmsKeyArn',
+    KMS_KEY_ARN,
+    'a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias)',
+  );
+  const bringsOwnTrail = reader.isSet('existingBucketName');
+  for (const key of ['existingBucketKeyPrefix', 'existingTrailKmsKeyArn'] as const) {
+    if (reader.isSet(key) && !bringsOwnTrail) {
+      reader.problem(
+        key,
+        'only applies with existingBucketName (the bucket of your existing trail)',
+      );
+    }
+  }
+  for (const key of ['managementEvents', 'logExpirationDays'] as const) {
+    if (reader.isSet(key) && bringsOwnTrail) {
+      reader.problem(
+        key,
+        'only applies when the stack creates its own trail; remove it or remove existingBucketName',
+      );
+    }
+  }
+
+  const trigger = reader.oneOf('trigger', ['s3', 'eventbridge'], CONFIG_DEFAULTS.trigger);
+  const managementEvents = reader.oneOf(
+    'managementEvents',
+    ['write-only', 'all'],
+    CONFIG_DEFAULTS.managementEvents,
+  );
+
+  const logRetentionDays = reader.integer('logRetentionDays', CONFIG_DEFAULTS.logRetentionDays, {
+    allowed: LOG_RETENTION_DAYS,
+    expected: `one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+  });
+  const logExpirationDays = reader.integer('logExpirationDays', CONFIG_DEFAULTS.logExpirationDays, {
+    min: 1,
+    max: 3650,
+    expected: 'a whole number of days from 1 to 3650',
+  });
+  const functionMemoryMb = reader.integer('functionMemoryMb', CONFIG_DEFAULTS.functionMemoryMb, {
+    min: 128,
+    max: 10240,
+    expected: 'a whole number of MB from 128 to 10240',
+  });
+  const functionTimeoutSeconds = reader.integer(
+    'functionTimeoutSeconds',
+    CONFIG_DEFAULTS.functionTimeoutSeconds,
+    { min: 10, max: 900, expected: 'a whole number of seconds from 10 to 900' },
+  );
+
+  const extraSubscriberQueueArns = reader.list('extraSubscriberQueueArns', (arn) => {
+    const match = SQS_QUEUE_ARN.exec(arn);
+    if (match === null) {
+      return `'${arn}' is not an SQS queue ARN (expected arn:aws:sqs:<region>:<account>:<queue>)`;
+    }
+    return match[1] === undefined
+      ? undefined
+      : `'${arn}' is a FIFO queue; standard SNS topics can only deliver to standard queues`;
+  });
+  const extraSubscriberTopicArns = reader.list('extraSubscriberTopicArns', (arn) => {
+    const match = SNS_TOPIC_ARN.exec(arn);
+    if (match === null) {
+      return `'${arn}' is not an SNS topic ARN (expected arn:aws:sns:<region>:<account>:<topic>)`;
+    }
+    return match[1] === undefined ? undefined : `'${arn}' is a FIFO topic; use a standard topic`;
+  });
+
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+
+  return {
+    alertEmails,
+    ...(slackWorkspaceId !== undefined && slackChannelId !== undefined
+      ? { slack: { workspaceId: slackWorkspaceId, channelId: slackChannelId } }
+      : {}),
+    ...(existingBucketName !== undefined
+      ? {
+          existingTrailBucket: {
+            bucketName: existingBucketName,
+            keyPrefix: normaliseKeyPrefix(existingBucketKeyPrefix),
+            ...(existingTrailKmsKeyArn !== undefined ? { kmsKeyArn: existingTrailKmsKeyArn } : {}),
+          },
+        }
+      : {}),
+    trigger,
+    managementEvents,
+    logRetentionDays,
+    logExpirationDays,
+    functionMemoryMb,
+    functionTimeoutSeconds,
+    extraSubscriberQueueArns,
+    extraSubscriberTopicArns,
+  };
+}
+
+/** `org` and `org/` both become `org/`; no prefix becomes the empty string. */
+function normaliseKeyPrefix(prefix: string | undefined): string {
+  if (prefix === undefined) return '';
+  return `${prefix.replace(/\/+$/, '')}/`;
+}
+
+function validateBucketName(name: string): string | undefined {
+  const expected =
+    'an S3 bucket name: 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit';
+  if (!BUCKET_NAME.test(name) || name.includes('..') || IP_ADDRESS.test(name)) {
+    return `'${name}' is not ${expected}`;
+  }
+  return undefined;
+}
+
+function validateKeyPrefix(prefix: string): string | undefined {
+  if (prefix.startsWith('/')) {
+    return `'${prefix}' must not start with '/' (write e.g. org or logs/cloudtrail)`;
+  }
+  if (prefix.length > 200 || !KEY_PREFIX.test(prefix) || prefix.includes('//')) {
+    return `'${prefix}' is not a trail key prefix (letters, digits and !_.*'()-/ only, no '//', at most 200 characters)`;
+  }
+  return undefined;
+}
+
+/** Reads one kind of value per call and records a problem instead of throwing. */
+class ContextReader {
+  public constructor(
+    private readonly context: Record<string, unknown>,
+    private readonly problems: ConfigProblem[],
+  ) {}
+
+  public problem(key: ContextKey, message: string): void {
+    this.problems.push({ key, message });
+  }
+
+  public isSet(key: ContextKey): boolean {
+    const value = this.context[key];
+    return (
+      value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '')
+    );
+  }
+
+  /** A trimmed string, or `undefined` when unset or not a string (then a problem is recorded). */
+  public string(key: ContextKey): string | undefined {
+    if (!this.isSet(key)) return undefined;
+    const value = this.context[key];
+    if (typeof value !== 'string') {
+      this.problem(key, `expected a string, got ${describe(value)}`);
+      return undefined;
+    }
+    return value.trim();
+  }
+
+  public pattern(key: ContextKey, pattern: RegExp, expected: string): string | undefined {
+    return this.custom(key, (value) =>
+      pattern.test(value) ? undefined : `'${value}' is not ${expected}`,
+    );
+  }
+
+  public custom(key: ContextKey, check: (value: string) => string | undefined): string | undefined {
+    const value = this.string(key);
+    if (value === undefined) return undefined;
+    const message = check(value);
+    if (message !== undefined) {
+      this.problem(key, message);
+      return undefined;
+    }
+    return value;
+  }
+
+  public oneOf<T extends string>(key: ContextKey, allowed: readonly T[], fallback: T): T {
+    const value = this.string(key);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problem(key, `'${value}' is not one of: ${allowed.join(', ')}`);
+    return fallback;
+  }
+
+  public integer(
+    key: ContextKey,
+    fallback: number,
+    rule: { min?: number; max?: number; allowed?: readonly number[]; expected: string },
+  ): number {
+    if (!this.isSet(key)) return fallback;
+    const raw = this.context[key];
+    const value =
+      typeof raw === 'number'
+        ? raw
+        : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw)
+          ? Number(raw)
+          : Number.NaN;
+    const valid =
+      Number.isSafeInteger(value) &&
+      (rule.min === undefined || value >= rule.min) &&
+      (rule.max === undefined || value <= rule.max) &&
+      (rule.allowed === undefined || rule.allowed.includes(value));
+    if (!valid) {
+      this.problem(key, `${describe(raw)} is not ${rule.expected}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** A comma-separated string or an array of strings; each item is trimmed and checked. */
+  public list(key: ContextKey, check: (item: string) => string | undefined): string[] {
+    if (!this.isSet(key)) return [];
+    const raw = this.context[key];
+    let items: unknown[];
+    if (typeof raw === 'string') {
+      items = raw.split(',');
+    } else if (Array.isArray(raw)) {
+      items = raw;
+    } else {
+      this.problem(key, `expected a comma-separated string or a list, got ${describe(raw)}`);
+      return [];
+    }
+    const values: string[] = [];
+    for (const item of items) {
+      if (typeof item !== 'string') {
+        this.problem(key, `expected a list of strings, found ${describe(item)}`);
+        continue;
+      }
+      const value = item.trim();
+      if (value === '') continue;
+      const message = check(value);
+      if (message === undefined) {
+        if (!values.includes(value)) values.push(value);
+      } else {
+        this.problem(key, message);
+      }
+    }
+    return values;
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'a list' : `a value of type ${typeof value}`;
+}

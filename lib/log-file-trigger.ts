@@ -1,0 +1,94 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { TriggerKind } from './config';
+import { flattenReference } from './nag-findings';
+
+/** Properties of {@link LogFileTrigger}. */
+export interface LogFileTriggerProps {
+  /** The bucket CloudTrail writes to. */
+  readonly bucket: s3.IBucket;
+  /** The trail's key prefix, empty or ending with `/`. */
+  readonly keyPrefix: string;
+  /** S3 event notification or EventBridge rule. */
+  readonly kind: TriggerKind;
+  /** The function to invoke for each new log file. */
+  readonly function: lambda.IFunction;
+  /** Where the EventBridge target sends events it could not deliver. */
+  readonly deadLetterQueue: sqs.IQueue;
+}
+
+/** Suffix of CloudTrail log files (digest files share it; the function skips them). */
+export const LOG_FILE_SUFFIX = '.json.gz';
+
+/**
+ * Invokes the function when CloudTrail delivers a log file, either through an S3 event
+ * notification (prefix `<keyPrefix>AWSLogs/`, suffix `.json.gz`) or an EventBridge rule on
+ * `Object Created` events of the bucket.
+ */
+export class LogFileTrigger extends Construct {
+  /** The EventBridge rule, for the `eventbridge` kind. */
+  public readonly rule?: events.Rule;
+
+  public constructor(scope: Construct, id: string, props: LogFileTriggerProps) {
+    super(scope, id);
+    const logsPrefix = `${props.keyPrefix}AWSLogs/`;
+
+    if (props.kind === 's3') {
+      props.bucket.addEventNotification(
+        s3.EventType.OBJECT_CREATED,
+        new s3n.LambdaDestination(props.function),
+        { prefix: logsPrefix, suffix: LOG_FILE_SUFFIX },
+      );
+      acknowledgeNotificationsHandler(Stack.of(this));
+      return;
+    }
+
+    this.rule = new events.Rule(this, 'LogFileCreated', {
+      description: 'New CloudTrail log files in the trail bucket',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [props.bucket.bucketName] },
+          // Log files only (AWSLogs/<account or org/account>/CloudTrail/...): no digest or
+          // Insights files, which share the prefix and the suffix.
+          object: { key: events.Match.wildcard(`${logsPrefix}*/CloudTrail/*${LOG_FILE_SUFFIX}`) },
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(props.function, {
+          deadLetterQueue: props.deadLetterQueue,
+          // Same age limit as the function's own asynchronous queue; retries stay at the default.
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+  }
+}
+
+/** Construct ID CDK gives its singleton S3 notifications handler in a stack. */
+const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+
+/**
+ * `addEventNotification` deploys CDK's notifications custom resource (one per stack), whose role
+ * aws-cdk-lib gives the basic-execution managed policy; its bucket permission is already scoped.
+ */
+function acknowledgeNotificationsHandler(stack: Stack): void {
+  const handler = stack.node.tryFindChild(NOTIFICATIONS_HANDLER_ID);
+  if (handler === undefined) return;
+  const basicExecution = iam.ManagedPolicy.fromAwsManagedPolicyName(
+    'service-role/AWSLambdaBasicExecutionRole',
+  ).managedPolicyArn;
+  Validations.of(handler).acknowledge({
+    id: `AwsSolutions-IAM4[Policy::${flattenReference(stack.resolve(basicExecution))}]`,
+    reason:
+      "Role of CDK's S3 bucket-notifications custom resource (aws-cdk-lib, not configurable): it runs only during deployment and writes only its own logs.",
+  });
+}

@@ -1,0 +1,294 @@
+import type { Duration } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { AlertTopic } from './alert-topic';
+import { AuditFunction } from './audit-function';
+import { AuditTrail, LOG_FILES_WILDCARD_REASON } from './audit-trail';
+import type { ManagementEventsMode, SlackConfig, TriggerKind } from './config';
+import { LogFileTrigger } from './log-file-trigger';
+import { acknowledgeWildcardResource } from './nag-findings';
+
+/** Environment variable that lists extra topics the function publishes every alert to. */
+export const EXTRA_ALERT_TOPICS_ENV = 'EXTRA_ALERT_TOPIC_ARNS';
+
+/** Thrown when {@link MediaPackageAuditAlerts} gets props that contradict each other. */
+export class InvalidPropsError extends Error {
+  public constructor(scope: Construct, message: string) {
+    super(`${scope.node.path}: ${message}`);
+    this.name = 'InvalidPropsError';
+  }
+}
+
+/** Properties of {@link MediaPackageAuditAlerts}. */
+export interface MediaPackageAuditAlertsProps {
+  /**
+   * Email addresses that receive alerts. Each recipient confirms the subscription once.
+   *
+   * @default - no email subscriptions
+   */
+  readonly alertEmails?: readonly string[];
+
+  /**
+   * Slack channel that receives alerts through AWS Chatbot.
+   *
+   * @default - no Slack delivery
+   */
+  readonly slack?: SlackConfig;
+
+  /**
+   * The log bucket of an existing trail (yours or an organization trail's). When set, no trail,
+   * trail key or bucket is created: the construct only adds the trigger, the function and the
+   * alerting. Deploy in the account and Region of the bucket.
+   *
+   * @default - a new multi-Region trail with its own bucket and key
+   */
+  readonly existingLogBucket?: s3.IBucket;
+
+  /**
+   * S3 key prefix of the existing trail (the part before `AWSLogs/`), without a leading slash.
+   *
+   * @default - no prefix
+   */
+  readonly existingLogKeyPrefix?: string;
+
+  /**
+   * KMS key the existing trail encrypts its log files with. Its key policy must let the function's
+   * role decrypt (see docs/infrastructure.md).
+   *
+   * @default - the log files use SSE-S3 and need no key
+   */
+  readonly existingLogKey?: kms.IKey;
+
+  /**
+   * How new log files reach the function: an S3 event notification on the bucket, or an
+   * EventBridge rule on its `Object Created` events (EventBridge must be enabled on an existing
+   * bucket by its owner).
+   *
+   * @default 's3'
+   */
+  readonly trigger?: TriggerKind;
+
+  /**
+   * Management events the new trail records. Ignored with `existingLogBucket`.
+   *
+   * @default 'write-only'
+   */
+  readonly managementEvents?: ManagementEventsMode;
+
+  /**
+   * How long the new trail's log files are kept. Ignored with `existingLogBucket`.
+   *
+   * @default Duration.days(365)
+   */
+  readonly logExpiration?: Duration;
+
+  /**
+   * Retention of the function's log group.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly functionLogRetention?: logs.RetentionDays;
+
+  /**
+   * Memory of the function, in MB. A first guess: later measurements on real log files will
+   * tune it.
+   *
+   * @default 512
+   */
+  readonly functionMemorySize?: number;
+
+  /**
+   * Timeout of the function. A first guess: later measurements on real log files will tune it.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly functionTimeout?: Duration;
+
+  /**
+   * Reserved concurrency of the function.
+   *
+   * @default - no reservation
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * Standard SQS queues subscribed to the alert topic (SNS envelope, not raw delivery).
+   *
+   * @default - none
+   */
+  readonly extraSubscriberQueueArns?: readonly string[];
+
+  /**
+   * Other SNS topics (e.g. a central security team's) the function may publish every alert to.
+   * SNS cannot subscribe a topic to a topic, so the function publishes to them itself: the
+   * construct grants `sns:Publish` and passes the ARNs in `EXTRA_ALERT_TOPIC_ARNS`.
+   *
+   * @default - none
+   */
+  readonly extraAlertTopicArns?: readonly string[];
+}
+
+/**
+ * Alerts within minutes when someone changes AWS Elemental MediaPackage:
+ * CloudTrail -> S3 -> Lambda -> SNS (email, Slack through AWS Chatbot, SQS).
+ *
+ * Creates a multi-Region trail with an encrypted, hardened log bucket, or reads the bucket of an
+ * existing trail.
+ */
+export class MediaPackageAuditAlerts extends Construct {
+  /** The topic every alert is published to; add alarms with {@link addAlarm}. */
+  public readonly topic: sns.Topic;
+  /** The key that encrypts {@link topic}. */
+  public readonly topicKey: kms.IKey;
+  /** The function that reads log files and publishes alerts. */
+  public readonly alertFunction: lambda.Function;
+  /** The function's role (allow it in the key policy of an existing trail key). */
+  public readonly alertFunctionRole: iam.IRole;
+  /** Failed asynchronous invocations and undeliverable EventBridge events end up here. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** The bucket CloudTrail writes to (created, or the existing one). */
+  public readonly logBucket: s3.IBucket;
+  /** The key prefix of log files in {@link logBucket}, empty or ending with `/`. */
+  public readonly logKeyPrefix: string;
+  /** The trail, when this construct created one. */
+  public readonly trail?: cloudtrail.Trail;
+  /** The key that encrypts log files, when known. */
+  public readonly trailKey?: kms.IKey;
+  /** The alert topic as a CloudWatch alarm action. */
+  public readonly alarmAction: cloudwatch.IAlarmAction;
+  /**
+   * ARNs of the pipeline's own resources (bucket, function, topic, keys, trail), e.g. to let the
+   * function recognise changes to itself later.
+   */
+  public readonly pipelineResourceArns: readonly string[];
+
+  public constructor(scope: Construct, id: string, props: MediaPackageAuditAlertsProps = {}) {
+    super(scope, id);
+
+    if (props.existingLogBucket === undefined) {
+      for (const key of ['existingLogKeyPrefix', 'existingLogKey'] as const) {
+        if (props[key] !== undefined) {
+          throw new InvalidPropsError(this, `${key} requires existingLogBucket`);
+        }
+      }
+    }
+    const existingKeyPrefix = normaliseKeyPrefix(props.existingLogKeyPrefix, this);
+
+    const alerts = new AlertTopic(this, 'Alerts', {
+      alertEmails: props.alertEmails,
+      slack: props.slack,
+      extraSubscriberQueueArns: props.extraSubscriberQueueArns,
+    });
+    this.topic = alerts.topic;
+    this.topicKey = alerts.encryptionKey;
+    this.alarmAction = new cloudwatchActions.SnsAction(this.topic);
+
+    const extraTopicArns = props.extraAlertTopicArns ?? [];
+    const auditFunction = new AuditFunction(this, 'AuditFunction', {
+      memorySize: props.functionMemorySize,
+      timeout: props.functionTimeout,
+      logRetention: props.functionLogRetention,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        ALERT_TOPIC_ARN: this.topic.topicArn,
+        ...(extraTopicArns.length > 0
+          ? { [EXTRA_ALERT_TOPICS_ENV]: extraTopicArns.join(',') }
+          : {}),
+      },
+    });
+    this.alertFunction = auditFunction.function;
+    this.alertFunctionRole = auditFunction.role;
+    this.deadLetterQueue = auditFunction.deadLetterQueue;
+    alerts.grantPublish(auditFunction.role);
+    if (extraTopicArns.length > 0) {
+      iam.Grant.addToPrincipal({
+        grantee: auditFunction.role,
+        actions: ['sns:Publish'],
+        resourceArns: [...extraTopicArns],
+      });
+    }
+
+    const trigger = props.trigger ?? 's3';
+    if (props.existingLogBucket === undefined) {
+      const auditTrail = new AuditTrail(this, 'AuditTrail', {
+        managementEvents: props.managementEvents,
+        logExpiration: props.logExpiration,
+        eventBridgeEnabled: trigger === 'eventbridge',
+      });
+      auditTrail.grantReadLogs(auditFunction.role);
+      this.logBucket = auditTrail.logBucket;
+      this.logKeyPrefix = '';
+      this.trail = auditTrail.trail;
+      this.trailKey = auditTrail.encryptionKey;
+    } else {
+      this.logBucket = props.existingLogBucket;
+      this.logKeyPrefix = existingKeyPrefix;
+      this.trailKey = props.existingLogKey;
+      grantReadExistingLogs(auditFunction.role, this.logBucket, this.logKeyPrefix, this.trailKey);
+    }
+
+    new LogFileTrigger(this, 'Trigger', {
+      bucket: this.logBucket,
+      keyPrefix: this.logKeyPrefix,
+      kind: trigger,
+      function: this.alertFunction,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+
+    this.pipelineResourceArns = [
+      this.logBucket.bucketArn,
+      this.alertFunction.functionArn,
+      this.topic.topicArn,
+      this.topicKey.keyArn,
+      ...(this.trailKey === undefined ? [] : [this.trailKey.keyArn]),
+      ...(this.trail === undefined ? [] : [this.trail.trailArn]),
+    ];
+  }
+
+  /** Sends `alarm`'s state changes to ALARM to the alert topic; returns the alarm. */
+  public addAlarm<T extends cloudwatch.Alarm>(alarm: T): T {
+    alarm.addAlarmAction(this.alarmAction);
+    return alarm;
+  }
+}
+
+/** `org` and `org/` become `org/`; no prefix stays empty; a leading `/` is refused. */
+function normaliseKeyPrefix(prefix: string | undefined, scope: Construct): string {
+  if (prefix === undefined || prefix === '') return '';
+  if (prefix.startsWith('/')) {
+    throw new InvalidPropsError(scope, `existingLogKeyPrefix '${prefix}' must not start with '/'`);
+  }
+  return `${prefix.replace(/\/+$/, '')}/`;
+}
+
+/** `s3:GetObject` under `<prefix>AWSLogs/` and, if the trail uses SSE-KMS, decrypt through S3. */
+function grantReadExistingLogs(
+  role: iam.IRole,
+  bucket: s3.IBucket,
+  keyPrefix: string,
+  key: kms.IKey | undefined,
+): void {
+  const logFiles = bucket.arnForObjects(`${keyPrefix}AWSLogs/*`);
+  iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:GetObject'], resourceArns: [logFiles] });
+  acknowledgeWildcardResource(role, logFiles, LOG_FILES_WILDCARD_REASON);
+  if (key !== undefined) {
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: ['kms:Decrypt'],
+      resourceArns: [key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `s3.${Stack.of(role).region}.amazonaws.com` },
+      },
+    });
+  }
+}

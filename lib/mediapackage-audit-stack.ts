@@ -1,0 +1,75 @@
+import type { StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { MediaPackageAuditConfig } from './config';
+import { MediaPackageAuditAlerts } from './mediapackage-audit-alerts';
+
+/** Properties of {@link MediaPackageAuditStack}. */
+export interface MediaPackageAuditStackProps extends StackProps {
+  /** Validated configuration, from `parseConfig`. */
+  readonly config: MediaPackageAuditConfig;
+}
+
+/** The deployable app: one {@link MediaPackageAuditAlerts} built from context, plus outputs. */
+export class MediaPackageAuditStack extends Stack {
+  public readonly alerts: MediaPackageAuditAlerts;
+
+  public constructor(scope: Construct, id: string, props: MediaPackageAuditStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const existing = config.existingTrailBucket;
+
+    this.alerts = new MediaPackageAuditAlerts(this, 'MediaPackageAuditAlerts', {
+      alertEmails: config.alertEmails,
+      slack: config.slack,
+      ...(existing === undefined
+        ? {
+            managementEvents: config.managementEvents,
+            logExpiration: Duration.days(config.logExpirationDays),
+          }
+        : {
+            existingLogBucket: s3.Bucket.fromBucketName(
+              this,
+              'ExistingLogBucket',
+              existing.bucketName,
+            ),
+            existingLogKeyPrefix: existing.keyPrefix,
+            existingLogKey:
+              existing.kmsKeyArn === undefined
+                ? undefined
+                : kms.Key.fromKeyArn(this, 'ExistingLogKey', existing.kmsKeyArn),
+          }),
+      trigger: config.trigger,
+      // parseConfig only accepts the day counts logs.RetentionDays defines.
+      functionLogRetention: config.logRetentionDays as logs.RetentionDays,
+      functionMemorySize: config.functionMemoryMb,
+      functionTimeout: Duration.seconds(config.functionTimeoutSeconds),
+      extraSubscriberQueueArns: config.extraSubscriberQueueArns,
+      extraAlertTopicArns: config.extraSubscriberTopicArns,
+    });
+
+    new CfnOutput(this, 'AlertTopicArn', {
+      description: 'SNS topic that receives every MediaPackage alert',
+      value: this.alerts.topic.topicArn,
+    });
+    new CfnOutput(this, 'LogBucketName', {
+      description: 'Bucket the CloudTrail log files are read from',
+      value: this.alerts.logBucket.bucketName,
+    });
+    new CfnOutput(this, 'AlertFunctionName', {
+      description: 'Lambda function that turns log files into alerts',
+      value: this.alerts.alertFunction.functionName,
+    });
+    new CfnOutput(this, 'AlertFunctionRoleArn', {
+      description: 'Role to allow in the key policy of an existing trail key',
+      value: this.alerts.alertFunctionRole.roleArn,
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Failed invocations (inspect and redrive)',
+      value: this.alerts.deadLetterQueue.queueUrl,
+    });
+  }
+}

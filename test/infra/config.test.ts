@@ -1,0 +1,258 @@
+import type { ContextKey } from '../../lib/config';
+import { CONFIG_DEFAULTS, CONTEXT_KEYS, ConfigError, parseConfig } from '../../lib/config';
+
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+/** The ConfigError `parseConfig(context)` throws; fails the test if it does not throw one. */
+function configErrorOf(context: Record<string, unknown>): ConfigError {
+  try {
+    parseConfig(context);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`parseConfig accepted ${JSON.stringify(context)}`);
+}
+
+describe('Function: parseConfig', () => {
+  it('fills every default when no context is given', () => {
+    // Act
+    const config = parseConfig({});
+    // Assess
+    expect(config).toEqual({
+      alertEmails: [],
+      trigger: 's3',
+      managementEvents: 'write-only',
+      logRetentionDays: 90,
+      logExpirationDays: 365,
+      functionMemoryMb: 512,
+      functionTimeoutSeconds: 300,
+      extraSubscriberQueueArns: [],
+      extraSubscriberTopicArns: [],
+    });
+    expect(CONFIG_DEFAULTS.functionMemoryMb).toBe(512);
+  });
+
+  it('reads strings as `-c key=value` passes them', () => {
+    // Prepare
+    const context = {
+      alertEmails: ' ops@example.com, sec.team+mp@example.co.uk ,',
+      slackWorkspaceId: 'T0123ABCD',
+      slackChannelId: 'C0123ABCD',
+      trigger: 'eventbridge',
+      managementEvents: 'all',
+      logRetentionDays: '30',
+      logExpirationDays: '730',
+      functionMemoryMb: '1024',
+      functionTimeoutSeconds: '600',
+      extraSubscriberQueueArns: 'arn:aws:sqs:eu-west-1:111122223333:security',
+      extraSubscriberTopicArns: 'arn:aws:sns:eu-west-1:111122223333:central',
+    };
+    // Act
+    const config = parseConfig(context);
+    // Assess
+    expect(config).toEqual({
+      alertEmails: ['ops@example.com', 'sec.team+mp@example.co.uk'],
+      slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+      trigger: 'eventbridge',
+      managementEvents: 'all',
+      logRetentionDays: 30,
+      logExpirationDays: 730,
+      functionMemoryMb: 1024,
+      functionTimeoutSeconds: 600,
+      extraSubscriberQueueArns: ['arn:aws:sqs:eu-west-1:111122223333:security'],
+      extraSubscriberTopicArns: ['arn:aws:sns:eu-west-1:111122223333:central'],
+    });
+  });
+
+  it('reads typed values as cdk.json holds them', () => {
+    // Act
+    const config = parseConfig({
+      alertEmails: ['ops@example.com', 'ops@example.com'],
+      logRetentionDays: 365,
+      functionMemoryMb: 256,
+    });
+    // Assess
+    expect(config.alertEmails).toEqual(['ops@example.com']);
+    expect(config.logRetentionDays).toBe(365);
+    expect(config.functionMemoryMb).toBe(256);
+  });
+
+  it.each([
+    ['org', 'org/'],
+    ['org/', 'org/'],
+    ['logs/cloudtrail', 'logs/cloudtrail/'],
+  ])('normalises the key prefix %p to %p', (prefix, expected) => {
+    // Act
+    const config = parseConfig({
+      existingBucketName: 'my-trail-logs',
+      existingBucketKeyPrefix: prefix,
+    });
+    // Assess
+    expect(config.existingTrailBucket).toEqual({
+      bucketName: 'my-trail-logs',
+      keyPrefix: expected,
+    });
+  });
+
+  it('reads an existing trail bucket with its KMS key', () => {
+    // Act
+    const config = parseConfig({
+      existingBucketName: 'my.trail-logs-1',
+      existingTrailKmsKeyArn: KEY_ARN,
+    });
+    // Assess
+    expect(config.existingTrailBucket).toEqual({
+      bucketName: 'my.trail-logs-1',
+      keyPrefix: '',
+      kmsKeyArn: KEY_ARN,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    // Act
+    const config = parseConfig({ alertEmails: '', trigger: '', slackWorkspaceId: ' ' });
+    // Assess
+    expect(config.trigger).toBe('s3');
+    expect(config.alertEmails).toEqual([]);
+    expect(config.slack).toBeUndefined();
+  });
+
+  describe.each<[ContextKey, unknown, RegExp, Record<string, unknown>?]>([
+    ['alertEmails', 'not-an-email', /'not-an-email' is not an email address/],
+    ['alertEmails', 'ops@example.com,ops@', /'ops@' is not an email address/],
+    ['alertEmails', 42, /comma-separated string or a list/],
+    [
+      'slackWorkspaceId',
+      'workspace',
+      /T followed by 8-20 upper-case letters or digits/,
+      { slackChannelId: 'C0123ABCD' },
+    ],
+    [
+      'slackWorkspaceId',
+      undefined,
+      /required when slackChannelId is set/,
+      { slackChannelId: 'C0123ABCD' },
+    ],
+    [
+      'slackChannelId',
+      '#alerts',
+      /C \(or G for old private channels\)/,
+      { slackWorkspaceId: 'T0123ABCD' },
+    ],
+    [
+      'slackChannelId',
+      undefined,
+      /required when slackWorkspaceId is set/,
+      { slackWorkspaceId: 'T0123ABCD' },
+    ],
+    ['existingBucketName', 'My_Bucket', /is not an S3 bucket name/],
+    ['existingBucketName', '192.168.1.1', /is not an S3 bucket name/],
+    ['existingBucketName', 'a..b', /is not an S3 bucket name/],
+    [
+      'existingBucketKeyPrefix',
+      '/org',
+      /must not start with '\/'/,
+      { existingBucketName: 'my-trail-logs' },
+    ],
+    [
+      'existingBucketKeyPrefix',
+      'org//x',
+      /not a trail key prefix/,
+      { existingBucketName: 'my-trail-logs' },
+    ],
+    ['existingBucketKeyPrefix', 'org', /only applies with existingBucketName/],
+    [
+      'existingTrailKmsKeyArn',
+      'alias/aws/s3',
+      /is not a KMS key ARN/,
+      { existingBucketName: 'my-trail-logs' },
+    ],
+    ['existingTrailKmsKeyArn', KEY_ARN, /only applies with existingBucketName/],
+    ['trigger', 'sqs', /'sqs' is not one of: s3, eventbridge/],
+    ['managementEvents', 'read-only', /'read-only' is not one of: write-only, all/],
+    [
+      'managementEvents',
+      'all',
+      /only applies when the stack creates its own trail/,
+      { existingBucketName: 'my-trail-logs' },
+    ],
+    ['logRetentionDays', '8', /one of the CloudWatch Logs retention periods/],
+    ['logRetentionDays', 'forever', /one of the CloudWatch Logs retention periods/],
+    ['logExpirationDays', '0', /from 1 to 3650/],
+    ['logExpirationDays', 365.5, /from 1 to 3650/],
+    [
+      'logExpirationDays',
+      '365',
+      /only applies when the stack creates its own trail/,
+      { existingBucketName: 'my-trail-logs' },
+    ],
+    ['functionMemoryMb', '64', /from 128 to 10240/],
+    ['functionMemoryMb', '1e3', /from 128 to 10240/],
+    ['functionTimeoutSeconds', '901', /from 10 to 900/],
+    ['extraSubscriberQueueArns', 'my-queue', /is not an SQS queue ARN/],
+    [
+      'extraSubscriberQueueArns',
+      'arn:aws:sqs:eu-west-1:111122223333:alerts.fifo',
+      /is a FIFO queue/,
+    ],
+    [
+      'extraSubscriberTopicArns',
+      'arn:aws:sqs:eu-west-1:111122223333:alerts',
+      /is not an SNS topic ARN/,
+    ],
+    [
+      'extraSubscriberTopicArns',
+      'arn:aws:sns:eu-west-1:111122223333:alerts.fifo',
+      /is a FIFO topic/,
+    ],
+  ])('with %s = %p', (key, value, message, others = {}) => {
+    it('stops with a message that names the key and what is expected', () => {
+      // Prepare
+      const context = { ...others, ...(value === undefined ? {} : { [key]: value }) };
+      // Act
+      const error = configErrorOf(context);
+      // Assess
+      expect(error.problems).toEqual([{ key, message: expect.stringMatching(message) as unknown }]);
+      expect(error.message).toContain(`  - ${key}: `);
+      expect(error.name).toBe('ConfigError');
+    });
+  });
+
+  it('lists every bad key in one error', () => {
+    // Act
+    const error = configErrorOf({
+      alertEmails: 'not-an-email',
+      trigger: 'lambda',
+      functionMemoryMb: 'lots',
+      existingBucketName: 'UPPER',
+    });
+    // Assess
+    expect(error.problems.map((p) => p.key).sort()).toEqual(
+      ['alertEmails', 'existingBucketName', 'functionMemoryMb', 'trigger'].sort(),
+    );
+    expect(error.message).toMatch(/^Invalid CDK context \(4 problems\):/);
+  });
+
+  it('knows every key it documents', () => {
+    // Assess
+    expect([...CONTEXT_KEYS].sort()).toEqual(
+      [
+        'alertEmails',
+        'existingBucketKeyPrefix',
+        'existingBucketName',
+        'existingTrailKmsKeyArn',
+        'extraSubscriberQueueArns',
+        'extraSubscriberTopicArns',
+        'functionMemoryMb',
+        'functionTimeoutSeconds',
+        'logExpirationDays',
+        'logRetentionDays',
+        'managementEvents',
+        'slackChannelId',
+        'slackWorkspaceId',
+        'trigger',
+      ].sort(),
+    );
+  });
+});

@@ -1,0 +1,793 @@
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { IConstruct } from 'constructs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
+import type { Statement } from './support';
+import { actionsOf, newStack } from './support';
+
+const QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:security-alerts';
+const EXTRA_TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:central-alerts';
+const EXISTING_KEY_ARN =
+  'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** Statements of the identity policies attached to the role with logical ID `roleId`. */
+function roleStatements(template: Template, roleId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: roleId }] },
+  });
+  return Object.values(policies).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties
+        .PolicyDocument.Statement,
+  );
+}
+
+/** Statements of the key policy of the key with logical ID `keyId`. */
+function keyStatements(template: Template, keyId: string): Statement[] {
+  const key = template.toJSON() as {
+    Resources: Record<string, { Properties: { KeyPolicy: { Statement: Statement[] } } }>;
+  };
+  const resource = key.Resources[keyId];
+  if (resource === undefined) throw new Error(`no key ${keyId}`);
+  return resource.Properties.KeyPolicy.Statement;
+}
+
+describe('Construct: MediaPackageAuditAlerts', () => {
+  describe('with a new trail and the S3 trigger', () => {
+    let stack: Stack;
+    let alerts: MediaPackageAuditAlerts;
+    let template: Template;
+    let roleId: string;
+    let trailKeyId: string;
+    let topicKeyId: string;
+    let bucketId: string;
+    let trailName: string;
+
+    beforeAll(() => {
+      // Prepare
+      stack = newStack();
+      // Act
+      alerts = new MediaPackageAuditAlerts(stack, 'Audit', {
+        alertEmails: ['ops@example.com', 'sec@example.com'],
+        slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+        extraSubscriberQueueArns: [QUEUE_ARN],
+        extraAlertTopicArns: [EXTRA_TOPIC_ARN],
+        reservedConcurrentExecutions: 5,
+      });
+      template = Template.fromStack(stack);
+      roleId = logicalId(stack, alerts.alertFunctionRole);
+      trailKeyId = logicalId(stack, alerts.trailKey as kms.Key);
+      topicKeyId = logicalId(stack, alerts.topicKey);
+      bucketId = logicalId(stack, alerts.logBucket);
+      const trails = template.findResources('AWS::CloudTrail::Trail');
+      trailName = (Object.values(trails)[0] as { Properties: { TrailName: string } }).Properties
+        .TrailName;
+    });
+
+    it('creates a multi-Region, KMS-encrypted trail of write-only management events', () => {
+      // Assess
+      template.resourceCountIs('AWS::CloudTrail::Trail', 1);
+      template.hasResourceProperties('AWS::CloudTrail::Trail', {
+        IsMultiRegionTrail: true,
+        IncludeGlobalServiceEvents: true,
+        EnableLogFileValidation: true,
+        IsLogging: true,
+        KMSKeyId: { 'Fn::GetAtt': [trailKeyId, 'Arn'] },
+        S3BucketName: { Ref: bucketId },
+        EventSelectors: [{ IncludeManagementEvents: true, ReadWriteType: 'WriteOnly' }],
+      });
+    });
+
+    it('creates the trail after the bucket policy CloudTrail checks', () => {
+      // Assess
+      template.hasResource('AWS::CloudTrail::Trail', {
+        DependsOn: Match.arrayWith([Match.stringLikeRegexp('LogBucketPolicy')]),
+      });
+    });
+
+    it('rotates the trail key and keeps it when the stack is deleted', () => {
+      // Assess
+      const key = (template.toJSON() as { Resources: Record<string, unknown> }).Resources[
+        trailKeyId
+      ];
+      expect(key).toMatchObject({
+        Properties: { EnableKeyRotation: true },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('lets only this trail encrypt with the trail key (aws:SourceArn and encryption context)', () => {
+      // Prepare
+      const statements = keyStatements(template, trailKeyId);
+      const cloudTrailStatements = statements.filter(
+        (s) =>
+          JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudtrail.amazonaws.com' }),
+      );
+      // Assess
+      expect(cloudTrailStatements.map((s) => s.Action).sort()).toEqual([
+        'kms:DescribeKey',
+        'kms:GenerateDataKey*',
+      ]);
+      for (const statement of cloudTrailStatements) {
+        expect(JSON.stringify(statement.Condition?.StringEquals?.['aws:SourceArn'])).toContain(
+          `:trail/${trailName}`,
+        );
+      }
+      const encrypt = cloudTrailStatements.find((s) => s.Action === 'kms:GenerateDataKey*');
+      expect(encrypt?.Condition?.StringLike).toHaveProperty([
+        'kms:EncryptionContext:aws:cloudtrail:arn',
+      ]);
+    });
+
+    it('lets the function decrypt log files through S3 in the trail key policy', () => {
+      // Assess
+      expect(keyStatements(template, trailKeyId)).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Principal: { AWS: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+          Condition: {
+            StringEquals: { 'kms:ViaService': expect.anything() as unknown },
+            StringLike: {
+              'kms:EncryptionContext:aws:cloudtrail:arn': expect.anything() as unknown,
+            },
+          },
+        }),
+      );
+    });
+
+    it('blocks public access, versions, logs access and keeps the log bucket', () => {
+      // Assess
+      template.hasResource('AWS::S3::Bucket', {
+        Properties: Match.objectLike({
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          VersioningConfiguration: { Status: 'Enabled' },
+          LoggingConfiguration: {
+            DestinationBucketName: { Ref: Match.stringLikeRegexp('AccessLogsBucket') },
+            LogFilePrefix: 'trail-bucket/',
+          },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        }),
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      expect(template.toJSON()).toHaveProperty(['Resources', bucketId, 'DeletionPolicy'], 'Retain');
+    });
+
+    it('tiers log files to colder classes and expires them after 365 days, old versions too', () => {
+      // Assess
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({
+              Status: 'Enabled',
+              ExpirationInDays: 365,
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+              Transitions: [
+                { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+                { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
+              ],
+            }),
+          ],
+          TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
+        },
+      });
+    });
+
+    it('keeps a separate, private, TLS-only access-log bucket that also expires', () => {
+      // Assess
+      template.resourceCountIs('AWS::S3::Bucket', 2);
+      template.hasResource('AWS::S3::Bucket', {
+        Properties: Match.objectLike({
+          LifecycleConfiguration: {
+            Rules: [Match.objectLike({ Id: 'ExpireAccessLogs', ExpirationInDays: 365 })],
+          },
+          PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicPolicy: true }),
+          LoggingConfiguration: Match.absent(),
+        }),
+        DeletionPolicy: 'Retain',
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: Match.stringLikeRegexp('AccessLogsBucket') },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+            Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' } }),
+          ]),
+        },
+      });
+    });
+
+    it('denies non-TLS requests to the log bucket', () => {
+      // Assess
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('lets only this trail write to the log bucket (every CloudTrail statement has aws:SourceArn)', () => {
+      // Prepare
+      const policies = template.findResources('AWS::S3::BucketPolicy', {
+        Properties: { Bucket: { Ref: bucketId } },
+      });
+      const statements = Object.values(policies).flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties
+            .PolicyDocument.Statement,
+      );
+      const cloudTrailStatements = statements.filter(
+        (s) =>
+          JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudtrail.amazonaws.com' }),
+      );
+      // Assess
+      expect(cloudTrailStatements.flatMap(actionsOf).sort()).toEqual([
+        's3:GetBucketAcl',
+        's3:PutObject',
+      ]);
+      for (const statement of cloudTrailStatements) {
+        expect(JSON.stringify(statement.Condition?.StringEquals?.['aws:SourceArn'])).toContain(
+          `:trail/${trailName}`,
+        );
+      }
+      const write = cloudTrailStatements.find((s) => s.Action === 's3:PutObject');
+      expect(write?.Condition?.StringEquals?.['s3:x-amz-acl']).toBe('bucket-owner-full-control');
+    });
+
+    it('runs the function on Node.js 24, arm64, 512 MB, 5 minutes, reserved concurrency', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 300,
+        ReservedConcurrentExecutions: 5,
+      });
+    });
+
+    it('configures the function environment: topic, Powertools, source maps, extra topics', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Environment: {
+          Variables: {
+            ALERT_TOPIC_ARN: { Ref: logicalId(stack, alerts.topic) },
+            NODE_OPTIONS: '--enable-source-maps',
+            POWERTOOLS_SERVICE_NAME: 'mediapackage-audit-alerts',
+            POWERTOOLS_METRICS_NAMESPACE: 'MediaPackageAudit',
+            EXTRA_ALERT_TOPIC_ARNS: EXTRA_TOPIC_ARN,
+          },
+        },
+      });
+    });
+
+    it('gives the function its own log group with a 90-day retention', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('AuditFunctionLogGroup') } },
+      });
+    });
+
+    it('gives the function role no managed policies', () => {
+      // Assess
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+        },
+        ManagedPolicyArns: Match.absent(),
+      });
+      expect(template.toJSON()).not.toHaveProperty([
+        'Resources',
+        roleId,
+        'Properties',
+        'ManagedPolicyArns',
+      ]);
+    });
+
+    it('grants the function only what it needs, on named resources', () => {
+      // Prepare
+      const statements = roleStatements(template, roleId);
+      const byAction = (action: string): Statement[] =>
+        statements.filter((s) => actionsOf(s).includes(action));
+      // Assess
+      expect(statements.every((s) => s.Resource !== '*')).toBe(true);
+      expect(byAction('logs:PutLogEvents')[0]?.Resource).toEqual({
+        'Fn::GetAtt': [logicalId(stack, alerts.alertFunction.logGroup), 'Arn'],
+      });
+      expect(byAction('s3:GetObject')[0]?.Resource).toEqual({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/AWSLogs/*']],
+      });
+      expect(byAction('kms:Decrypt').map((s) => s.Resource)).toEqual(
+        expect.arrayContaining([
+          { 'Fn::GetAtt': [trailKeyId, 'Arn'] },
+          { 'Fn::GetAtt': [topicKeyId, 'Arn'] },
+        ]),
+      );
+      expect(byAction('kms:GenerateDataKey')[0]?.Resource).toEqual({
+        'Fn::GetAtt': [topicKeyId, 'Arn'],
+      });
+      expect(byAction('sns:Publish')[0]?.Resource).toEqual(
+        expect.arrayContaining([EXTRA_TOPIC_ARN, { Ref: logicalId(stack, alerts.topic) }]),
+      );
+      expect(statements.flatMap(actionsOf).sort()).toEqual(
+        [
+          'kms:Decrypt',
+          'kms:Decrypt',
+          'kms:GenerateDataKey',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          's3:GetObject',
+          'sns:Publish',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:SendMessage',
+        ].sort(),
+      );
+    });
+
+    it('retries failed asynchronous invocations twice for up to 6 hours, then uses the DLQ', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 6 * 3600,
+        Qualifier: '$LATEST',
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [logicalId(stack, alerts.deadLetterQueue), 'Arn'] },
+          },
+        },
+      });
+    });
+
+    it('encrypts the dead-letter queue, keeps messages 14 days and requires TLS', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: logicalId(stack, alerts.deadLetterQueue) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('notifies the function of new .json.gz objects under AWSLogs/', () => {
+      // Assess
+      template.hasResourceProperties('Custom::S3BucketNotifications', {
+        BucketName: { Ref: bucketId },
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [
+            {
+              Events: ['s3:ObjectCreated:*'],
+              Filter: {
+                Key: {
+                  FilterRules: [
+                    { Name: 'suffix', Value: '.json.gz' },
+                    { Name: 'prefix', Value: 'AWSLogs/' },
+                  ],
+                },
+              },
+              LambdaFunctionArn: {
+                'Fn::GetAtt': [logicalId(stack, alerts.alertFunction), 'Arn'],
+              },
+            },
+          ],
+        },
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 's3.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: { 'Fn::GetAtt': [bucketId, 'Arn'] },
+      });
+      template.resourceCountIs('AWS::Events::Rule', 0);
+    });
+
+    it('encrypts the topic with its own rotated key and requires TLS to publish', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [topicKeyId, 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        Description: Match.stringLikeRegexp('alert topic'),
+        EnableKeyRotation: true,
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sns:Publish',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('lets CloudWatch alarms of this account publish to the topic and use its key', () => {
+      // Assess
+      const fromThisAccount = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } };
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: fromThisAccount,
+            }),
+          ]),
+        },
+      });
+      expect(keyStatements(template, topicKeyId)).toContainEqual(
+        expect.objectContaining({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Condition: fromThisAccount,
+        }),
+      );
+    });
+
+    it('lets the function use the topic key through SNS in the key policy', () => {
+      // Assess
+      expect(keyStatements(template, topicKeyId)).toContainEqual(
+        expect.objectContaining({
+          Principal: { AWS: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: { StringEquals: { 'kms:ViaService': expect.anything() as unknown } },
+        }),
+      );
+    });
+
+    it('subscribes every email address and the extra queue (SNS envelope)', () => {
+      // Assess
+      for (const email of ['ops@example.com', 'sec@example.com']) {
+        template.hasResourceProperties('AWS::SNS::Subscription', {
+          Protocol: 'email',
+          Endpoint: email,
+        });
+      }
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'sqs',
+        Endpoint: QUEUE_ARN,
+        RawMessageDelivery: false,
+      });
+    });
+
+    it('delivers to Slack through Chatbot with a read-only guardrail and a powerless role', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+        SlackWorkspaceId: 'T0123ABCD',
+        SlackChannelId: 'C0123ABCD',
+        ConfigurationName: Match.stringLikeRegexp('.+'),
+        LoggingLevel: 'ERROR',
+        SnsTopicArns: [{ Ref: logicalId(stack, alerts.topic) }],
+        GuardrailPolicies: [
+          {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/CloudWatchReadOnlyAccess'],
+            ],
+          },
+        ],
+      });
+      const chatbotRoles = template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [Match.objectLike({ Principal: { Service: 'chatbot.amazonaws.com' } })],
+          },
+        },
+      });
+      const [chatbotRoleId, chatbotRole] = Object.entries(chatbotRoles)[0] ?? [];
+      expect(chatbotRole).toBeDefined();
+      expect(chatbotRole).not.toHaveProperty(['Properties', 'ManagedPolicyArns']);
+      expect(chatbotRole).not.toHaveProperty(['Properties', 'Policies']);
+      expect(roleStatements(template, chatbotRoleId ?? '')).toEqual([]);
+    });
+
+    it('does not give Chatbot access to the topic key (SNS decrypts before delivery)', () => {
+      // Assess
+      expect(JSON.stringify(keyStatements(template, topicKeyId))).not.toContain('chatbot');
+    });
+
+    it('lists the pipeline resources it creates', () => {
+      // Assess
+      expect(stack.resolve(alerts.pipelineResourceArns)).toEqual([
+        { 'Fn::GetAtt': [bucketId, 'Arn'] },
+        { 'Fn::GetAtt': [logicalId(stack, alerts.alertFunction), 'Arn'] },
+        { Ref: logicalId(stack, alerts.topic) },
+        { 'Fn::GetAtt': [topicKeyId, 'Arn'] },
+        { 'Fn::GetAtt': [trailKeyId, 'Arn'] },
+        { 'Fn::GetAtt': [logicalId(stack, alerts.trail as IConstruct), 'Arn'] },
+      ]);
+    });
+  });
+
+  describe('with a new trail, the EventBridge trigger and all management events', () => {
+    let template: Template;
+
+    beforeAll(() => {
+      // Prepare
+      const stack = newStack();
+      // Act
+      new MediaPackageAuditAlerts(stack, 'Audit', {
+        trigger: 'eventbridge',
+        managementEvents: 'all',
+        logExpiration: Duration.days(30),
+      });
+      template = Template.fromStack(stack);
+    });
+
+    it('records read and write management events', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudTrail::Trail', {
+        EventSelectors: [{ IncludeManagementEvents: true, ReadWriteType: 'All' }],
+      });
+    });
+
+    it('enables EventBridge on the bucket itself, without the notifications custom resource', () => {
+      // Assess
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+      });
+      template.resourceCountIs('Custom::S3BucketNotifications', 0);
+      template.resourceCountIs('AWS::Lambda::Function', 1);
+    });
+
+    it('matches only CloudTrail log files of the bucket', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: {
+            bucket: { name: [{ Ref: Match.stringLikeRegexp('LogBucket') }] },
+            object: { key: [{ wildcard: 'AWSLogs/*/CloudTrail/*.json.gz' }] },
+          },
+        },
+      });
+    });
+
+    it('expires log files after the configured days without colder classes', () => {
+      // Assess
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({
+              Id: 'TierAndExpireLogFiles',
+              ExpirationInDays: 30,
+              Transitions: Match.absent(),
+            }),
+          ],
+          TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
+        },
+      });
+    });
+  });
+
+  describe('with an existing bucket, key prefix and KMS key and the S3 trigger', () => {
+    let stack: Stack;
+    let alerts: MediaPackageAuditAlerts;
+    let template: Template;
+
+    beforeAll(() => {
+      // Prepare
+      stack = newStack();
+      // Act
+      alerts = new MediaPackageAuditAlerts(stack, 'Audit', {
+        existingLogBucket: s3.Bucket.fromBucketName(stack, 'Existing', 'my-trail-logs'),
+        existingLogKeyPrefix: 'org/',
+        existingLogKey: kms.Key.fromKeyArn(stack, 'ExistingKey', EXISTING_KEY_ARN),
+        alertEmails: ['ops@example.com'],
+      });
+      template = Template.fromStack(stack);
+    });
+
+    it('creates no trail, trail key or bucket', () => {
+      // Assess
+      template.resourceCountIs('AWS::CloudTrail::Trail', 0);
+      template.resourceCountIs('AWS::S3::Bucket', 0);
+      template.resourceCountIs('AWS::S3::BucketPolicy', 0);
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      expect(alerts.trail).toBeUndefined();
+    });
+
+    it('adds an S3 notification behind the key prefix, merged with the bucket’s others', () => {
+      // Assess
+      template.hasResourceProperties('Custom::S3BucketNotifications', {
+        BucketName: 'my-trail-logs',
+        Managed: false,
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [
+            Match.objectLike({
+              Events: ['s3:ObjectCreated:*'],
+              Filter: {
+                Key: {
+                  FilterRules: [
+                    { Name: 'suffix', Value: '.json.gz' },
+                    { Name: 'prefix', Value: 'org/AWSLogs/' },
+                  ],
+                },
+              },
+            }),
+          ],
+        },
+      });
+    });
+
+    it('reads only log files under the prefix and decrypts with the given key through S3', () => {
+      // Prepare
+      const roleId = logicalId(stack, alerts.alertFunctionRole);
+      const statements = roleStatements(template, roleId);
+      // Assess
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Action: 's3:GetObject',
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-trail-logs/org/AWSLogs/*'],
+            ],
+          },
+        }),
+      );
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Action: 'kms:Decrypt',
+          Resource: EXISTING_KEY_ARN,
+          Condition: { StringEquals: { 'kms:ViaService': expect.anything() as unknown } },
+        }),
+      );
+    });
+
+    it('lists the existing bucket and key among the pipeline resources', () => {
+      // Assess
+      const arns = JSON.stringify(stack.resolve(alerts.pipelineResourceArns));
+      expect(arns).toContain(':s3:::my-trail-logs');
+      expect(arns).toContain(EXISTING_KEY_ARN);
+    });
+  });
+
+  describe('with an existing bucket and the EventBridge trigger', () => {
+    let stack: Stack;
+    let alerts: MediaPackageAuditAlerts;
+    let template: Template;
+
+    beforeAll(() => {
+      // Prepare
+      stack = newStack();
+      // Act
+      alerts = new MediaPackageAuditAlerts(stack, 'Audit', {
+        existingLogBucket: s3.Bucket.fromBucketName(stack, 'Existing', 'my-trail-logs'),
+        existingLogKeyPrefix: 'org',
+        trigger: 'eventbridge',
+      });
+      template = Template.fromStack(stack);
+    });
+
+    it('adds an Object Created rule for the bucket and prefix and no custom resource', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: {
+            bucket: { name: ['my-trail-logs'] },
+            object: { key: [{ wildcard: 'org/AWSLogs/*/CloudTrail/*.json.gz' }] },
+          },
+        },
+      });
+      template.resourceCountIs('Custom::S3BucketNotifications', 0);
+      template.resourceCountIs('AWS::Lambda::Function', 1);
+    });
+
+    it('sends undeliverable events to the dead-letter queue within 6 hours', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [
+          Match.objectLike({
+            DeadLetterConfig: {
+              Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] },
+            },
+            RetryPolicy: { MaximumEventAgeInSeconds: 6 * 3600 },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('LogFileCreated'), 'Arn'] },
+      });
+    });
+
+    it('decrypts with the topic key only when no trail key is given', () => {
+      // Prepare
+      const roleId = logicalId(stack, alerts.alertFunctionRole);
+      const decrypts = roleStatements(template, roleId).filter((s) =>
+        actionsOf(s).includes('kms:Decrypt'),
+      );
+      // Assess
+      expect(decrypts.map((s) => s.Resource)).toEqual([
+        { 'Fn::GetAtt': [logicalId(stack, alerts.topicKey), 'Arn'] },
+      ]);
+    });
+  });
+
+  describe('props validation', () => {
+    it('refuses a key prefix without an existing bucket', () => {
+      // Prepare
+      const stack = newStack();
+      // Act / Assess
+      expect(
+        () => new MediaPackageAuditAlerts(stack, 'Audit', { existingLogKeyPrefix: 'org' }),
+      ).toThrow(/existingLogKeyPrefix requires existingLogBucket/);
+    });
+
+    it('refuses a key prefix with a leading slash', () => {
+      // Prepare
+      const stack = newStack();
+      // Act / Assess
+      expect(
+        () =>
+          new MediaPackageAuditAlerts(stack, 'Audit', {
+            existingLogBucket: s3.Bucket.fromBucketName(stack, 'Existing', 'my-trail-logs'),
+            existingLogKeyPrefix: '/org',
+          }),
+      ).toThrow(/must not start with '\/'/);
+    });
+  });
+
+  describe('addAlarm', () => {
+    it('sends the alarm to the alert topic', () => {
+      // Prepare
+      const stack = newStack();
+      const alerts = new MediaPackageAuditAlerts(stack, 'Audit');
+      // Act
+      alerts.addAlarm(
+        new cloudwatch.Alarm(stack, 'Errors', {
+          metric: alerts.alertFunction.metricErrors(),
+          threshold: 1,
+          evaluationPeriods: 1,
+        }),
+      );
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmActions: [{ Ref: logicalId(stack, alerts.topic) }],
+      });
+    });
+  });
+});

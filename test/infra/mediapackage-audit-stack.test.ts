@@ -1,0 +1,273 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CfnElement, Environment } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CONTEXT_KEYS, parseConfig } from '../../lib/config';
+import { MediaPackageAuditStack } from '../../lib/mediapackage-audit-stack';
+import { newApp } from './support';
+
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    violations: {
+      ruleName: string;
+      severity?: string;
+      violatingConstructs: { constructPath: string }[];
+    }[];
+  }[];
+}
+
+interface Resource {
+  Properties: { Code: { S3Key?: string } };
+}
+
+interface AppSynth {
+  stack: MediaPackageAuditStack;
+  assembly?: CloudAssembly;
+  outdir: string;
+  /** Every unacknowledged finding (errors and warnings) of every validation plugin. */
+  findings: string[];
+}
+
+/**
+ * Builds the app as `bin/app.ts` does (context -> parseConfig -> stack -> AwsSolutions pack), with
+ * the built-in CloudFormation validation on, and synthesizes it into a fresh directory.
+ */
+function synthApp(
+  context: Record<string, unknown>,
+  options: { bundle?: boolean; env?: Environment } = {},
+): AppSynth {
+  const { bundle = false, env } = options;
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-synth-'));
+  const app = newApp({ context, bundle, cloudFormationValidation: true, outdir });
+  const config = parseConfig(
+    Object.fromEntries(CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key) as unknown])),
+  );
+  const stack = new MediaPackageAuditStack(app, 'MediaPackageAuditAlerts', {
+    config,
+    ...(env === undefined ? {} : { env }),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+  let assembly: CloudAssembly | undefined;
+  let synthError: unknown;
+  try {
+    assembly = app.synth();
+  } catch (error) {
+    synthError = error;
+  }
+  const reportPath = path.join(outdir, 'validation-report.json');
+  const report: ValidationReport = fs.existsSync(reportPath)
+    ? (JSON.parse(fs.readFileSync(reportPath, 'utf8')) as ValidationReport)
+    : { pluginReports: [] };
+  const findings = report.pluginReports.flatMap((plugin) =>
+    plugin.violations.map(
+      (v) =>
+        `${plugin.pluginName} ${v.severity ?? ''} ${v.ruleName} at ${v.violatingConstructs
+          .map((c) => c.constructPath)
+          .join(', ')}`,
+    ),
+  );
+  if (synthError !== undefined && findings.length === 0) {
+    findings.push(
+      `synth failed: ${synthError instanceof Error ? synthError.message : JSON.stringify(synthError)}`,
+    );
+  }
+  return { stack, assembly, outdir, findings };
+}
+
+describe('Stack: MediaPackageAuditStack', () => {
+  describe('as `cdk synth -c alertEmails=... -c slackWorkspaceId=... -c slackChannelId=...`', () => {
+    let synth: AppSynth;
+
+    beforeAll(() => {
+      // Prepare / Act
+      synth = synthApp(
+        {
+          alertEmails: 'ops@example.com,sec@example.com',
+          slackWorkspaceId: 'T0123ABCD',
+          slackChannelId: 'C0123ABCD',
+          extraSubscriberQueueArns: 'arn:aws:sqs:us-east-1:111122223333:security-alerts',
+          extraSubscriberTopicArns: 'arn:aws:sns:us-east-1:111122223333:central-alerts',
+        },
+        { bundle: true },
+      );
+    });
+
+    afterAll(() => {
+      fs.rmSync(synth.outdir, { recursive: true, force: true });
+    });
+
+    it('passes the AwsSolutions pack and the CloudFormation validation with no open finding', () => {
+      // Assess
+      expect(synth.findings).toEqual([]);
+      expect(synth.assembly).toBeDefined();
+    });
+
+    it('bundles the handler offline with the local esbuild, minified with a source map', () => {
+      // Prepare
+      const artifact = synth.assembly?.getStackArtifact(synth.stack.artifactId);
+      const fn = synth.stack.alerts.alertFunction;
+      const logicalId = synth.stack.getLogicalId(fn.node.defaultChild as CfnElement);
+      const resources = (artifact?.template as { Resources: Record<string, Resource> } | undefined)
+        ?.Resources;
+      const s3Key = resources?.[logicalId]?.Properties.Code.S3Key ?? 'missing.zip';
+      const assetDir = path.join(synth.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+      // Act
+      const code = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+      // Assess
+      expect(fs.existsSync(path.join(assetDir, 'index.js.map'))).toBe(true);
+      expect(code).toContain('sourceMappingURL=index.js.map');
+      // The SDK clients are bundled, not taken from the runtime.
+      expect(code).toContain('PublishCommand');
+      expect(code).not.toMatch(/require\(["']@aws-sdk\/client-/);
+      // Minified: a few very long lines (multi-line template literals keep their newlines).
+      expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    });
+
+    it('outputs the topic ARN, bucket name, function name and role, and DLQ URL', () => {
+      // Prepare
+      const template = Template.fromStack(synth.stack);
+      // Assess
+      for (const output of [
+        'AlertTopicArn',
+        'LogBucketName',
+        'AlertFunctionName',
+        'AlertFunctionRoleArn',
+        'DeadLetterQueueUrl',
+      ]) {
+        template.hasOutput(output, {});
+      }
+    });
+
+    it('passes the configuration to the construct', () => {
+      // Prepare
+      const template = Template.fromStack(synth.stack);
+      // Assess
+      template.resourceCountIs('AWS::SNS::Subscription', 3);
+      template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 1);
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+      template.hasResourceProperties('AWS::CloudTrail::Trail', {
+        EventSelectors: [{ IncludeManagementEvents: true, ReadWriteType: 'WriteOnly' }],
+      });
+    });
+  });
+
+  describe.each([
+    ['a new trail and no options', {}],
+    [
+      'a new trail, EventBridge and all management events',
+      { trigger: 'eventbridge', managementEvents: 'all' },
+    ],
+    [
+      'an existing bucket, prefix and KMS key with the S3 trigger',
+      {
+        existingBucketName: 'my-trail-logs',
+        existingBucketKeyPrefix: 'org',
+        existingTrailKmsKeyArn:
+          'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        trigger: 's3',
+      },
+    ],
+    [
+      'an existing bucket with the EventBridge trigger',
+      {
+        existingBucketName: 'my-trail-logs',
+        existingBucketKeyPrefix: 'org',
+        trigger: 'eventbridge',
+      },
+    ],
+  ])('with %s', (_name, context: Record<string, unknown>) => {
+    let synth: AppSynth;
+    let synthInAccount: AppSynth;
+
+    beforeAll(() => {
+      // Prepare / Act
+      synth = synthApp(context);
+      synthInAccount = synthApp(context, {
+        env: { account: '111122223333', region: 'eu-west-1' },
+      });
+    });
+
+    afterAll(() => {
+      fs.rmSync(synth.outdir, { recursive: true, force: true });
+      fs.rmSync(synthInAccount.outdir, { recursive: true, force: true });
+    });
+
+    it('synthesizes with zero unacknowledged cdk-nag or CloudFormation findings', () => {
+      // Assess
+      expect(synth.findings).toEqual([]);
+    });
+
+    it('synthesizes without findings in an explicit account and Region too', () => {
+      // Assess
+      expect(synthInAccount.findings).toEqual([]);
+    });
+  });
+
+  describe('tuned numbers', () => {
+    it('reach the function, its log group and the bucket lifecycle', () => {
+      // Prepare / Act
+      const synth = synthApp({
+        logRetentionDays: 30,
+        logExpirationDays: 90,
+        functionMemoryMb: 1024,
+        functionTimeoutSeconds: 600,
+      });
+      const template = Template.fromStack(synth.stack);
+      fs.rmSync(synth.outdir, { recursive: true, force: true });
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        MemorySize: 1024,
+        Timeout: 600,
+      });
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              Id: 'TierAndExpireLogFiles',
+              Status: 'Enabled',
+              ExpirationInDays: 90,
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+              Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+            },
+          ],
+          TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
+        },
+      });
+    });
+  });
+});
+
+describe('App: bin/app.ts', () => {
+  it('stops synth with the key and what is expected when a context value is wrong', () => {
+    // Prepare
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-bin-'));
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          CDK_CONTEXT_JSON: JSON.stringify({ alertEmails: 'not-an-email', trigger: 'sqs' }),
+          CDK_OUTDIR: outdir,
+        },
+      },
+    );
+    fs.rmSync(outdir, { recursive: true, force: true });
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("alertEmails: 'not-an-email' is not an email address");
+    expect(result.stderr).toContain("trigger: 'sqs' is not one of: s3, eventbridge");
+  });
+});
