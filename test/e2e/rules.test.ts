@@ -1,0 +1,282 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
+import { createHandler } from '../../lambda/handler';
+import type { CloudTrailRecordShape } from '../../scripts/cloudtrail-factory';
+import {
+  IDENTITY_PRESETS,
+  createRng,
+  gzipLogFile,
+  logObjectKey,
+  mediaPackageRecord,
+  otherServiceRecord,
+  s3PutEvent,
+} from '../../scripts/cloudtrail-factory';
+import type { LocalAws } from '../support/local-aws';
+import { localClientConfig, startLocalAws } from '../support/local-aws';
+
+interface SnsEnvelope {
+  Message: string;
+  MessageAttributes?: Record<string, { Type: string; Value: string }>;
+}
+
+interface DeliveredAlert {
+  eventID: string;
+  eventSource: string;
+  eventName: string;
+  severity: string;
+  category: string;
+}
+
+const BUCKET = 'e2e-rules-trail-logs';
+const DEPLOY_REASON = 'Deploy role changes are reviewed in CI';
+
+/** The team's rules: watch MediaLive too, UpdateChannel is high, the deploy role is trusted. */
+const CUSTOM_RULES = {
+  version: 1,
+  eventSources: ['mediapackage*.amazonaws.com', 'medialive.amazonaws.com'],
+  severityRules: [
+    { eventName: 'UpdateChannel', severity: 'high' },
+    { eventName: 'Tag*', severity: 'low' },
+  ],
+  defaultSeverity: 'medium',
+  suppressions: [
+    {
+      reason: DEPLOY_REASON,
+      principalArn: 'arn:aws:sts::111122223333:assumed-role/GitHubActionsDeployRole/*',
+    },
+  ],
+};
+
+async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const received: Message[] = [];
+  for (;;) {
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    if (Messages === undefined || Messages.length === 0) return received;
+    received.push(...Messages);
+  }
+}
+
+/** What the subscriber got: each alert with the attributes SNS delivered alongside. */
+function delivered(messages: readonly Message[]) {
+  return messages.map((message) => {
+    const envelope = JSON.parse(message.Body ?? '') as SnsEnvelope;
+    // fauxqs delivers the whole MessageStructure json: the queue's copy is under `sqs`.
+    const structure = JSON.parse(envelope.Message) as { sqs?: string };
+    const alert = JSON.parse(structure.sqs ?? '') as DeliveredAlert;
+    const attribute = (name: string) => envelope.MessageAttributes?.[name]?.Value;
+    return {
+      eventID: alert.eventID,
+      severity: attribute('severity'),
+      eventSource: attribute('eventSource'),
+      eventName: attribute('eventName'),
+      category: alert.category,
+    };
+  });
+}
+
+describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the subscriber', () => {
+  let local: LocalAws;
+  let s3: S3Client;
+  let sqs: SQSClient;
+  let queueUrl: string;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    local = await startLocalAws();
+    const config = localClientConfig(local.endpoint);
+    s3 = new S3Client(config);
+    sqs = new SQSClient(config);
+    const sns = new SNSClient(config);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'rules-alerts' }));
+    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'rules-subscriber' }));
+    queueUrl = queue.QueueUrl ?? '';
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await sns.send(
+      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
+    );
+    // Configured only through the environment, as the function is in Lambda.
+    process.env.AWS_ENDPOINT_URL = local.endpoint;
+    process.env.ALERT_TOPIC_ARN = TopicArn;
+    process.env.MP_AUDIT_OWN_RESOURCES = JSON.stringify({ bucketNames: [BUCKET] });
+  });
+
+  afterEach(() => {
+    delete process.env.MP_AUDIT_RULES;
+  });
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    await local?.stop();
+  });
+
+  it('alerts at the severities the rules set, watches MediaLive, and never delivers suppressed events', async () => {
+    // Prepare
+    process.env.MP_AUDIT_RULES = JSON.stringify(CUSTOM_RULES);
+    const rng = createRng(31415);
+    const at = { eventTime: '2025-03-14T09:07:00Z', client: 'cli' } as const;
+    const operatorUpdate = mediaPackageRecord(rng, {
+      ...at,
+      source: 'mediapackage.amazonaws.com',
+      eventName: 'UpdateChannel',
+      identity: IDENTITY_PRESETS.mediaOperator,
+    });
+    const adminCreate = mediaPackageRecord(rng, {
+      ...at,
+      source: 'mediapackagev2.amazonaws.com',
+      eventName: 'CreateOriginEndpoint',
+      identity: IDENTITY_PRESETS.consoleAdmin,
+    });
+    const adminTag = mediaPackageRecord(rng, {
+      ...at,
+      source: 'mediapackage-vod.amazonaws.com',
+      eventName: 'TagResource',
+      identity: IDENTITY_PRESETS.consoleAdmin,
+    });
+    const liveUpdate = otherServiceRecord(rng, {
+      ...at,
+      call: 'medialive:UpdateChannel',
+      identity: IDENTITY_PRESETS.legacyUser,
+    });
+    const deployUpdate = mediaPackageRecord(rng, {
+      ...at,
+      source: 'mediapackage.amazonaws.com',
+      eventName: 'UpdateChannel',
+      identity: IDENTITY_PRESETS.deployPipeline,
+    });
+    const deployDelete = mediaPackageRecord(rng, {
+      ...at,
+      source: 'mediapackagev2.amazonaws.com',
+      eventName: 'DeleteChannel',
+      identity: IDENTITY_PRESETS.deployPipeline,
+    });
+    const deployBucketPolicy: CloudTrailRecordShape = {
+      ...otherServiceRecord(rng, {
+        ...at,
+        call: 's3:PutBucketPolicy',
+        identity: IDENTITY_PRESETS.deployPipeline,
+      }),
+      requestParameters: { bucketName: BUCKET, Host: `${BUCKET}.s3.us-west-2.amazonaws.com` },
+    };
+    const read = mediaPackageRecord(rng, {
+      ...at,
+      source: 'mediapackage.amazonaws.com',
+      eventName: 'DescribeChannel',
+      identity: IDENTITY_PRESETS.mediaOperator,
+    });
+    const noise = otherServiceRecord(rng, { ...at, call: 'ec2:RunInstances' });
+    const records = [
+      operatorUpdate,
+      noise,
+      deployUpdate,
+      adminCreate,
+      read,
+      liveUpdate,
+      deployDelete,
+      adminTag,
+      deployBucketPolicy,
+    ];
+    const key = logObjectKey({
+      accountId: '111122223333',
+      region: 'us-west-2',
+      date: new Date('2025-03-14T09:10:00Z'),
+    });
+    const body = gzipLogFile(records);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const handler = createHandler();
+
+    // Act
+    const summary = await handler(s3PutEvent(BUCKET, key, body.length));
+    const alerts = delivered(await drain(sqs, queueUrl));
+
+    // Assess
+    expect(summary).toMatchObject({ logFiles: 1, alertsPublished: 5, alertsSuppressed: 2 });
+    expect(alerts.sort((a, b) => a.eventID.localeCompare(b.eventID))).toEqual(
+      [
+        {
+          eventID: operatorUpdate.eventID,
+          severity: 'high',
+          eventSource: 'mediapackage.amazonaws.com',
+          eventName: 'UpdateChannel',
+          category: 'watched',
+        },
+        {
+          eventID: adminCreate.eventID,
+          severity: 'medium',
+          eventSource: 'mediapackagev2.amazonaws.com',
+          eventName: 'CreateOriginEndpoint',
+          category: 'watched',
+        },
+        {
+          eventID: adminTag.eventID,
+          severity: 'low',
+          eventSource: 'mediapackage-vod.amazonaws.com',
+          eventName: 'TagResource',
+          category: 'watched',
+        },
+        {
+          eventID: liveUpdate.eventID,
+          severity: 'high',
+          eventSource: 'medialive.amazonaws.com',
+          eventName: 'UpdateChannel',
+          category: 'watched',
+        },
+        {
+          eventID: deployBucketPolicy.eventID,
+          severity: 'high',
+          eventSource: 's3.amazonaws.com',
+          eventName: 'PutBucketPolicy',
+          category: 'self-protection',
+        },
+      ].sort((a, b) => a.eventID.localeCompare(b.eventID)),
+    );
+    const ids = new Set(alerts.map((alert) => alert.eventID));
+    expect(ids.has(deployUpdate.eventID)).toBe(false);
+    expect(ids.has(deployDelete.eventID)).toBe(false);
+  });
+
+  it('fails the invocation, naming MP_AUDIT_RULES and the path, when the rules are invalid', async () => {
+    // Prepare
+    process.env.MP_AUDIT_RULES = JSON.stringify({
+      version: 1,
+      suppressions: [{ principalArn: 'arn:aws:iam::111122223333:role/deploy' }],
+    });
+    const key = logObjectKey({
+      accountId: '111122223333',
+      region: 'us-west-2',
+      date: new Date('2025-03-14T09:15:00Z'),
+    });
+    const body = gzipLogFile([
+      mediaPackageRecord(createRng(1), {
+        source: 'mediapackage.amazonaws.com',
+        eventName: 'DeleteChannel',
+      }),
+    ]);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const handler = createHandler();
+
+    // Act
+    const invocation = handler(s3PutEvent(BUCKET, key, body.length));
+
+    // Assess
+    await expect(invocation).rejects.toThrow(
+      'MP_AUDIT_RULES: invalid rules:\n  suppressions[0].reason: a reason is required',
+    );
+    expect(await drain(sqs, queueUrl)).toEqual([]);
+  });
+});
