@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runReplay } from '../cli/replay';
 import { DEFAULT_RULES_PATH, runRulesCheck, runRulesTest } from '../cli/rules';
 import type { CommandIo } from '../cli/scan';
 import { runScan } from '../cli/scan';
@@ -18,6 +19,17 @@ Commands:
   rules test <rules> <logs>...   Show which events in local log files alert, at which
                                  severity, and which suppression silenced which event.
       --json                     One JSON decision per line.
+  replay                         Re-process log files from S3 through the function's
+                                 path, skipping alerts already sent (idempotency table).
+      --from-dlq <queue-url>     The failed invocations in the dead-letter queue; each
+                                 message is deleted once its files are done.
+      --bucket <name>            Backfill every log file in a bucket ...
+      --prefix <prefix>          ... under this key prefix (e.g. AWSLogs/111122223333/)
+      --since <date> --until <date>  ... delivered in [since, until) (ISO 8601, UTC)
+      --dry-run                  Print what would alert; publish and delete nothing.
+      --topic-arn <arn>          Alert topic (default ALERT_TOPIC_ARN).
+      --idempotency-table <name> (default IDEMPOTENCY_TABLE_NAME).
+      --rules <file>             Rules file (default: built-in defaults).
 
 Exit status: 0 on success, 1 when a file could not be read or a rules file is
 invalid (the other files are still read), 2 on wrong usage.`;
@@ -27,6 +39,14 @@ type Parsed = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 const OPTIONS = {
   json: { type: 'boolean', default: false },
   rules: { type: 'string' },
+  'from-dlq': { type: 'string' },
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  'topic-arn': { type: 'string' },
+  'idempotency-table': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,18 +74,69 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     return 0;
   }
   const { positionals, values } = parsed;
+  let rules;
+  if (values.rules !== undefined && command !== 'rules') {
+    try {
+      rules = compileRules(loadRulesFile(values.rules));
+    } catch (error) {
+      if (!(error instanceof RulesValidationError)) throw error;
+      io.err(error.message);
+      return 1;
+    }
+  }
+  if (command === 'replay') {
+    const dates: Record<'since' | 'until', Date | undefined> = {
+      since: undefined,
+      until: undefined,
+    };
+    for (const key of ['since', 'until'] as const) {
+      const value = values[key];
+      if (value === undefined) continue;
+      const date = new Date(value);
+      if (Number.isNaN(date.getTime()))
+        return usageError(
+          io,
+          `replay: --${key} expects a date like 2026-11-01 or 2026-11-01T12:00Z`,
+        );
+      dates[key] = date;
+    }
+    if ((values['from-dlq'] === undefined) === (values.bucket === undefined)) {
+      return usageError(
+        io,
+        'replay: give exactly one of --from-dlq <queue-url> or --bucket <name>',
+      );
+    }
+    let interrupted = false;
+    const onInterrupt = (): void => {
+      interrupted = true;
+      io.err('mp-audit replay: stopping after the file in hand (Ctrl-C again to abort)');
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', onInterrupt);
+    try {
+      return await runReplay(
+        {
+          ...(values['from-dlq'] === undefined ? {} : { fromDlq: values['from-dlq'] }),
+          ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
+          ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
+          ...(dates.since === undefined ? {} : { since: dates.since }),
+          ...(dates.until === undefined ? {} : { until: dates.until }),
+          dryRun: values['dry-run'] === true,
+          ...(values['topic-arn'] === undefined ? {} : { topicArn: values['topic-arn'] }),
+          ...(values['idempotency-table'] === undefined
+            ? {}
+            : { idempotencyTable: values['idempotency-table'] }),
+          ...(rules === undefined ? {} : { rules }),
+          stopRequested: () => interrupted,
+        },
+        io,
+      );
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
+  }
   if (command === 'scan') {
     if (positionals.length === 0) return usageError(io, 'scan: name at least one file or folder');
-    let rules;
-    if (values.rules !== undefined) {
-      try {
-        rules = compileRules(loadRulesFile(values.rules));
-      } catch (error) {
-        if (!(error instanceof RulesValidationError)) throw error;
-        io.err(error.message);
-        return 1;
-      }
-    }
     return runScan(
       { paths: positionals, json: values.json === true, ...(rules === undefined ? {} : { rules }) },
       io,

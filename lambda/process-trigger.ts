@@ -57,6 +57,19 @@ export class TriggerProcessingError extends Error {
   }
 }
 
+export function emptySummary(): TriggerSummary {
+  return {
+    logFiles: 0,
+    skippedObjects: 0,
+    records: 0,
+    alertsPublished: 0,
+    alertsSuppressed: 0,
+    alertsAlreadyPublished: 0,
+    badRecords: 0,
+    unreadableObjects: 0,
+  };
+}
+
 /**
  * Handles one trigger event: each created log object is read, matched and its alerts are
  * published. Objects that are not log files, are gone, or cannot be read as CloudTrail are
@@ -69,16 +82,7 @@ export async function processTriggerEvent(
   deps: PipelineDeps,
 ): Promise<TriggerSummary> {
   const { logger, metrics } = deps;
-  const summary: TriggerSummary = {
-    logFiles: 0,
-    skippedObjects: 0,
-    records: 0,
-    alertsPublished: 0,
-    alertsSuppressed: 0,
-    alertsAlreadyPublished: 0,
-    badRecords: 0,
-    unreadableObjects: 0,
-  };
+  const summary = emptySummary();
   const trigger = parseTriggerEvent(event);
   for (const ignored of trigger.ignored) {
     logger.info('Event part ignored: it names no log object to read', { ...ignored });
@@ -87,7 +91,7 @@ export async function processTriggerEvent(
   const failures: { object: LogObjectRef; error: unknown }[] = [];
   for (const object of trigger.objects) {
     try {
-      await processObject(object, deps, summary);
+      await processLogObject(object, deps, summary);
     } catch (error) {
       logger.error('Log object failed; the invocation will fail so Lambda retries it', {
         bucket: object.bucket,
@@ -105,7 +109,11 @@ export async function processTriggerEvent(
   return summary;
 }
 
-async function processObject(
+/**
+ * Reads one created object and publishes its alerts, adding to `summary`. Skips (and says why)
+ * objects that are not log files, are gone, or are unreadable; throws what a retry can fix.
+ */
+export async function processLogObject(
   object: CreatedObject,
   deps: PipelineDeps,
   summary: TriggerSummary,
