@@ -113,7 +113,7 @@ export async function runScan(options: ScanOptions, io: CommandIo): Promise<numb
       scan = await scanLogObject(
         createReadStream(file),
         { bucket: '', key: file },
-        { objectName: file },
+        { objectName: file, ...(options.rules === undefined ? {} : { rules: options.rules }) },
       );
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? 'read-error';

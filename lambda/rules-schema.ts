@@ -30,18 +30,29 @@ const textPattern = pattern('a pattern', /^[\s\S]+$/, 'arn:aws:iam::111122223333
 const accountPattern = pattern('a 12-digit account ID or pattern', /^[0-9*]+$/, '111122223333');
 const regionPattern = pattern('a Region or pattern', /^[a-z0-9*-]+$/, 'us-west-2');
 
-const cidr = z.string().refine(
-  (value) => {
-    try {
-      if (value.includes('/')) ipaddr.parseCIDR(value);
-      else ipaddr.parse(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'expected an IPv4 or IPv6 address or CIDR block, e.g. "203.0.113.0/24"' },
-);
+/** Only the usual notations: ipaddr.js also reads `10.0.0` as one host, which misleads. */
+function isPlainAddress(value: string): boolean {
+  return ipaddr.IPv4.isValidFourPartDecimal(value) || ipaddr.IPv6.isValid(value);
+}
+
+/** The prefix length of a CIDR block, or 32/128 for a single address; undefined if invalid. */
+export function prefixLength(value: string): number | undefined {
+  const [address = '', bits, ...rest] = value.split('/');
+  if (rest.length > 0 || !isPlainAddress(address)) return undefined;
+  if (bits === undefined) return ipaddr.IPv4.isValidFourPartDecimal(address) ? 32 : 128;
+  if (!/^\d{1,3}$/.test(bits)) return undefined;
+  try {
+    return ipaddr.parseCIDR(`${address}/${Number(bits)}`)[1];
+  } catch {
+    return undefined;
+  }
+}
+
+const cidr = z
+  .string()
+  .refine((value) => prefixLength(value) !== undefined, {
+    error: 'expected an IPv4 or IPv6 address or CIDR block, e.g. "203.0.113.0/24"',
+  });
 
 const isoDate = z
   .string()
@@ -49,7 +60,13 @@ const isoDate = z
     /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?Z)?$/,
     'expected a date like "2026-12-31" (UTC)',
   )
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'expected a real calendar date');
+  .refine((value) => {
+    // Date.parse rolls 2026-02-30 over to March: check the day survives the round trip.
+    const parsed = new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
+    return (
+      !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value.slice(0, 10)
+    );
+  }, 'expected a real calendar date');
 
 function oneOrMany<T extends z.ZodType<string>>(item: T) {
   return z
@@ -79,7 +96,7 @@ const suppression = z
     reason: z
       .string({ error: 'a reason is required: say why these events need no alert' })
       .trim()
-      .min(3, 'a reason is required: say why these events need no alert'),
+      .min(3, 'a reason of at least 3 characters is required: say why these events need no alert'),
     expires: isoDate.optional(),
     principalArn: oneOrMany(textPattern).optional(),
     account: oneOrMany(accountPattern).optional(),
@@ -100,9 +117,12 @@ const suppression = z
       });
       return;
     }
-    const everything = given.every((key) =>
-      (value[key] ?? []).some((item) =>
-        key === 'sourceIp' ? /\/0$/.test(item) : /^\*+$/.test(item),
+    // A condition that failed its own check is reported there; judge only the valid ones.
+    const values = given.map((key) => ({ key, items: value[key] }));
+    if (values.some(({ items }) => !Array.isArray(items))) return;
+    const everything = values.every(({ key, items }) =>
+      (items ?? []).some((item) =>
+        key === 'sourceIp' ? prefixLength(item) === 0 : /^\*+$/.test(item),
       ),
     );
     if (everything) {

@@ -39,10 +39,14 @@ function isWrite(record: CloudTrailRecord): boolean {
   return !READ_NAME.test(str(record.eventName) ?? '');
 }
 
-/** `name`, `name:alias`, `arn:aws:lambda:r:a:function:name[:alias]` -> `name`. */
-function functionNameOf(value: string): string {
-  if (value.startsWith('arn:')) return value.split(':')[6] ?? value;
-  return value.split(':')[0] ?? value;
+/**
+ * `name`, `name:alias`, `account:function:name[:alias]` (a partial ARN) and
+ * `arn:aws:lambda:region:account:function:name[:alias]` -> `name`.
+ */
+export function functionNameOf(value: string): string {
+  const marker = value.indexOf('function:');
+  const rest = marker === -1 ? value : value.slice(marker + 'function:'.length);
+  return rest.split(':')[0] ?? rest;
 }
 
 /** `arn:aws:kms:r:a:key/uuid` or `uuid` -> `uuid`. */

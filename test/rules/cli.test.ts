@@ -416,7 +416,7 @@ describe('Command: mp-audit rules', () => {
   describe('scan --rules', () => {
     // cli/scan.ts runScan receives options.rules but calls scanLogObject with only
     // { objectName }, so `mp-audit scan --rules <file>` always applies the default rules.
-    it.failing('applies the rules file: its sources, severities and suppressions', async () => {
+    it('applies the rules file: its sources, severities and suppressions', async () => {
       // Prepare
       const io = captureIo();
 
