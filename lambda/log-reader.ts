@@ -37,6 +37,13 @@ export function emptyReadStats(): ReadStats {
   return { bytesRead: 0, records: 0, parsedRecords: 0, badRecords: 0 };
 }
 
+/**
+ * zlib inflates on the thread pool while the scanner runs on the main thread. Bigger output
+ * chunks and a deep read-ahead buffer keep both busy at once (measured: the default 16 KiB
+ * chunks left the main thread idle, waiting on each chunk); memory stays bounded by the buffer.
+ */
+export const GUNZIP_OPTIONS = { chunkSize: 64 * 1024, highWaterMark: 1024 * 1024 } as const;
+
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 const MEDIAPACKAGE_MARKER = Buffer.from('mediapackage');
@@ -138,7 +145,7 @@ async function* decompress(
     yield* whole();
     return;
   }
-  const gunzip = createGunzip();
+  const gunzip = createGunzip(GUNZIP_OPTIONS);
   let sourceError: unknown;
   pipeline(Readable.from(whole()), gunzip, (error) => {
     sourceError = error ?? undefined;
@@ -188,8 +195,9 @@ function isJsonWhitespace(byte: number): boolean {
 /**
  * Finds the top-level `Records` array in a stream of JSON bytes and cuts out each element's
  * raw bytes. It tracks only strings, nesting and the top-level keys: each record's content is
- * validated by `JSON.parse`, the document's outline here. Strings are skipped with native
- * `indexOf`, which keeps the scan near memory speed on CloudTrail's string-heavy records.
+ * validated by `JSON.parse`, the document's outline here. The hot loop keeps its state in
+ * local variables and walks strings byte by byte: CloudTrail strings are short, and a tight
+ * JavaScript loop beats a native `indexOf` call per string (measured: about 2x).
  */
 class RecordScanner {
   private depth = 0;
@@ -201,8 +209,8 @@ class RecordScanner {
   private recordsSeen = false;
   private recording = false;
   private recordParts: Buffer[] = [];
-  private keyBytes: number[] = [];
-  private capturingKey = false;
+  /** The top-level string being read, when it spans chunks (keys are short: capped). */
+  private keyCarry = '';
   private lastTopLevelString = '';
 
   public constructor(private readonly objectName: string) {}
@@ -211,109 +219,105 @@ class RecordScanner {
   public push(chunk: Buffer): Buffer[] {
     const completed: Buffer[] = [];
     const length = chunk.length;
-    let recordStart = this.recording ? 0 : -1;
-    let nextQuote = -1;
-    let nextBackslash = -1;
+    let depth = this.depth;
+    let inString = this.inString;
+    let recording = this.recording;
+    let inRecordsArray = this.inRecordsArray;
+    let recordStart = recording ? 0 : -1;
+    // Where the current top-level string started in this chunk (-1: not a top-level string).
+    let keyStart = inString && depth === 1 ? 0 : -1;
     let i = 0;
+    if (inString && this.escapePending) {
+      this.escapePending = false;
+      i = 1;
+    }
     while (i < length) {
-      if (this.inString) {
-        if (this.escapePending) {
-          this.escapePending = false;
+      if (inString) {
+        let byte = chunk[i] as number;
+        while (byte !== QUOTE && byte !== BACKSLASH) {
           i += 1;
+          if (i >= length) break;
+          byte = chunk[i] as number;
+        }
+        if (i >= length) break;
+        if (byte === BACKSLASH) {
+          i += 2;
+          if (i > length) this.escapePending = true;
           continue;
         }
-        if (nextQuote < i) {
-          nextQuote = chunk.indexOf(QUOTE, i);
-          if (nextQuote === -1) nextQuote = length;
+        inString = false;
+        if (keyStart >= 0) {
+          this.lastTopLevelString =
+            this.keyCarry +
+            chunk.toString('latin1', keyStart, Math.min(i, keyStart + KEY_CAPTURE_LIMIT));
+          this.keyCarry = '';
+          keyStart = -1;
         }
-        if (nextBackslash < i) {
-          nextBackslash = chunk.indexOf(BACKSLASH, i);
-          if (nextBackslash === -1) nextBackslash = length;
-        }
-        if (nextBackslash < nextQuote) {
-          this.captureKey(chunk, i, nextBackslash + 1);
-          i = nextBackslash + 2;
-          if (i > length) {
-            this.escapePending = true;
-          }
-          continue;
-        }
-        this.captureKey(chunk, i, nextQuote);
-        if (nextQuote === length) {
-          i = length;
-          continue;
-        }
-        this.inString = false;
-        if (this.capturingKey) {
-          this.capturingKey = false;
-          this.lastTopLevelString = Buffer.from(this.keyBytes).toString('utf8');
-        }
-        i = nextQuote + 1;
+        i += 1;
         continue;
       }
       const byte = chunk[i] as number;
       if (byte === QUOTE) {
-        this.expectInsideDocument();
-        this.expectValueInRecords(byte);
-        this.inString = true;
-        if (this.depth === 1) {
-          this.capturingKey = true;
-          this.keyBytes = [];
-        }
+        if (!this.started || this.finished) this.expectInsideDocument();
+        if (inRecordsArray && depth === 2 && !recording) this.failNotObject(byte);
+        inString = true;
+        if (depth === 1) keyStart = i + 1;
       } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
         if (!this.started) {
-          if (byte !== OPEN_BRACE) {
-            this.fail('not-cloudtrail', 'the document is not a JSON object');
-          }
+          if (byte !== OPEN_BRACE) this.fail('not-cloudtrail', 'the document is not a JSON object');
           this.started = true;
         } else if (this.finished) {
           this.fail('invalid-json', 'content follows the end of the document');
         }
-        if (this.inRecordsArray && this.depth === 2 && !this.recording) {
-          if (byte !== OPEN_BRACE) {
+        if (inRecordsArray && depth === 2 && !recording) {
+          if (byte !== OPEN_BRACE)
             this.fail('invalid-json', 'an element of Records is not an object');
-          }
-          this.recording = true;
+          recording = true;
           this.recordParts = [];
           recordStart = i;
         }
-        if (byte === OPEN_BRACKET && this.depth === 1 && this.lastTopLevelString === RECORDS_KEY) {
-          this.inRecordsArray = true;
+        if (byte === OPEN_BRACKET && depth === 1 && this.lastTopLevelString === RECORDS_KEY) {
+          inRecordsArray = true;
         }
-        this.depth += 1;
+        depth += 1;
       } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-        this.depth -= 1;
-        if (this.depth < 0 || !this.started) {
-          this.fail('invalid-json', 'unbalanced brackets');
-        }
-        if (this.recording && this.depth === 2) {
+        depth -= 1;
+        if (depth < 0 || !this.started) this.fail('invalid-json', 'unbalanced brackets');
+        if (recording && depth === 2) {
           this.recordParts.push(chunk.subarray(recordStart, i + 1));
           completed.push(
             this.recordParts.length === 1
               ? (this.recordParts[0] as Buffer)
               : Buffer.concat(this.recordParts),
           );
-          this.recording = false;
+          recording = false;
           this.recordParts = [];
           recordStart = -1;
-        } else if (this.inRecordsArray && this.depth === 1) {
-          this.inRecordsArray = false;
+        } else if (inRecordsArray && depth === 1) {
+          inRecordsArray = false;
           this.recordsSeen = true;
         }
-        if (this.depth === 0) {
-          this.finished = true;
-        }
+        if (depth === 0) this.finished = true;
       } else if (!isJsonWhitespace(byte)) {
-        this.expectInsideDocument();
-        if (byte !== COMMA) {
-          this.expectValueInRecords(byte);
-        }
+        if (!this.started || this.finished) this.expectInsideDocument();
+        if (byte !== COMMA && inRecordsArray && depth === 2 && !recording) this.failNotObject(byte);
       }
       i += 1;
     }
-    if (this.recording) {
+    if (recording) {
       this.recordParts.push(chunk.subarray(recordStart < 0 ? 0 : recordStart));
     }
+    if (inString && keyStart >= 0 && this.keyCarry.length < KEY_CAPTURE_LIMIT) {
+      this.keyCarry += chunk.toString(
+        'latin1',
+        keyStart,
+        Math.min(length, keyStart + KEY_CAPTURE_LIMIT),
+      );
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.recording = recording;
+    this.inRecordsArray = inRecordsArray;
     return completed;
   }
 
@@ -340,20 +344,11 @@ class RecordScanner {
   }
 
   /** Inside the Records array, between elements, only objects may start. */
-  private expectValueInRecords(byte: number): void {
-    if (this.inRecordsArray && this.depth === 2 && !this.recording) {
-      this.fail(
-        'invalid-json',
-        `an element of Records is not an object (found ${JSON.stringify(String.fromCharCode(byte))})`,
-      );
-    }
-  }
-
-  private captureKey(chunk: Buffer, from: number, to: number): void {
-    if (!this.capturingKey) return;
-    for (let j = from; j < to && this.keyBytes.length <= KEY_CAPTURE_LIMIT; j += 1) {
-      this.keyBytes.push(chunk[j] as number);
-    }
+  private failNotObject(byte: number): never {
+    this.fail(
+      'invalid-json',
+      `an element of Records is not an object (found ${JSON.stringify(String.fromCharCode(byte))})`,
+    );
   }
 
   private fail(

@@ -2,11 +2,11 @@ import ipaddr from 'ipaddr.js';
 import type { CloudTrailRecord } from './cloudtrail-record';
 import type { MediaPackageEventSource } from './event-sources';
 import { MEDIAPACKAGE_EVENT_SOURCES } from './event-sources';
-import { literalPrefix, matchesEverything, wildcardToRegExp } from './patterns';
+import { wildcardToRegExp } from './patterns';
 import type { RulesConfig, Severity, SuppressionConfig } from './rules-schema';
 import { DEFAULT_RULES } from './rules-schema';
 import type { OwnResources } from './self-protection';
-import { selfProtectionMarkers, tamperedResource } from './self-protection';
+import { SELF_PROTECTED_SOURCES, selfProtectionMarkers, tamperedResource } from './self-protection';
 
 export { MEDIAPACKAGE_EVENT_SOURCES };
 export type { MediaPackageEventSource, Severity };
@@ -65,11 +65,8 @@ export interface CompiledRules {
     readonly severity: Severity;
   }[];
   readonly suppressions: readonly CompiledSuppression[];
-  /**
-   * Byte strings of which a record's raw text must contain one to possibly match; null when
-   * a pattern could match any source, so every record must be parsed.
-   */
-  readonly markers: readonly Buffer[] | null;
+  /** The pipeline's own resource identifiers, which a tampering record must mention. */
+  readonly ownMarkers: readonly Buffer[];
 }
 
 const READ_NAME = /^(Describe|List|Get)/;
@@ -86,15 +83,9 @@ export function suppressionExpiresAt(value: string | undefined): number | null {
 }
 
 export function compileRules(config: RulesConfig, own: OwnResources = {}): CompiledRules {
-  const sourceMarkers = config.eventSources.map(literalPrefix);
-  const markers =
-    sourceMarkers.some((marker) => marker.length === 0) ||
-    config.eventSources.some(matchesEverything)
-      ? null
-      : [
-          ...sourceMarkers,
-          ...(config.selfProtection.enabled ? selfProtectionMarkers(own) : []),
-        ].map((marker) => Buffer.from(marker));
+  const ownMarkers = config.selfProtection.enabled
+    ? selfProtectionMarkers(own).map((marker) => Buffer.from(marker))
+    : [];
   return {
     config,
     own,
@@ -128,7 +119,7 @@ export function compileRules(config: RulesConfig, own: OwnResources = {}): Compi
       };
       return compiled;
     }),
-    markers,
+    ownMarkers,
   };
 }
 
@@ -143,11 +134,47 @@ function hostRange(address: ipaddr.IPv4 | ipaddr.IPv6): [ipaddr.IPv4 | ipaddr.IP
 /** The rules in force when none are configured: MediaPackage writes, today's severities. */
 export const DEFAULT_COMPILED_RULES: CompiledRules = compileRules(DEFAULT_RULES);
 
-/** A prefilter for the log reader: false only for records that cannot match these rules. */
-export function rawRecordFilter(rules: CompiledRules): ((raw: Buffer) => boolean) | undefined {
-  const { markers } = rules;
-  if (markers === null) return undefined;
-  return (raw) => markers.some((marker) => raw.indexOf(marker) !== -1);
+const EVENT_SOURCE_KEY = Buffer.from('"eventSource":"');
+const QUOTE = 0x22;
+const SOURCE_CACHE_LIMIT = 1_000;
+
+/**
+ * A prefilter for the log reader: false only for records that cannot match these rules, told
+ * from the raw bytes without parsing. It reads the record's `eventSource` value (CloudTrail
+ * writes it compactly, once, near the start) and keeps records of a watched source, of
+ * CloudTrail itself, and of the services whose calls can tamper with the pipeline when they
+ * name one of its resources. Anything unusual (no such key, two of them, an escape in the
+ * value) is parsed: the filter may pass too much, never too little.
+ */
+export function rawRecordFilter(rules: CompiledRules): (raw: Buffer) => boolean {
+  const decisions = new Map<string, 'parse' | 'skip' | 'own-resources'>();
+  const selfProtection = rules.config.selfProtection.enabled;
+  const decide = (source: string): 'parse' | 'skip' | 'own-resources' => {
+    if (rules.sources.some((pattern) => pattern.test(source))) return 'parse';
+    if (!selfProtection) return 'skip';
+    if (source === 'cloudtrail.amazonaws.com') return 'parse';
+    return SELF_PROTECTED_SOURCES.has(source) && rules.ownMarkers.length > 0
+      ? 'own-resources'
+      : 'skip';
+  };
+  return (raw) => {
+    const at = raw.indexOf(EVENT_SOURCE_KEY);
+    if (at === -1) return true;
+    const start = at + EVENT_SOURCE_KEY.length;
+    const end = raw.indexOf(QUOTE, start);
+    if (end === -1 || raw.indexOf(EVENT_SOURCE_KEY, end) !== -1) return true;
+    const source = raw.toString('latin1', start, end);
+    if (source.includes('\\')) return true;
+    let decision = decisions.get(source);
+    if (decision === undefined) {
+      decision = decide(source);
+      if (decisions.size < SOURCE_CACHE_LIMIT) decisions.set(source, decision);
+    }
+    if (decision === 'own-resources') {
+      return rules.ownMarkers.some((marker) => raw.indexOf(marker) !== -1);
+    }
+    return decision === 'parse';
+  };
 }
 
 export function isMediaPackageEventSource(value: unknown): value is MediaPackageEventSource {

@@ -48,11 +48,9 @@ export function prefixLength(value: string): number | undefined {
   }
 }
 
-const cidr = z
-  .string()
-  .refine((value) => prefixLength(value) !== undefined, {
-    error: 'expected an IPv4 or IPv6 address or CIDR block, e.g. "203.0.113.0/24"',
-  });
+const cidr = z.string().refine((value) => prefixLength(value) !== undefined, {
+  error: 'expected an IPv4 or IPv6 address or CIDR block, e.g. "203.0.113.0/24"',
+});
 
 const isoDate = z
   .string()

@@ -59,7 +59,7 @@ export async function scanLogObject(
       objectName,
       stats,
       // Only records whose raw text names a watched source can match: skip parsing the rest.
-      ...(prefilter === undefined ? {} : { prefilter }),
+      prefilter,
       onBadRecord: (error) => badRecords.push(error),
     })) {
       const decision = evaluateRecord(record, rules, now);

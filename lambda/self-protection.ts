@@ -22,6 +22,15 @@ export const TRAIL_TAMPERING_CALLS: ReadonlySet<string> = new Set([
   'PutInsightSelectors',
 ]);
 
+/** Services whose write calls on the pipeline's resources alert (CloudTrail: any trail). */
+export const SELF_PROTECTED_SOURCES: ReadonlySet<string> = new Set([
+  'cloudtrail.amazonaws.com',
+  's3.amazonaws.com',
+  'lambda.amazonaws.com',
+  'sns.amazonaws.com',
+  'kms.amazonaws.com',
+]);
+
 const READ_NAME = /^(Describe|List|Get|Head)/;
 
 function params(record: CloudTrailRecord): Record<string, unknown> {
@@ -105,10 +114,9 @@ export function tamperedResource(record: CloudTrailRecord, own: OwnResources): s
   }
 }
 
-/** Text a tampering record must contain, for the reader's prefilter. */
+/** Text a tampering record of S3, Lambda, SNS or KMS must contain, for the reader's prefilter. */
 export function selfProtectionMarkers(own: OwnResources): string[] {
   return [
-    'cloudtrail.amazonaws.com',
     ...(own.bucketNames ?? []),
     ...(own.functionNames ?? []),
     ...(own.topicArns ?? []),

@@ -1161,15 +1161,34 @@ describe('Function: rawRecordFilter', () => {
     [['**']],
     [['*.amazonaws.com']],
     [['mediapackage.amazonaws.com', '*package*']],
-  ])('is undefined when a source pattern %j could match any text', (eventSources) => {
+  ])('keeps records of any service when a source pattern %j could match it', (eventSources) => {
     // Prepare
-    const rules = rulesOf({ eventSources });
+    const filter = rawRecordFilter(rulesOf({ eventSources }));
+    const record = otherServiceRecord(createRng(11), { call: 'ec2:RunInstances' });
+    const source = { ...record, eventSource: 'ecmediapackage.amazonaws.com' };
 
     // Act
-    const filter = rawRecordFilter(rules);
+    const kept = filter(Buffer.from(JSON.stringify(source)));
 
     // Assess
-    expect(filter).toBeUndefined();
+    expect(kept).toBe(true);
+  });
+
+  it('parses a record it cannot read the source of: no key, two keys, or an escape', () => {
+    // Prepare
+    const filter = rawRecordFilter(rulesOf());
+    const odd = [
+      '{"eventName":"UpdateChannel"}',
+      '{"eventSource":"ec2.amazonaws.com","requestParameters":{"eventSource":"mediapackage.amazonaws.com"}}',
+      '{"eventSource":"mediap\\u0061ckage.amazonaws.com"}',
+      '{"eventSource" : "mediapackage.amazonaws.com"}',
+    ];
+
+    // Act
+    const kept = odd.map((text) => filter(Buffer.from(text)));
+
+    // Assess
+    expect(kept).toEqual([true, true, true, true]);
   });
 
   it('keeps watched and tampering records and drops others under the default rules', () => {
@@ -1190,12 +1209,35 @@ describe('Function: rawRecordFilter', () => {
     const kept = {
       mediapackage: filter?.(raw({})),
       trail: filter?.(raw({ ...unrelated, eventSource: 'cloudtrail.amazonaws.com' })),
-      ownBucket: filter?.(raw({ ...unrelated, requestParameters: { bucketName: OWN_BUCKET } })),
+      ownBucket: filter?.(
+        raw({
+          ...unrelated,
+          eventSource: 's3.amazonaws.com',
+          requestParameters: { bucketName: OWN_BUCKET },
+        }),
+      ),
+      otherBucket: filter?.(
+        raw({
+          ...unrelated,
+          eventSource: 's3.amazonaws.com',
+          requestParameters: { bucketName: 'not-ours' },
+        }),
+      ),
+      ownBucketNamedByEc2: filter?.(
+        raw({ ...unrelated, requestParameters: { bucketName: OWN_BUCKET } }),
+      ),
       unrelated: filter?.(raw(unrelated)),
     };
 
     // Assess
-    expect(kept).toEqual({ mediapackage: true, trail: true, ownBucket: true, unrelated: false });
+    expect(kept).toEqual({
+      mediapackage: true,
+      trail: true,
+      ownBucket: true,
+      otherBucket: false,
+      ownBucketNamedByEc2: false,
+      unrelated: false,
+    });
   });
 
   it('drops trail calls when self-protection is disabled', () => {

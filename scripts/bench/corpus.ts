@@ -1,0 +1,303 @@
+/**
+ * A reproducible corpus of realistic CloudTrail log files for the benchmark: a busy account's
+ * mix of services with a small share of MediaPackage calls (reads, writes, failed attempts, all
+ * three event sources, a few repeated deliveries of the same event), streamed to gzip so any
+ * size fits in constant memory. Beside the files it writes `expected-alerts.json`: the
+ * eventIDs that must alert, worked out from what was generated, not by the product's matcher.
+ *
+ *   npm run corpus -- --size 200MB --out corpus/ [--seed 7] [--files 1] [--mediapackage-share 0.005]
+ */
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createGzip } from 'node:zlib';
+import type {
+  CloudTrailRecordShape,
+  MediaPackageSource,
+  OtherServiceCall,
+  Rng,
+} from '../cloudtrail-factory';
+import {
+  createRng,
+  logObjectKey,
+  mediaPackageRecord,
+  otherServiceRecord,
+} from '../cloudtrail-factory';
+
+const WRITES: Record<MediaPackageSource, readonly string[]> = {
+  'mediapackage.amazonaws.com': [
+    'CreateChannel',
+    'UpdateChannel',
+    'DeleteChannel',
+    'RotateIngestEndpointCredentials',
+    'RotateChannelCredentials',
+    'ConfigureLogs',
+    'CreateOriginEndpoint',
+    'UpdateOriginEndpoint',
+    'DeleteOriginEndpoint',
+    'CreateHarvestJob',
+    'TagResource',
+    'UntagResource',
+  ],
+  'mediapackagev2.amazonaws.com': [
+    'CreateChannelGroup',
+    'UpdateChannelGroup',
+    'DeleteChannelGroup',
+    'CreateChannel',
+    'UpdateChannel',
+    'DeleteChannel',
+    'PutChannelPolicy',
+    'DeleteChannelPolicy',
+    'ResetChannelState',
+    'CreateOriginEndpoint',
+    'UpdateOriginEndpoint',
+    'DeleteOriginEndpoint',
+    'PutOriginEndpointPolicy',
+    'DeleteOriginEndpointPolicy',
+    'ResetOriginEndpointState',
+    'CreateHarvestJob',
+    'CancelHarvestJob',
+    'TagResource',
+    'UntagResource',
+  ],
+  'mediapackage-vod.amazonaws.com': [
+    'CreatePackagingGroup',
+    'UpdatePackagingGroup',
+    'DeletePackagingGroup',
+    'ConfigureLogs',
+    'CreatePackagingConfiguration',
+    'DeletePackagingConfiguration',
+    'CreateAsset',
+    'DeleteAsset',
+    'TagResource',
+    'UntagResource',
+  ],
+};
+
+const READS: Record<MediaPackageSource, readonly string[]> = {
+  'mediapackage.amazonaws.com': [
+    'DescribeChannel',
+    'ListChannels',
+    'DescribeOriginEndpoint',
+    'ListOriginEndpoints',
+    'ListHarvestJobs',
+  ],
+  'mediapackagev2.amazonaws.com': [
+    'GetChannel',
+    'ListChannels',
+    'GetOriginEndpoint',
+    'ListOriginEndpoints',
+    'GetChannelPolicy',
+    'ListChannelGroups',
+  ],
+  'mediapackage-vod.amazonaws.com': [
+    'DescribeAsset',
+    'ListAssets',
+    'DescribePackagingGroup',
+    'ListPackagingConfigurations',
+  ],
+};
+
+const SOURCES = Object.keys(WRITES) as MediaPackageSource[];
+
+/** Reads and service calls dominate a real trail; a few writes, and MediaLive's same-named calls. */
+const NOISE: readonly [OtherServiceCall, number][] = [
+  ['kms:Decrypt', 22],
+  ['kms:GenerateDataKey', 10],
+  ['sts:AssumeRole', 18],
+  ['ec2:DescribeInstances', 16],
+  ['logs:CreateLogStream', 12],
+  ['s3:CreateBucket', 2],
+  ['s3:PutBucketPolicy', 2],
+  ['iam:CreateRole', 1],
+  ['iam:AttachRolePolicy', 1],
+  ['ec2:RunInstances', 3],
+  ['lambda:UpdateFunctionCode', 2],
+  ['medialive:UpdateChannel', 2],
+  ['secretsmanager:GetSecretValue', 9],
+];
+const NOISE_TOTAL = NOISE.reduce((sum, [, weight]) => sum + weight, 0);
+
+function pickNoise(rng: Rng): OtherServiceCall {
+  let ticket = rng.next() * NOISE_TOTAL;
+  for (const [call, weight] of NOISE) {
+    ticket -= weight;
+    if (ticket < 0) return call;
+  }
+  return 'kms:Decrypt';
+}
+
+export interface CorpusOptions {
+  readonly out: string;
+  /** Uncompressed JSON bytes in all. */
+  readonly sizeBytes: number;
+  readonly files?: number;
+  readonly seed?: number;
+  /** Share of records that are MediaPackage calls (reads and writes). @default 0.005 */
+  readonly mediaPackageShare?: number;
+}
+
+export interface CorpusFile {
+  readonly key: string;
+  readonly path: string;
+  readonly records: number;
+  readonly uncompressedBytes: number;
+  readonly alertEventIds: string[];
+}
+
+export interface CorpusManifest {
+  readonly seed: number;
+  readonly files: CorpusFile[];
+  readonly totalAlerts: number;
+}
+
+/** Generates one MediaPackage record and says whether it must alert. */
+function mediaPackageCall(
+  rng: Rng,
+  at: Date,
+  region: string,
+): { record: CloudTrailRecordShape; alerts: boolean } {
+  const source = rng.pick(SOURCES);
+  const write = rng.chance(0.4);
+  const eventName = rng.pick(write ? WRITES[source] : READS[source]);
+  const failed = rng.chance(0.08);
+  const omitReadOnly = rng.chance(0.05);
+  const record = mediaPackageRecord(rng, {
+    source,
+    eventName,
+    region,
+    eventTime: new Date(at.getTime() - rng.int(0, 300_000)),
+    ...(failed
+      ? {
+          errorCode: rng.pick([
+            'AccessDenied',
+            'UnprocessableEntityException',
+            'NotFoundException',
+          ]),
+        }
+      : {}),
+    ...(omitReadOnly ? { readOnly: 'omit' as const } : {}),
+  });
+  return { record, alerts: write };
+}
+
+/** Writes the corpus and its manifest; memory stays flat whatever the size. */
+export async function generateCorpus(options: CorpusOptions): Promise<CorpusManifest> {
+  const seed = options.seed ?? 1;
+  const rng = createRng(seed);
+  const fileCount = options.files ?? 1;
+  const share = options.mediaPackageShare ?? 0.005;
+  const perFile = Math.ceil(options.sizeBytes / fileCount);
+  const files: CorpusFile[] = [];
+  const regions = ['us-west-2', 'eu-west-1', 'us-east-1', 'ap-southeast-2'];
+  for (let index = 0; index < fileCount; index += 1) {
+    const region = regions[index % regions.length] ?? 'us-west-2';
+    const delivery = new Date(Date.UTC(2025, 2, 14, 9, 5 * index, 0));
+    const key = logObjectKey({ accountId: '111122223333', region, date: delivery, rng });
+    const path = join(options.out, key);
+    mkdirSync(dirname(path), { recursive: true });
+    const gzip = createGzip();
+    const sink = createWriteStream(path);
+    gzip.pipe(sink);
+    const write = async (text: string): Promise<void> => {
+      if (!gzip.write(text)) await once(gzip, 'drain');
+    };
+    const alertEventIds: string[] = [];
+    const recent: CloudTrailRecordShape[] = [];
+    let bytes = 0;
+    let records = 0;
+    await write('{"Records":[');
+    bytes += 12;
+    while (bytes < perFile) {
+      let record: CloudTrailRecordShape;
+      if (rng.chance(share)) {
+        // CloudTrail can deliver the same event twice: now and then repeat a recent one.
+        const repeat = recent.length > 0 && rng.chance(0.03);
+        if (repeat) {
+          record = rng.pick(recent);
+        } else {
+          const made = mediaPackageCall(rng, delivery, region);
+          record = made.record;
+          if (made.alerts) alertEventIds.push(record.eventID);
+          recent.push(record);
+        }
+      } else {
+        record = otherServiceRecord(rng, {
+          call: pickNoise(rng),
+          region,
+          eventTime: new Date(delivery.getTime() - rng.int(0, 300_000)),
+        });
+      }
+      const text = `${records === 0 ? '' : ','}${JSON.stringify(record)}`;
+      await write(text);
+      bytes += Buffer.byteLength(text);
+      records += 1;
+    }
+    await write(']}');
+    bytes += 2;
+    gzip.end();
+    await once(sink, 'finish');
+    files.push({ key, path, records, uncompressedBytes: bytes, alertEventIds });
+  }
+  const manifest: CorpusManifest = {
+    seed,
+    files,
+    totalAlerts: files.reduce((sum, file) => sum + file.alertEventIds.length, 0),
+  };
+  writeFileSync(
+    join(options.out, 'expected-alerts.json'),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+  );
+  return manifest;
+}
+
+/** `200MB`, `1.5GB`, `512KB`, or plain bytes. */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?$/i.exec(text.trim());
+  if (match === null) throw new Error(`--size expects a size like 200MB, got '${text}'`);
+  const unit = (match[2] ?? 'B').toUpperCase();
+  const factor = unit === 'GB' ? 1e9 : unit === 'MB' ? 1e6 : unit === 'KB' ? 1e3 : 1;
+  return Math.round(Number(match[1]) * factor);
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({
+    options: {
+      size: { type: 'string', default: '20MB' },
+      out: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      files: { type: 'string', default: '1' },
+      'mediapackage-share': { type: 'string', default: '0.005' },
+    },
+  });
+  if (values.out === undefined) {
+    console.error(
+      'usage: npm run corpus -- --size 200MB --out DIR [--seed N] [--files N] [--mediapackage-share 0.005]',
+    );
+    process.exit(2);
+  }
+  const started = Date.now();
+  generateCorpus({
+    out: values.out,
+    sizeBytes: parseSize(values.size),
+    seed: Number(values.seed),
+    files: Number(values.files),
+    mediaPackageShare: Number(values['mediapackage-share']),
+  }).then(
+    (manifest) => {
+      for (const file of manifest.files) {
+        console.log(
+          `${file.path}: ${file.records} records, ${(file.uncompressedBytes / 1e6).toFixed(1)} MB, ${file.alertEventIds.length} alerts`,
+        );
+      }
+      console.log(
+        `${manifest.totalAlerts} alerts expected; list in ${join(values.out ?? '', 'expected-alerts.json')} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * One benchmark measurement in a fresh process, so that peak RSS belongs to that mode alone.
+ *   node .bench/worker.js <gunzip|naive|pipeline> <file.json.gz>
+ * Prints one JSON line: uncompressed bytes, seconds, alerts and the OS's peak RSS.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import type { CloudTrailRecord } from '../../lambda/cloudtrail-record';
+import { matchEvent } from '../../lambda/matcher';
+import { GUNZIP_OPTIONS } from '../../lambda/log-reader';
+import { scanLogObject } from '../../lambda/scan-log-object';
+
+export interface WorkerResult {
+  readonly mode: string;
+  readonly file: string;
+  readonly uncompressedBytes: number;
+  readonly seconds: number;
+  readonly alertEventIds: string[];
+  readonly maxRssBytes: number;
+}
+
+async function gunzipOnly(file: string): Promise<{ bytes: number; ids: string[] }> {
+  let bytes = 0;
+  // The floor at its best: the same zlib settings as the reader (faster than the defaults).
+  for await (const chunk of createReadStream(file).pipe(createGunzip(GUNZIP_OPTIONS))) {
+    bytes += (chunk as Buffer).length;
+  }
+  return { bytes, ids: [] };
+}
+
+/** What a first handler usually does: read it all, gunzip it all, JSON.parse it all. */
+async function naive(file: string): Promise<{ bytes: number; ids: string[] }> {
+  const json = gunzipSync(await readFile(file));
+  const document = JSON.parse(json.toString('utf8')) as { Records: CloudTrailRecord[] };
+  const ids = new Set<string>();
+  for (const record of document.Records) {
+    if (matchEvent(record) !== undefined && typeof record.eventID === 'string')
+      ids.add(record.eventID);
+  }
+  return { bytes: json.length, ids: [...ids] };
+}
+
+async function pipeline(file: string): Promise<{ bytes: number; ids: string[] }> {
+  const scan = await scanLogObject(
+    createReadStream(file),
+    { bucket: '', key: file },
+    { objectName: file },
+  );
+  if (scan.readError !== null) throw scan.readError;
+  return { bytes: scan.stats.bytesRead, ids: scan.alerts.map((alert) => alert.eventID) };
+}
+
+const MODES = { gunzip: gunzipOnly, naive, pipeline } as const;
+
+async function main(): Promise<void> {
+  const [mode = '', file] = process.argv.slice(2);
+  const run = MODES[mode as keyof typeof MODES];
+  if (run === undefined || file === undefined) {
+    console.error('usage: worker <gunzip|naive|pipeline> <file>');
+    process.exit(2);
+  }
+  const started = process.hrtime.bigint();
+  const { bytes, ids } = await run(file);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const result: WorkerResult = {
+    mode,
+    file,
+    uncompressedBytes: bytes,
+    seconds,
+    alertEventIds: ids.sort(),
+    // getrusage's ru_maxrss, in KiB on Linux: the peak resident set the kernel saw.
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+void main();
