@@ -19,11 +19,12 @@ export interface ReadOptions {
   /** Names the object in errors and logs, e.g. `s3://bucket/key` or a file path. */
   readonly objectName: string;
   /**
-   * Looks at a record's raw bytes before it is parsed; records it rejects are counted but
-   * never parsed. Lets a caller skip the JSON cost of records that cannot matter.
+   * Looks at a record's raw bytes and its top-level `eventSource` (see ScannedRecord) before
+   * it is parsed; records it rejects are counted but never parsed. Lets a caller skip the
+   * JSON cost of records that cannot matter.
    * @default every record is parsed
    */
-  readonly prefilter?: (rawRecord: Buffer) => boolean;
+  readonly prefilter?: (rawRecord: Buffer, eventSource: string | null | undefined) => boolean;
   /**
    * Called for a record that is not a valid JSON object. Without it such a record fails
    * the whole read.
@@ -42,7 +43,7 @@ export function emptyReadStats(): ReadStats {
  * chunks and a deep read-ahead buffer keep both busy at once (measured: the default 16 KiB
  * chunks left the main thread idle, waiting on each chunk); memory stays bounded by the buffer.
  */
-export const GUNZIP_OPTIONS = { chunkSize: 64 * 1024, highWaterMark: 1024 * 1024 } as const;
+export const GUNZIP_OPTIONS = { chunkSize: 256 * 1024, highWaterMark: 2 * 1024 * 1024 } as const;
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
@@ -69,10 +70,10 @@ export async function* readCloudTrailRecords(
   const scanner = new RecordScanner(options.objectName);
   for await (const chunk of decompress(source, options.objectName)) {
     stats.bytesRead += chunk.length;
-    for (const raw of scanner.push(chunk)) {
+    for (const { raw, eventSource } of scanner.push(chunk)) {
       const index = stats.records;
       stats.records += 1;
-      if (options.prefilter !== undefined && !options.prefilter(raw)) {
+      if (options.prefilter !== undefined && !options.prefilter(raw, eventSource)) {
         continue;
       }
       stats.parsedRecords += 1;
@@ -185,8 +186,29 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
+const COLON = 0x3a;
 const RECORDS_KEY = 'Records';
-const KEY_CAPTURE_LIMIT = 16;
+const EVENT_SOURCE_KEY = 'eventSource';
+/** Captured strings are keys and event sources: short. Longer ones are marked unknown. */
+const CAPTURE_LIMIT = 64;
+const NON_ASCII = /[\u0080-\uffff]/;
+const SOURCE_NONE = 0;
+/** The record's key `"eventSource"` has just ended. */
+const SOURCE_KEY = 1;
+/** ... and its colon was read. */
+const SOURCE_COLON = 2;
+/** ... and its string value is being read. */
+const SOURCE_VALUE = 3;
+
+/** A record's raw bytes and its top-level `eventSource` as the scanner read it. */
+export interface ScannedRecord {
+  readonly raw: Buffer;
+  /**
+   * The string value of the record's own `eventSource` key; undefined when the record has
+   * none (or a non-string one), null when it could not be read exactly (escapes, too long).
+   */
+  readonly eventSource: string | null | undefined;
+}
 
 function isJsonWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -209,23 +231,29 @@ class RecordScanner {
   private recordsSeen = false;
   private recording = false;
   private recordParts: Buffer[] = [];
-  /** The top-level string being read, when it spans chunks (keys are short: capped). */
-  private keyCarry = '';
+  /** A captured string (a document key, or a record's key or value) spanning chunks. */
+  private captureCarry = '';
+  private captureLength = 0;
+  private captureEscaped = false;
   private lastTopLevelString = '';
+  /** Where the record's top-level `"eventSource": "..."` stands: see SOURCE_* states. */
+  private sourceState = SOURCE_NONE;
+  private recordSource: string | null | undefined = undefined;
 
   public constructor(private readonly objectName: string) {}
 
   /** Consumes one chunk and returns the records it completed, in order. */
-  public push(chunk: Buffer): Buffer[] {
-    const completed: Buffer[] = [];
+  public push(chunk: Buffer): ScannedRecord[] {
+    const completed: ScannedRecord[] = [];
     const length = chunk.length;
     let depth = this.depth;
     let inString = this.inString;
     let recording = this.recording;
     let inRecordsArray = this.inRecordsArray;
     let recordStart = recording ? 0 : -1;
-    // Where the current top-level string started in this chunk (-1: not a top-level string).
-    let keyStart = inString && depth === 1 ? 0 : -1;
+    // Strings worth reading: document keys (depth 1) and a record's own keys and values
+    // (depth 3). -1 when the current string is not one of them.
+    let captureStart = inString && (depth === 1 || (recording && depth === 3)) ? 0 : -1;
     let i = 0;
     if (inString && this.escapePending) {
       this.escapePending = false;
@@ -241,17 +269,32 @@ class RecordScanner {
         }
         if (i >= length) break;
         if (byte === BACKSLASH) {
+          if (captureStart >= 0) this.captureEscaped = true;
           i += 2;
           if (i > length) this.escapePending = true;
           continue;
         }
         inString = false;
-        if (keyStart >= 0) {
-          this.lastTopLevelString =
-            this.keyCarry +
-            chunk.toString('latin1', keyStart, Math.min(i, keyStart + KEY_CAPTURE_LIMIT));
-          this.keyCarry = '';
-          keyStart = -1;
+        if (captureStart >= 0) {
+          const text =
+            this.captureCarry +
+            chunk.toString('latin1', captureStart, Math.min(i, captureStart + CAPTURE_LIMIT));
+          const whole =
+            this.captureLength + (i - captureStart) <= CAPTURE_LIMIT && !this.captureEscaped;
+          if (depth === 1) {
+            this.lastTopLevelString = text;
+          } else if (this.sourceState === SOURCE_VALUE) {
+            // JSON.parse keeps the last of repeated keys: so does this.
+            // Bytes are read as latin1: a non-ASCII value cannot be judged without decoding.
+            this.recordSource = whole && !NON_ASCII.test(text) ? text : null;
+            this.sourceState = SOURCE_NONE;
+          } else {
+            this.sourceState = whole && text === EVENT_SOURCE_KEY ? SOURCE_KEY : SOURCE_NONE;
+          }
+          this.captureCarry = '';
+          this.captureLength = 0;
+          this.captureEscaped = false;
+          captureStart = -1;
         }
         i += 1;
         continue;
@@ -261,7 +304,12 @@ class RecordScanner {
         if (!this.started || this.finished) this.expectInsideDocument();
         if (inRecordsArray && depth === 2 && !recording) this.failNotObject(byte);
         inString = true;
-        if (depth === 1) keyStart = i + 1;
+        if (depth === 1) {
+          captureStart = i + 1;
+        } else if (recording && depth === 3) {
+          captureStart = i + 1;
+          this.sourceState = this.sourceState === SOURCE_COLON ? SOURCE_VALUE : SOURCE_NONE;
+        }
       } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
         if (!this.started) {
           if (byte !== OPEN_BRACE) this.fail('not-cloudtrail', 'the document is not a JSON object');
@@ -270,11 +318,16 @@ class RecordScanner {
           this.fail('invalid-json', 'content follows the end of the document');
         }
         if (inRecordsArray && depth === 2 && !recording) {
-          if (byte !== OPEN_BRACE)
+          if (byte !== OPEN_BRACE) {
             this.fail('invalid-json', 'an element of Records is not an object');
+          }
           recording = true;
           this.recordParts = [];
+          this.recordSource = undefined;
+          this.sourceState = SOURCE_NONE;
           recordStart = i;
+        } else if (recording && depth === 3) {
+          this.noStringSource();
         }
         if (byte === OPEN_BRACKET && depth === 1 && this.lastTopLevelString === RECORDS_KEY) {
           inRecordsArray = true;
@@ -285,11 +338,13 @@ class RecordScanner {
         if (depth < 0 || !this.started) this.fail('invalid-json', 'unbalanced brackets');
         if (recording && depth === 2) {
           this.recordParts.push(chunk.subarray(recordStart, i + 1));
-          completed.push(
-            this.recordParts.length === 1
-              ? (this.recordParts[0] as Buffer)
-              : Buffer.concat(this.recordParts),
-          );
+          completed.push({
+            raw:
+              this.recordParts.length === 1
+                ? (this.recordParts[0] as Buffer)
+                : Buffer.concat(this.recordParts),
+            eventSource: this.recordSource,
+          });
           recording = false;
           this.recordParts = [];
           recordStart = -1;
@@ -301,24 +356,37 @@ class RecordScanner {
       } else if (!isJsonWhitespace(byte)) {
         if (!this.started || this.finished) this.expectInsideDocument();
         if (byte !== COMMA && inRecordsArray && depth === 2 && !recording) this.failNotObject(byte);
+        if (recording && depth === 3 && this.sourceState !== SOURCE_NONE) {
+          if (byte === COLON && this.sourceState === SOURCE_KEY) this.sourceState = SOURCE_COLON;
+          else this.noStringSource();
+        }
       }
       i += 1;
     }
     if (recording) {
       this.recordParts.push(chunk.subarray(recordStart < 0 ? 0 : recordStart));
     }
-    if (inString && keyStart >= 0 && this.keyCarry.length < KEY_CAPTURE_LIMIT) {
-      this.keyCarry += chunk.toString(
-        'latin1',
-        keyStart,
-        Math.min(length, keyStart + KEY_CAPTURE_LIMIT),
-      );
+    if (inString && captureStart >= 0) {
+      if (this.captureCarry.length < CAPTURE_LIMIT) {
+        this.captureCarry += chunk.toString(
+          'latin1',
+          captureStart,
+          Math.min(length, captureStart + CAPTURE_LIMIT - this.captureCarry.length),
+        );
+      }
+      this.captureLength += length - captureStart;
     }
     this.depth = depth;
     this.inString = inString;
     this.recording = recording;
     this.inRecordsArray = inRecordsArray;
     return completed;
+  }
+
+  /** The record's `eventSource` key has a value that is not a string: no source to match. */
+  private noStringSource(): void {
+    if (this.sourceState === SOURCE_COLON) this.recordSource = undefined;
+    this.sourceState = SOURCE_NONE;
   }
 
   /** Checks, once the input is over, that the document was whole and had a Records array. */
@@ -357,4 +425,16 @@ class RecordScanner {
   ): never {
     throw new LogReadError(this.objectName, reason, detail);
   }
+}
+
+/**
+ * The top-level `eventSource` of one raw record, read as the streaming reader reads it (for
+ * tools and tests that hold a record's bytes rather than a stream).
+ */
+export function eventSourceOfRawRecord(raw: Buffer): string | null | undefined {
+  const scanner = new RecordScanner('record');
+  const [scanned] = scanner.push(
+    Buffer.concat([Buffer.from('{"Records":['), raw, Buffer.from(']}')]),
+  );
+  return scanned?.eventSource;
 }

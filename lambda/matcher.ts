@@ -134,19 +134,18 @@ function hostRange(address: ipaddr.IPv4 | ipaddr.IPv6): [ipaddr.IPv4 | ipaddr.IP
 /** The rules in force when none are configured: MediaPackage writes, today's severities. */
 export const DEFAULT_COMPILED_RULES: CompiledRules = compileRules(DEFAULT_RULES);
 
-const EVENT_SOURCE_KEY = Buffer.from('"eventSource":"');
-const QUOTE = 0x22;
 const SOURCE_CACHE_LIMIT = 1_000;
 
 /**
  * A prefilter for the log reader: false only for records that cannot match these rules, told
- * from the raw bytes without parsing. It reads the record's `eventSource` value (CloudTrail
- * writes it compactly, once, near the start) and keeps records of a watched source, of
- * CloudTrail itself, and of the services whose calls can tamper with the pipeline when they
- * name one of its resources. Anything unusual (no such key, two of them, an escape in the
- * value) is parsed: the filter may pass too much, never too little.
+ * without parsing from the record's top-level `eventSource`, which the reader reads exactly as
+ * it scans. It keeps records of a watched source, of CloudTrail itself, and of the services
+ * whose calls can tamper with the pipeline when their raw text names one of its resources.
+ * A source the reader could not read exactly (null) is always parsed.
  */
-export function rawRecordFilter(rules: CompiledRules): (raw: Buffer) => boolean {
+export function rawRecordFilter(
+  rules: CompiledRules,
+): (raw: Buffer, eventSource: string | null | undefined) => boolean {
   const decisions = new Map<string, 'parse' | 'skip' | 'own-resources'>();
   const selfProtection = rules.config.selfProtection.enabled;
   const decide = (source: string): 'parse' | 'skip' | 'own-resources' => {
@@ -157,18 +156,14 @@ export function rawRecordFilter(rules: CompiledRules): (raw: Buffer) => boolean 
       ? 'own-resources'
       : 'skip';
   };
-  return (raw) => {
-    const at = raw.indexOf(EVENT_SOURCE_KEY);
-    if (at === -1) return true;
-    const start = at + EVENT_SOURCE_KEY.length;
-    const end = raw.indexOf(QUOTE, start);
-    if (end === -1 || raw.indexOf(EVENT_SOURCE_KEY, end) !== -1) return true;
-    const source = raw.toString('latin1', start, end);
-    if (source.includes('\\')) return true;
-    let decision = decisions.get(source);
+  return (raw, eventSource) => {
+    if (eventSource === null) return true;
+    // No string eventSource: evaluateRecord ignores such a record.
+    if (eventSource === undefined) return false;
+    let decision = decisions.get(eventSource);
     if (decision === undefined) {
-      decision = decide(source);
-      if (decisions.size < SOURCE_CACHE_LIMIT) decisions.set(source, decision);
+      decision = decide(eventSource);
+      if (decisions.size < SOURCE_CACHE_LIMIT) decisions.set(eventSource, decision);
     }
     if (decision === 'own-resources') {
       return rules.ownMarkers.some((marker) => raw.indexOf(marker) !== -1);

@@ -346,8 +346,8 @@ describe('Function: readCloudTrailRecords', () => {
   it('pulls a gzip source lazily too', async () => {
     // Prepare
     // Random descriptions keep the gzip data large, well past the stream buffers (the reader
-    // lets zlib read ahead up to GUNZIP_OPTIONS.highWaterMark, 1 MiB).
-    const records = Array.from({ length: 8000 }, () =>
+    // lets zlib read ahead up to GUNZIP_OPTIONS.highWaterMark, 2 MiB).
+    const records = Array.from({ length: 16000 }, () =>
       cloudTrailRecord({
         requestParameters: { id: 'live-1', description: randomBytes(192).toString('base64') },
       }),
@@ -365,7 +365,7 @@ describe('Function: readCloudTrailRecords', () => {
     const first = await reader.next();
 
     // Assess
-    expect(cuts.length).toBeGreaterThan(1200);
+    expect(cuts.length).toBeGreaterThan(2500);
     expect(first.value).toEqual(JSON.parse(JSON.stringify(records[0])));
     expect(exhausted).toBe(false);
     await reader.return(undefined);
@@ -447,6 +447,71 @@ describe('Property: readCloudTrailRecords', () => {
         },
       ),
       { numRuns: 250 },
+    );
+  });
+
+  it("hands the prefilter each record's own eventSource exactly, whatever the chunking", async () => {
+    const sourceValue = fc.oneof(
+      fc.constantFrom('mediapackage.amazonaws.com', 'ec2.amazonaws.com', 'eventSource', ''),
+      fc.string({ unit: awkwardChars, maxLength: 80 }),
+      fc.integer(),
+      fc.constant(null),
+      fc.dictionary(fc.constantFrom('eventSource', 'x'), fc.string({ maxLength: 5 })),
+    );
+    const sourcedRecord = fc
+      .tuple(
+        fc.dictionary(
+          text.filter((key) => key !== 'eventSource'),
+          fc.jsonValue({ maxDepth: 2 }),
+          { maxKeys: 3 },
+        ),
+        sourceValue,
+        fc.boolean(),
+      )
+      .map(([rest, eventSource, first]) =>
+        first ? { eventSource, ...rest } : { ...rest, eventSource },
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(sourcedRecord, { maxLength: 6 }),
+        fc.constantFrom(undefined, 1),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (records, indent, cutSpec) => {
+          // Prepare
+          const json = Buffer.from(JSON.stringify({ Records: records }, null, indent));
+          const seen: { raw: Buffer; eventSource: string | null | undefined }[] = [];
+
+          // Act
+          const { error } = await read(
+            json,
+            {
+              prefilter: (raw, eventSource) => {
+                seen.push({ raw: Buffer.from(raw), eventSource });
+                return false;
+              },
+            },
+            cutSpec.map((cut) => cut % (json.length + 1)),
+          );
+
+          // Assess
+          expect(error).toBeUndefined();
+          expect(seen).toHaveLength(records.length);
+          for (const { raw, eventSource } of seen) {
+            const parsed = (JSON.parse(raw.toString('utf8')) as { eventSource?: unknown })
+              .eventSource;
+            if (eventSource === undefined) expect(typeof parsed).not.toBe('string');
+            else if (eventSource !== null) expect(eventSource).toBe(parsed);
+            // null (unknown) is allowed only for values the bytes cannot show exactly.
+            else
+              expect(
+                typeof parsed === 'string' &&
+                  // eslint-disable-next-line no-control-regex -- escaped control characters
+                  (/[\\"\u0000-\u001f\u0080-\uffff]/.test(parsed) || parsed.length > 64),
+              ).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

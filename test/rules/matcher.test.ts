@@ -7,6 +7,7 @@ import {
   rawRecordFilter,
   suppressionExpiresAt,
 } from '../../lambda/matcher';
+import { eventSourceOfRawRecord } from '../../lambda/log-reader';
 import type { RulesInput } from '../../lambda/rules-schema';
 import { parseRules } from '../../lambda/rules-schema';
 import type { OwnResources } from '../../lambda/self-protection';
@@ -1155,6 +1156,14 @@ describe('Function: suppressionExpiresAt', () => {
   });
 });
 
+/** Calls a prefilter the way the reader does: with the eventSource it scanned. */
+function applyFilter(
+  filter: (raw: Buffer, eventSource: string | null | undefined) => boolean,
+  raw: Buffer,
+): boolean {
+  return filter(raw, eventSourceOfRawRecord(raw));
+}
+
 describe('Function: rawRecordFilter', () => {
   it.each([
     [['*']],
@@ -1168,27 +1177,38 @@ describe('Function: rawRecordFilter', () => {
     const source = { ...record, eventSource: 'ecmediapackage.amazonaws.com' };
 
     // Act
-    const kept = filter(Buffer.from(JSON.stringify(source)));
+    const kept = applyFilter(filter, Buffer.from(JSON.stringify(source)));
 
     // Assess
     expect(kept).toBe(true);
   });
 
-  it('parses a record it cannot read the source of: no key, two keys, or an escape', () => {
+  it('reads the top-level eventSource exactly, as JSON.parse would', () => {
     // Prepare
     const filter = rawRecordFilter(rulesOf());
-    const odd = [
-      '{"eventName":"UpdateChannel"}',
-      '{"eventSource":"ec2.amazonaws.com","requestParameters":{"eventSource":"mediapackage.amazonaws.com"}}',
-      '{"eventSource":"mediap\\u0061ckage.amazonaws.com"}',
-      '{"eventSource" : "mediapackage.amazonaws.com"}',
+    const cases: [string, boolean][] = [
+      // No eventSource at all: evaluateRecord ignores the record, so it need not be parsed.
+      ['{"eventName":"UpdateChannel"}', false],
+      // A nested eventSource is not the record's own.
+      [
+        '{"eventSource":"ec2.amazonaws.com","requestParameters":{"eventSource":"mediapackage.amazonaws.com"}}',
+        false,
+      ],
+      // Repeated keys: the last one wins, as in JSON.parse.
+      ['{"eventSource":"ec2.amazonaws.com","eventSource":"mediapackage.amazonaws.com"}', true],
+      ['{"eventSource":"mediapackage.amazonaws.com","eventSource":"ec2.amazonaws.com"}', false],
+      // An escape cannot be judged from the bytes: parse it.
+      ['{"eventSource":"mediap\\u0061ckage.amazonaws.com"}', true],
+      ['{ "eventSource" : "mediapackage.amazonaws.com" }', true],
+      ['{"eventSource":42,"x":"mediapackage.amazonaws.com"}', false],
+      ['{"note":"eventSource","x":"mediapackage.amazonaws.com"}', false],
     ];
 
     // Act
-    const kept = odd.map((text) => filter(Buffer.from(text)));
+    const kept = cases.map(([text]) => applyFilter(filter, Buffer.from(text)));
 
     // Assess
-    expect(kept).toEqual([true, true, true, true]);
+    expect(kept).toEqual(cases.map(([, expected]) => expected));
   });
 
   it('keeps watched and tampering records and drops others under the default rules', () => {
@@ -1207,26 +1227,29 @@ describe('Function: rawRecordFilter', () => {
 
     // Act
     const kept = {
-      mediapackage: filter?.(raw({})),
-      trail: filter?.(raw({ ...unrelated, eventSource: 'cloudtrail.amazonaws.com' })),
-      ownBucket: filter?.(
+      mediapackage: applyFilter(filter, raw({})),
+      trail: applyFilter(filter, raw({ ...unrelated, eventSource: 'cloudtrail.amazonaws.com' })),
+      ownBucket: applyFilter(
+        filter,
         raw({
           ...unrelated,
           eventSource: 's3.amazonaws.com',
           requestParameters: { bucketName: OWN_BUCKET },
         }),
       ),
-      otherBucket: filter?.(
+      otherBucket: applyFilter(
+        filter,
         raw({
           ...unrelated,
           eventSource: 's3.amazonaws.com',
           requestParameters: { bucketName: 'not-ours' },
         }),
       ),
-      ownBucketNamedByEc2: filter?.(
+      ownBucketNamedByEc2: applyFilter(
+        filter,
         raw({ ...unrelated, requestParameters: { bucketName: OWN_BUCKET } }),
       ),
-      unrelated: filter?.(raw(unrelated)),
+      unrelated: applyFilter(filter, raw(unrelated)),
     };
 
     // Assess
@@ -1249,7 +1272,7 @@ describe('Function: rawRecordFilter', () => {
     const trail = { ...record, eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' };
 
     // Act
-    const kept = filter?.(Buffer.from(JSON.stringify(trail)));
+    const kept = applyFilter(filter, Buffer.from(JSON.stringify(trail)));
 
     // Assess
     expect(kept).toBe(false);
@@ -1369,7 +1392,7 @@ describe('Function: rawRecordFilter', () => {
             for (const record of records) {
               // The reader sees the raw text first and parses only what the filter keeps.
               const raw = Buffer.from(JSON.stringify(record));
-              const kept = filter === undefined || filter(raw);
+              const kept = applyFilter(filter, raw);
               const decision = evaluateRecord(
                 JSON.parse(raw.toString()) as CloudTrailRecord,
                 rules,
