@@ -218,6 +218,7 @@ export async function processLogObject(
         outcome: alert.outcome,
       });
       metrics.add('AlertsPublished', 1, 'Count', { severity: alert.severity });
+      metrics.add('AlertsByEventName', 1, 'Count', { eventName: alert.eventName });
     }
   }
   metrics.add('ProcessingDuration', Date.now() - started, 'Milliseconds');
