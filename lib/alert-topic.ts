@@ -1,22 +1,74 @@
-import { Aws, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { Severity } from '../lambda/rules-schema';
+import { SEVERITIES } from '../lambda/rules-schema';
 import type { SlackConfig } from './config';
+import { EMAIL_PATTERN } from './config';
+
+/** Name of the SNS message attribute every alert carries its severity in. */
+export const SEVERITY_ATTRIBUTE = 'severity';
+
+/** Protocols {@link AlertSubscription} supports. */
+export type AlertSubscriptionProtocol = 'email' | 'sqs' | 'https' | 'lambda';
+
+/**
+ * One endpoint subscribed to the alert topic, optionally only for some severities (an SNS
+ * filter policy on the `severity` message attribute).
+ *
+ * What each protocol receives: `email` the readable text; `sqs` and `lambda` the alert JSON in
+ * the SNS envelope; `https` the AWS Chatbot custom-notification JSON in the SNS envelope.
+ */
+export interface AlertSubscription {
+  /** How SNS delivers. */
+  readonly protocol: AlertSubscriptionProtocol;
+  /**
+   * An email address, a standard SQS queue ARN, an `https://` URL or a Lambda function ARN.
+   *
+   * A queue's owner must let this topic `sqs:SendMessage` (and use the queue's KMS key); an
+   * HTTPS endpoint must confirm the subscription. A function in the stack's account (or in any
+   * account when the stack is environment-agnostic) gets an invoke permission for this topic;
+   * for a function in another account, its owner adds that permission.
+   */
+  readonly endpoint: string;
+  /**
+   * Severities delivered to this endpoint.
+   *
+   * @default - every severity (no filter policy)
+   */
+  readonly severities?: readonly Severity[];
+}
 
 /** Properties of {@link AlertTopic}. */
 export interface AlertTopicProps {
   /**
-   * Email addresses to subscribe. Each recipient must confirm the subscription from the email
-   * SNS sends after deployment.
+   * Email addresses that receive every alert. Each recipient must confirm the subscription
+   * from the email SNS sends after deployment.
    *
    * @default - no email subscriptions
    */
   readonly alertEmails?: readonly string[];
+
+  /**
+   * Email addresses that receive only `high` alerts (filter policy `{"severity":["high"]}`),
+   * e.g. a pager's email gateway. Each recipient must confirm the subscription.
+   *
+   * @default - none
+   */
+  readonly pagerEmails?: readonly string[];
+
+  /**
+   * Further endpoints, each optionally limited to some severities.
+   *
+   * @default - none
+   */
+  readonly subscriptions?: readonly AlertSubscription[];
 
   /**
    * Deliver alerts to a Slack channel through AWS Chatbot. The workspace must have been
@@ -35,7 +87,8 @@ export interface AlertTopicProps {
 
   /**
    * ARNs of standard SQS queues that receive every alert (SNS envelope, not raw). Each queue's
-   * policy (and its KMS key policy, if encrypted) must let this topic send to it.
+   * policy (and its KMS key policy, if encrypted) must let this topic send to it. Use
+   * {@link subscriptions} to give a queue only some severities.
    *
    * @default - none
    */
@@ -49,8 +102,17 @@ export interface AlertTopicProps {
   readonly displayName?: string;
 }
 
+/** Thrown when a subscription of {@link AlertTopic} cannot work. */
+export class InvalidSubscriptionError extends Error {
+  public constructor(scope: Construct, message: string) {
+    super(`${scope.node.path}: ${message}`);
+    this.name = 'InvalidSubscriptionError';
+  }
+}
+
 /**
- * The encrypted SNS topic alerts go to, with email, Slack (AWS Chatbot) and SQS subscribers.
+ * The encrypted SNS topic alerts go to, with email, Slack (AWS Chatbot), SQS, HTTPS and Lambda
+ * subscribers, each optionally limited to some severities by an SNS filter policy.
  *
  * Its customer-managed key lets CloudWatch alarms publish (the AWS-managed `aws/sns` key would
  * not), so later alarms can use the same topic. SNS decrypts messages before delivering them,
@@ -63,6 +125,9 @@ export class AlertTopic extends Construct {
   /** The Slack channel configuration, when Slack delivery is configured. */
   public readonly slackChannel?: chatbot.SlackChannelConfiguration;
   private queueSubscriberCount = 0;
+  private tokenSubscriptionCount = 0;
+  /** `protocol endpoint` of every subscription: SNS refuses a second one with other attributes. */
+  private readonly endpoints = new Set<string>();
 
   public constructor(scope: Construct, id: string, props: AlertTopicProps = {}) {
     super(scope, id);
@@ -101,8 +166,14 @@ export class AlertTopic extends Construct {
     for (const email of props.alertEmails ?? []) {
       this.addEmailSubscriber(email);
     }
+    for (const email of props.pagerEmails ?? []) {
+      this.addSubscriber({ protocol: 'email', endpoint: email, severities: ['high'] });
+    }
     for (const queueArn of props.extraSubscriberQueueArns ?? []) {
       this.addQueueSubscriber(queueArn);
+    }
+    for (const subscription of props.subscriptions ?? []) {
+      this.addSubscriber(subscription);
     }
 
     if (props.slack !== undefined) {
@@ -125,9 +196,77 @@ export class AlertTopic extends Construct {
     }
   }
 
-  /** Subscribes an email address; the recipient must confirm it. */
+  /** Subscribes an email address to every alert; the recipient must confirm it. */
   public addEmailSubscriber(email: string): void {
-    this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    this.addSubscriber({ protocol: 'email', endpoint: email });
+  }
+
+  /**
+   * Subscribes an endpoint, limited to `severities` when given. Email and HTTPS subscribers
+   * must confirm; see {@link AlertSubscription} for what queues and functions need.
+   *
+   * Construct IDs come from the endpoint, not from its position in a list: reordering lists
+   * replaces nothing, and an email address keeps its ID (the address, as before severities
+   * existed) whether it gets every alert or some, so changing its severities only updates the
+   * subscription's filter policy and needs no new confirmation.
+   */
+  public addSubscriber(subscription: AlertSubscription): void {
+    const { protocol, endpoint } = subscription;
+    checkEndpoint(this, protocol, endpoint);
+    this.claimEndpoint(protocol, endpoint);
+    const filterPolicy = severityFilter(this, subscription.severities);
+    switch (protocol) {
+      case 'email':
+        this.topic.addSubscription(new subscriptions.EmailSubscription(endpoint, { filterPolicy }));
+        return;
+      case 'https':
+        this.topic.addSubscription(
+          new subscriptions.UrlSubscription(endpoint, {
+            protocol: sns.SubscriptionProtocol.HTTPS,
+            filterPolicy,
+          }),
+        );
+        return;
+      case 'sqs':
+        new sns.Subscription(this, this.subscriptionId(protocol, endpoint), {
+          topic: this.topic,
+          protocol: sns.SubscriptionProtocol.SQS,
+          endpoint,
+          rawMessageDelivery: false,
+          filterPolicy,
+        });
+        return;
+      case 'lambda': {
+        // A function in another account: only its owner can allow this topic to invoke it.
+        const fn = lambda.Function.fromFunctionAttributes(
+          this,
+          this.subscriptionId(protocol, endpoint),
+          isOtherAccount(this, endpoint)
+            ? { functionArn: endpoint, skipPermissions: true }
+            : { functionArn: endpoint, sameEnvironment: true },
+        );
+        this.topic.addSubscription(new subscriptions.LambdaSubscription(fn, { filterPolicy }));
+        return;
+      }
+    }
+  }
+
+  private subscriptionId(protocol: AlertSubscriptionProtocol, endpoint: string): string {
+    if (!Token.isUnresolved(endpoint)) return `${protocol} ${endpoint}`;
+    this.tokenSubscriptionCount += 1;
+    return `Subscription${this.tokenSubscriptionCount}`;
+  }
+
+  private claimEndpoint(protocol: string, endpoint: string): void {
+    if (Token.isUnresolved(endpoint)) return;
+    const key = `${protocol} ${endpoint}`;
+    if (this.endpoints.has(key)) {
+      throw new InvalidSubscriptionError(
+        this,
+        `${protocol} endpoint '${endpoint}' is subscribed twice; SNS allows one subscription per endpoint and topic (give it the union of the severities)`,
+      );
+    }
+    this.endpoints.add(key);
   }
 
   /**
@@ -136,6 +275,9 @@ export class AlertTopic extends Construct {
    * (and, for a queue encrypted with a customer-managed key, let `sns.amazonaws.com` use the key).
    */
   public addQueueSubscriber(queueArn: string): void {
+    // IDs by position, as released: changing them would replace existing subscriptions.
+    checkEndpoint(this, 'sqs', queueArn);
+    this.claimEndpoint('sqs', queueArn);
     this.queueSubscriberCount += 1;
     const queue = sqs.Queue.fromQueueArn(
       this,
@@ -176,4 +318,64 @@ export class AlertTopic extends Construct {
       }),
     );
   }
+}
+
+const ENDPOINT_PATTERNS: Record<AlertSubscriptionProtocol, { pattern: RegExp; expected: string }> =
+  {
+    email: { pattern: EMAIL_PATTERN, expected: 'an email address' },
+    sqs: {
+      pattern: /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/,
+      expected: 'a standard SQS queue ARN (standard topics cannot deliver to FIFO queues)',
+    },
+    https: { pattern: /^https:\/\/[^\s/]+/, expected: 'an https:// URL' },
+    lambda: {
+      pattern:
+        /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/,
+      expected: 'a Lambda function ARN',
+    },
+  };
+
+function checkEndpoint(scope: Construct, protocol: AlertSubscriptionProtocol, endpoint: string) {
+  // Plain JavaScript callers can pass any string.
+  const rule = (
+    ENDPOINT_PATTERNS as Partial<Record<string, { pattern: RegExp; expected: string }>>
+  )[protocol];
+  if (rule === undefined) {
+    throw new InvalidSubscriptionError(
+      scope,
+      `protocol '${String(protocol)}' is not one of: ${Object.keys(ENDPOINT_PATTERNS).join(', ')}`,
+    );
+  }
+  if (!Token.isUnresolved(endpoint) && !rule.pattern.test(endpoint)) {
+    throw new InvalidSubscriptionError(
+      scope,
+      `${protocol} endpoint '${endpoint}' is not ${rule.expected}`,
+    );
+  }
+}
+
+/** No policy for every severity; `{ severity: [...] }` otherwise. */
+function severityFilter(
+  scope: Construct,
+  severities: readonly Severity[] | undefined,
+): Record<string, sns.SubscriptionFilter> | undefined {
+  if (severities === undefined) return undefined;
+  const unknown = severities.filter((severity) => !SEVERITIES.includes(severity));
+  if (unknown.length > 0 || severities.length === 0) {
+    throw new InvalidSubscriptionError(
+      scope,
+      `severities must list some of ${SEVERITIES.join(', ')}; got [${severities.join(', ')}]`,
+    );
+  }
+  const allowlist = SEVERITIES.filter((severity) => severities.includes(severity));
+  if (allowlist.length === SEVERITIES.length) return undefined;
+  return { [SEVERITY_ATTRIBUTE]: sns.SubscriptionFilter.stringFilter({ allowlist }) };
+}
+
+/** True only when both accounts are known and differ: the permission cannot be added here. */
+function isOtherAccount(scope: Construct, functionArn: string): boolean {
+  const stackAccount = Stack.of(scope).account;
+  if (Token.isUnresolved(stackAccount) || Token.isUnresolved(functionArn)) return false;
+  const { account } = Arn.split(functionArn, ArnFormat.COLON_RESOURCE_NAME);
+  return account !== undefined && account !== stackAccount;
 }

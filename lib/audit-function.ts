@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { RulesConfig } from '../lambda/rules-schema';
 
 /** The handler the function bundles: `lambda/handler.ts`, export `handler`. */
 export const HANDLER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
@@ -16,6 +17,9 @@ export const METRICS_NAMESPACE = 'MediaPackageAudit';
 
 /** Powertools service name of the function. */
 export const SERVICE_NAME = 'mediapackage-audit-alerts';
+
+/** The expression in `lambda/handler.ts` that esbuild replaces with the bundled rules. */
+export const BUNDLED_RULES_EXPRESSION = 'process.env.MP_AUDIT_BUNDLED_RULES';
 
 /** Properties of {@link AuditFunction}. */
 export interface AuditFunctionProps {
@@ -55,6 +59,15 @@ export interface AuditFunctionProps {
    * @default - none
    */
   readonly environment?: Record<string, string>;
+
+  /**
+   * Validated rules to bake into the bundle: esbuild replaces `process.env.MP_AUDIT_BUNDLED_RULES`
+   * with their JSON text, so a rules change changes the code (and its asset hash) and is
+   * deployed like any code change.
+   *
+   * @default - none: the handler uses `MP_AUDIT_RULES` or its built-in defaults
+   */
+  readonly rules?: RulesConfig;
 
   /**
    * The TypeScript entry point to bundle.
@@ -132,6 +145,12 @@ export class AuditFunction extends Construct {
         sourceMap: true,
         // Pin the SDK version the tests ran against instead of the runtime's copy.
         bundleAwsSDK: true,
+        // A JavaScript string literal holding the rules' JSON text.
+        ...(props.rules === undefined
+          ? {}
+          : {
+              define: { [BUNDLED_RULES_EXPRESSION]: JSON.stringify(JSON.stringify(props.rules)) },
+            }),
       },
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),

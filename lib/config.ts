@@ -2,6 +2,8 @@
  * Deployment configuration read from CDK context (`-c key=value` or `cdk.json`), validated at
  * synth time so that a wrong value stops `cdk synth` before anything reaches CloudFormation.
  */
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
 
 /** How new CloudTrail log files reach the function. */
 export type TriggerKind = 's3' | 'eventbridge';
@@ -28,7 +30,10 @@ export interface ExistingTrailBucketConfig {
 
 /** The validated configuration of one deployment. */
 export interface MediaPackageAuditConfig {
+  /** Receive every alert. */
   readonly alertEmails: readonly string[];
+  /** Receive only `high` alerts (an SNS filter policy on the `severity` attribute). */
+  readonly pagerEmails: readonly string[];
   readonly slack?: SlackConfig;
   readonly existingTrailBucket?: ExistingTrailBucketConfig;
   readonly trigger: TriggerKind;
@@ -38,12 +43,14 @@ export interface MediaPackageAuditConfig {
   readonly functionMemoryMb: number;
   readonly functionTimeoutSeconds: number;
   readonly extraSubscriberQueueArns: readonly string[];
-  readonly extraSubscriberTopicArns: readonly string[];
+  /** Absolute path of the rules file to bake into the function; the construct's default if unset. */
+  readonly rulesFile?: string;
 }
 
 /** Every context key `parseConfig` reads; `bin/app.ts` looks each one up. */
 export const CONTEXT_KEYS = [
   'alertEmails',
+  'pagerEmails',
   'slackWorkspaceId',
   'slackChannelId',
   'existingBucketName',
@@ -56,11 +63,29 @@ export const CONTEXT_KEYS = [
   'functionMemoryMb',
   'functionTimeoutSeconds',
   'extraSubscriberQueueArns',
-  'extraSubscriberTopicArns',
+  'rulesFile',
 ] as const;
 
 /** A context key `parseConfig` understands. */
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+/**
+ * Keys that earlier versions read, with what to do instead. `parseConfig` refuses them rather
+ * than ignore them, so nobody keeps relying on a delivery that no longer exists.
+ */
+export const REMOVED_CONTEXT_KEYS = {
+  extraSubscriberTopicArns:
+    'was removed: SNS cannot subscribe a topic to a topic and the function publishes only to its own topic. Subscribe the other team\'s SQS queue (extraSubscriberQueueArns) or endpoint instead (see "Routing alerts by severity" in docs/infrastructure.md)',
+} as const;
+
+/** A context key `parseConfig` refuses because it was removed. */
+export type RemovedContextKey = keyof typeof REMOVED_CONTEXT_KEYS;
+
+/** Every context key `bin/app.ts` must look up: the ones read and the removed ones. */
+export const CONTEXT_KEYS_TO_READ: readonly (ContextKey | RemovedContextKey)[] = [
+  ...CONTEXT_KEYS,
+  ...(Object.keys(REMOVED_CONTEXT_KEYS) as RemovedContextKey[]),
+];
 
 /** Values used when a context key is absent. */
 export const CONFIG_DEFAULTS = {
@@ -82,7 +107,7 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
 
 /** One invalid context value. */
 export interface ConfigProblem {
-  readonly key: ContextKey;
+  readonly key: ContextKey | RemovedContextKey;
   readonly message: string;
 }
 
@@ -103,7 +128,8 @@ export class ConfigError extends Error {
   }
 }
 
-const EMAIL =
+/** What `parseConfig` and the construct accept as an email address. */
+export const EMAIL_PATTERN =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const SLACK_WORKSPACE_ID = /^T[A-Z0-9]{8,20}$/;
 const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{8,20}$/;
@@ -113,7 +139,6 @@ const KEY_PREFIX = /^[A-Za-z0-9!_.*'()/-]+$/;
 const KMS_KEY_ARN =
   /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const SQS_QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
-const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
 /**
  * Validates raw CDK context values and fills defaults.
@@ -128,10 +153,18 @@ export function parseConfig(context: Record<string, unknown>): MediaPackageAudit
   const problems: ConfigProblem[] = [];
   const reader = new ContextReader(context, problems);
 
-  const alertEmails = reader.list('alertEmails', (email) =>
-    email.length <= 254 && EMAIL.test(email)
-      ? undefined
-      : `'${email}' is not an email address (expected e.g. ops@example.com; separate several with commas)`,
+  for (const [key, message] of Object.entries(REMOVED_CONTEXT_KEYS) as [
+    RemovedContextKey,
+    string,
+  ][]) {
+    if (reader.isSet(key)) reader.problem(key, message);
+  }
+
+  const alertEmails = reader.list('alertEmails', validateEmail);
+  const pagerEmails = reader.list('pagerEmails', (email) =>
+    alertEmails.includes(email)
+      ? `'${email}' is also in alertEmails, which already receives every alert (SNS allows one subscription per address and topic)`
+      : validateEmail(email),
   );
 
   const slackWorkspaceId = reader.pattern(
@@ -219,13 +252,7 @@ export function parseConfig(context: Record<string, unknown>): MediaPackageAudit
       ? undefined
       : `'${arn}' is a FIFO queue; standard SNS topics can only deliver to standard queues`;
   });
-  const extraSubscriberTopicArns = reader.list('extraSubscriberTopicArns', (arn) => {
-    const match = SNS_TOPIC_ARN.exec(arn);
-    if (match === null) {
-      return `'${arn}' is not an SNS topic ARN (expected arn:aws:sns:<region>:<account>:<topic>)`;
-    }
-    return match[1] === undefined ? undefined : `'${arn}' is a FIFO topic; use a standard topic`;
-  });
+  const rulesFile = reader.custom('rulesFile', validateRulesFile);
 
   if (problems.length > 0) {
     throw new ConfigError(problems);
@@ -233,6 +260,7 @@ export function parseConfig(context: Record<string, unknown>): MediaPackageAudit
 
   return {
     alertEmails,
+    pagerEmails,
     ...(slackWorkspaceId !== undefined && slackChannelId !== undefined
       ? { slack: { workspaceId: slackWorkspaceId, channelId: slackChannelId } }
       : {}),
@@ -252,8 +280,26 @@ export function parseConfig(context: Record<string, unknown>): MediaPackageAudit
     functionMemoryMb,
     functionTimeoutSeconds,
     extraSubscriberQueueArns,
-    extraSubscriberTopicArns,
+    ...(rulesFile !== undefined ? { rulesFile: path.resolve(rulesFile) } : {}),
   };
+}
+
+function validateEmail(email: string): string | undefined {
+  return email.length <= 254 && EMAIL_PATTERN.test(email)
+    ? undefined
+    : `'${email}' is not an email address (expected e.g. ops@example.com; separate several with commas)`;
+}
+
+/** Only that the file is there: the construct validates its content when it loads it. */
+function validateRulesFile(file: string): string | undefined {
+  const absolute = path.resolve(file);
+  const shown = absolute === file ? `'${file}'` : `'${file}' (${absolute})`;
+  try {
+    if (statSync(absolute).isFile()) return undefined;
+    return `${shown} is not a file (expected a rules JSON file such as config/rules.json)`;
+  } catch {
+    return `${shown} does not exist (expected a rules JSON file such as config/rules.json; a relative path is read from the directory cdk runs in)`;
+  }
 }
 
 /** `org` and `org/` both become `org/`; no prefix becomes the empty string. */
@@ -288,11 +334,11 @@ class ContextReader {
     private readonly problems: ConfigProblem[],
   ) {}
 
-  public problem(key: ContextKey, message: string): void {
+  public problem(key: ContextKey | RemovedContextKey, message: string): void {
     this.problems.push({ key, message });
   }
 
-  public isSet(key: ContextKey): boolean {
+  public isSet(key: ContextKey | RemovedContextKey): boolean {
     const value = this.context[key];
     return (
       value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '')

@@ -1,8 +1,10 @@
+import * as path from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
 import { Stack } from 'aws-cdk-lib';
 import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,15 +13,31 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { RulesConfig, RulesInput } from '../lambda/rules-schema';
+import { parseRules } from '../lambda/rules-schema';
+import type { OwnResources } from '../lambda/self-protection';
+import type { AlertSubscription } from './alert-topic';
 import { AlertTopic } from './alert-topic';
 import { AuditFunction } from './audit-function';
 import { AuditTrail, LOG_FILES_WILDCARD_REASON } from './audit-trail';
 import type { ManagementEventsMode, SlackConfig, TriggerKind } from './config';
+import { IdempotencyTable } from './idempotency-table';
 import { LogFileTrigger } from './log-file-trigger';
 import { acknowledgeWildcardResource } from './nag-findings';
+import { loadRulesFile } from './rules-file';
 
-/** Environment variable that lists extra topics the function publishes every alert to. */
-export const EXTRA_ALERT_TOPICS_ENV = 'EXTRA_ALERT_TOPIC_ARNS';
+/** The rules file used when neither `rulesFile` nor `rules` is given. */
+export const DEFAULT_RULES_FILE = path.join(__dirname, '..', 'config', 'rules.json');
+
+/**
+ * Environment variable with the pipeline's own resources (JSON `{ bucketNames, topicArns,
+ * kmsKeys }`), whose changes alert as tampering. The function's own name is not in it: Lambda
+ * gives the function `AWS_LAMBDA_FUNCTION_NAME`, and its ARN here would be a circular reference.
+ */
+export const OWN_RESOURCES_ENV = 'MP_AUDIT_OWN_RESOURCES';
+
+/** Environment variable with the name of the idempotency table. */
+export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE_NAME';
 
 /** Thrown when {@link MediaPackageAuditAlerts} gets props that contradict each other. */
 export class InvalidPropsError extends Error {
@@ -32,11 +50,45 @@ export class InvalidPropsError extends Error {
 /** Properties of {@link MediaPackageAuditAlerts}. */
 export interface MediaPackageAuditAlertsProps {
   /**
-   * Email addresses that receive alerts. Each recipient confirms the subscription once.
+   * Email addresses that receive every alert. Each recipient confirms the subscription once.
    *
    * @default - no email subscriptions
    */
   readonly alertEmails?: readonly string[];
+
+  /**
+   * Email addresses that receive only `high` alerts (SNS filter policy
+   * `{"severity":["high"]}`), e.g. a paging service's email integration. An address may not be
+   * in both lists.
+   *
+   * @default - none
+   */
+  readonly pagerEmails?: readonly string[];
+
+  /**
+   * Further subscribers (email, SQS, HTTPS, Lambda), each optionally limited to some
+   * severities with an SNS filter policy.
+   *
+   * @default - none
+   */
+  readonly subscriptions?: readonly AlertSubscription[];
+
+  /**
+   * Rules file (JSON, schema `config/rules.schema.json`) to load, validate and bake into the
+   * function's bundle at synth time. An invalid file stops synth with a `RulesValidationError`
+   * naming the file and the path in it. Give this or {@link rules}, not both.
+   *
+   * @default DEFAULT_RULES_FILE (config/rules.json of this package)
+   */
+  readonly rulesFile?: string;
+
+  /**
+   * Rules as an object (e.g. from `loadRulesFile` or written inline), validated and baked into
+   * the bundle like {@link rulesFile}. Give this or {@link rulesFile}, not both.
+   *
+   * @default - the rules in {@link rulesFile}
+   */
+  readonly rules?: RulesInput;
 
   /**
    * Slack channel that receives alerts through AWS Chatbot.
@@ -127,23 +179,16 @@ export interface MediaPackageAuditAlertsProps {
    * @default - none
    */
   readonly extraSubscriberQueueArns?: readonly string[];
-
-  /**
-   * Other SNS topics (e.g. a central security team's) the function may publish every alert to.
-   * SNS cannot subscribe a topic to a topic, so the function publishes to them itself: the
-   * construct grants `sns:Publish` and passes the ARNs in `EXTRA_ALERT_TOPIC_ARNS`.
-   *
-   * @default - none
-   */
-  readonly extraAlertTopicArns?: readonly string[];
 }
 
 /**
  * Alerts within minutes when someone changes AWS Elemental MediaPackage:
- * CloudTrail -> S3 -> Lambda -> SNS (email, Slack through AWS Chatbot, SQS).
+ * CloudTrail -> S3 -> Lambda -> SNS (email, Slack through AWS Chatbot, SQS, HTTPS, Lambda),
+ * each subscriber optionally limited to some severities.
  *
  * Creates a multi-Region trail with an encrypted, hardened log bucket, or reads the bucket of an
- * existing trail.
+ * existing trail. The rules are validated at synth and baked into the function's bundle; a
+ * DynamoDB table keeps each alert from being published twice.
  */
 export class MediaPackageAuditAlerts extends Construct {
   /** The topic every alert is published to; add alarms with {@link addAlarm}. */
@@ -164,11 +209,17 @@ export class MediaPackageAuditAlerts extends Construct {
   public readonly trail?: cloudtrail.Trail;
   /** The key that encrypts log files, when known. */
   public readonly trailKey?: kms.IKey;
+  /** Where the function records which alerts it already published (Powertools idempotency). */
+  public readonly idempotencyTable: dynamodb.ITable;
   /** The alert topic as a CloudWatch alarm action. */
   public readonly alarmAction: cloudwatch.IAlarmAction;
+  /** The validated rules baked into the function. */
+  public readonly rules: RulesConfig;
+  /** The resources the function treats as its own: changes to them alert as tampering. */
+  public readonly ownResources: OwnResources;
   /**
-   * ARNs of the pipeline's own resources (bucket, function, topic, keys, trail), e.g. to let the
-   * function recognise changes to itself later.
+   * ARNs of the pipeline's own resources (bucket, function, topic, keys, trail, idempotency
+   * table).
    */
   public readonly pipelineResourceArns: readonly string[];
 
@@ -183,9 +234,12 @@ export class MediaPackageAuditAlerts extends Construct {
       }
     }
     const existingKeyPrefix = normaliseKeyPrefix(props.existingLogKeyPrefix, this);
+    this.rules = loadRules(this, props);
 
     const alerts = new AlertTopic(this, 'Alerts', {
       alertEmails: props.alertEmails,
+      pagerEmails: props.pagerEmails,
+      subscriptions: props.subscriptions,
       slack: props.slack,
       extraSubscriberQueueArns: props.extraSubscriberQueueArns,
     });
@@ -193,30 +247,25 @@ export class MediaPackageAuditAlerts extends Construct {
     this.topicKey = alerts.encryptionKey;
     this.alarmAction = new cloudwatchActions.SnsAction(this.topic);
 
-    const extraTopicArns = props.extraAlertTopicArns ?? [];
+    const idempotency = new IdempotencyTable(this, 'Idempotency');
+    this.idempotencyTable = idempotency.table;
+
     const auditFunction = new AuditFunction(this, 'AuditFunction', {
       memorySize: props.functionMemorySize,
       timeout: props.functionTimeout,
       logRetention: props.functionLogRetention,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      rules: this.rules,
       environment: {
         ALERT_TOPIC_ARN: this.topic.topicArn,
-        ...(extraTopicArns.length > 0
-          ? { [EXTRA_ALERT_TOPICS_ENV]: extraTopicArns.join(',') }
-          : {}),
+        [IDEMPOTENCY_TABLE_ENV]: idempotency.table.tableName,
       },
     });
     this.alertFunction = auditFunction.function;
     this.alertFunctionRole = auditFunction.role;
     this.deadLetterQueue = auditFunction.deadLetterQueue;
     alerts.grantPublish(auditFunction.role);
-    if (extraTopicArns.length > 0) {
-      iam.Grant.addToPrincipal({
-        grantee: auditFunction.role,
-        actions: ['sns:Publish'],
-        resourceArns: [...extraTopicArns],
-      });
-    }
+    idempotency.grantIdempotency(auditFunction.role);
 
     const trigger = props.trigger ?? 's3';
     if (props.existingLogBucket === undefined) {
@@ -245,6 +294,21 @@ export class MediaPackageAuditAlerts extends Construct {
       deadLetterQueue: this.deadLetterQueue,
     });
 
+    // Write management events of S3, SNS and KMS reach the function through the trail it
+    // reads (the own trail records them: write-only management events).
+    this.ownResources = {
+      bucketNames: [this.logBucket.bucketName],
+      topicArns: [this.topic.topicArn],
+      kmsKeys: [
+        ...(this.trailKey === undefined ? [] : [this.trailKey.keyArn]),
+        this.topicKey.keyArn,
+      ],
+    };
+    this.alertFunction.addEnvironment(
+      OWN_RESOURCES_ENV,
+      Stack.of(this).toJsonString(this.ownResources),
+    );
+
     this.pipelineResourceArns = [
       this.logBucket.bucketArn,
       this.alertFunction.functionArn,
@@ -252,6 +316,7 @@ export class MediaPackageAuditAlerts extends Construct {
       this.topicKey.keyArn,
       ...(this.trailKey === undefined ? [] : [this.trailKey.keyArn]),
       ...(this.trail === undefined ? [] : [this.trail.trailArn]),
+      this.idempotencyTable.tableArn,
     ];
   }
 
@@ -260,6 +325,20 @@ export class MediaPackageAuditAlerts extends Construct {
     alarm.addAlarmAction(this.alarmAction);
     return alarm;
   }
+}
+
+/**
+ * The rules from `props.rules` or `props.rulesFile` (else the default file), validated.
+ * @throws RulesValidationError naming the file (or the construct) and each bad path
+ */
+function loadRules(scope: Construct, props: MediaPackageAuditAlertsProps): RulesConfig {
+  if (props.rules !== undefined) {
+    if (props.rulesFile !== undefined) {
+      throw new InvalidPropsError(scope, 'give rules or rulesFile, not both');
+    }
+    return parseRules(props.rules, `${scope.node.path} (rules prop)`);
+  }
+  return loadRulesFile(props.rulesFile ?? DEFAULT_RULES_FILE);
 }
 
 /** `org` and `org/` become `org/`; no prefix stays empty; a leading `/` is refused. */

@@ -24,7 +24,9 @@ export class MediaPackageAuditStack extends Stack {
 
     this.alerts = new MediaPackageAuditAlerts(this, 'MediaPackageAuditAlerts', {
       alertEmails: config.alertEmails,
+      pagerEmails: config.pagerEmails,
       slack: config.slack,
+      rulesFile: config.rulesFile,
       ...(existing === undefined
         ? {
             managementEvents: config.managementEvents,
@@ -48,7 +50,6 @@ export class MediaPackageAuditStack extends Stack {
       functionMemorySize: config.functionMemoryMb,
       functionTimeout: Duration.seconds(config.functionTimeoutSeconds),
       extraSubscriberQueueArns: config.extraSubscriberQueueArns,
-      extraAlertTopicArns: config.extraSubscriberTopicArns,
     });
 
     new CfnOutput(this, 'AlertTopicArn', {
@@ -70,6 +71,10 @@ export class MediaPackageAuditStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'Failed invocations (inspect and redrive)',
       value: this.alerts.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'IdempotencyTableName', {
+      description: 'Alerts already published (mp-audit replay --idempotency-table)',
+      value: this.alerts.idempotencyTable.tableName,
     });
   }
 }

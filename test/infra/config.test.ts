@@ -1,7 +1,19 @@
-import type { ContextKey } from '../../lib/config';
-import { CONFIG_DEFAULTS, CONTEXT_KEYS, ConfigError, parseConfig } from '../../lib/config';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ContextKey, RemovedContextKey } from '../../lib/config';
+import {
+  CONFIG_DEFAULTS,
+  CONTEXT_KEYS,
+  CONTEXT_KEYS_TO_READ,
+  ConfigError,
+  parseConfig,
+} from '../../lib/config';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const CONFIG_DIR = path.relative(process.cwd(), path.join(__dirname, '..', '..', 'config'));
+/** A relative path, as `-c rulesFile=config/rules.json` gives it. */
+const RULES_FILE = path.join(CONFIG_DIR, 'rules.json');
 
 /** The ConfigError `parseConfig(context)` throws; fails the test if it does not throw one. */
 function configErrorOf(context: Record<string, unknown>): ConfigError {
@@ -21,6 +33,7 @@ describe('Function: parseConfig', () => {
     // Assess
     expect(config).toEqual({
       alertEmails: [],
+      pagerEmails: [],
       trigger: 's3',
       managementEvents: 'write-only',
       logRetentionDays: 90,
@@ -28,7 +41,6 @@ describe('Function: parseConfig', () => {
       functionMemoryMb: 512,
       functionTimeoutSeconds: 300,
       extraSubscriberQueueArns: [],
-      extraSubscriberTopicArns: [],
     });
     expect(CONFIG_DEFAULTS.functionMemoryMb).toBe(512);
   });
@@ -37,6 +49,7 @@ describe('Function: parseConfig', () => {
     // Prepare
     const context = {
       alertEmails: ' ops@example.com, sec.team+mp@example.co.uk ,',
+      pagerEmails: 'pager@example.com',
       slackWorkspaceId: 'T0123ABCD',
       slackChannelId: 'C0123ABCD',
       trigger: 'eventbridge',
@@ -46,13 +59,14 @@ describe('Function: parseConfig', () => {
       functionMemoryMb: '1024',
       functionTimeoutSeconds: '600',
       extraSubscriberQueueArns: 'arn:aws:sqs:eu-west-1:111122223333:security',
-      extraSubscriberTopicArns: 'arn:aws:sns:eu-west-1:111122223333:central',
+      rulesFile: RULES_FILE,
     };
     // Act
     const config = parseConfig(context);
     // Assess
     expect(config).toEqual({
       alertEmails: ['ops@example.com', 'sec.team+mp@example.co.uk'],
+      pagerEmails: ['pager@example.com'],
       slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
       trigger: 'eventbridge',
       managementEvents: 'all',
@@ -61,7 +75,8 @@ describe('Function: parseConfig', () => {
       functionMemoryMb: 1024,
       functionTimeoutSeconds: 600,
       extraSubscriberQueueArns: ['arn:aws:sqs:eu-west-1:111122223333:security'],
-      extraSubscriberTopicArns: ['arn:aws:sns:eu-west-1:111122223333:central'],
+      // Resolved from the directory cdk runs in, so the construct finds it wherever it is.
+      rulesFile: path.resolve(RULES_FILE),
     });
   });
 
@@ -118,8 +133,23 @@ describe('Function: parseConfig', () => {
     expect(config.slack).toBeUndefined();
   });
 
-  describe.each<[ContextKey, unknown, RegExp, Record<string, unknown>?]>([
+  describe.each<[ContextKey | RemovedContextKey, unknown, RegExp, Record<string, unknown>?]>([
     ['alertEmails', 'not-an-email', /'not-an-email' is not an email address/],
+    ['pagerEmails', 'pager', /'pager' is not an email address/],
+    ['pagerEmails', ['pager@example.com', 42], /expected a list of strings, found 42/],
+    [
+      'pagerEmails',
+      'pager@example.com,ops@example.com',
+      /'ops@example.com' is also in alertEmails, which already receives every alert/,
+      { alertEmails: 'ops@example.com' },
+    ],
+    [
+      'rulesFile',
+      path.join(CONFIG_DIR, 'no-such-rules.json'),
+      /no-such-rules.json' \(\/.+\) does not exist \(expected a rules JSON file/,
+    ],
+    ['rulesFile', CONFIG_DIR, /is not a file/],
+    ['rulesFile', 42, /expected a string, got 42/],
     ['alertEmails', 'ops@example.com,ops@', /'ops@' is not an email address/],
     ['alertEmails', 42, /comma-separated string or a list/],
     [
@@ -198,13 +228,8 @@ describe('Function: parseConfig', () => {
     ],
     [
       'extraSubscriberTopicArns',
-      'arn:aws:sqs:eu-west-1:111122223333:alerts',
-      /is not an SNS topic ARN/,
-    ],
-    [
-      'extraSubscriberTopicArns',
-      'arn:aws:sns:eu-west-1:111122223333:alerts.fifo',
-      /is a FIFO topic/,
+      'arn:aws:sns:eu-west-1:111122223333:central',
+      /was removed: SNS cannot subscribe a topic to a topic/,
     ],
   ])('with %s = %p', (key, value, message, others = {}) => {
     it('stops with a message that names the key and what is expected', () => {
@@ -243,16 +268,36 @@ describe('Function: parseConfig', () => {
         'existingBucketName',
         'existingTrailKmsKeyArn',
         'extraSubscriberQueueArns',
-        'extraSubscriberTopicArns',
         'functionMemoryMb',
         'functionTimeoutSeconds',
         'logExpirationDays',
         'logRetentionDays',
         'managementEvents',
+        'pagerEmails',
+        'rulesFile',
         'slackChannelId',
         'slackWorkspaceId',
         'trigger',
       ].sort(),
     );
+  });
+
+  it('reads the removed extraSubscriberTopicArns only to refuse it', () => {
+    // Assess
+    expect(CONTEXT_KEYS).not.toContain('extraSubscriberTopicArns');
+    expect(CONTEXT_KEYS_TO_READ).toContain('extraSubscriberTopicArns');
+    expect(parseConfig({})).not.toHaveProperty('extraSubscriberTopicArns');
+  });
+
+  it('accepts an absolute rules file path as given', () => {
+    // Prepare
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-config-'));
+    const file = path.join(dir, 'rules.json');
+    fs.writeFileSync(file, '{"version":1}');
+    // Act
+    const config = parseConfig({ rulesFile: file });
+    fs.rmSync(dir, { recursive: true, force: true });
+    // Assess
+    expect(config.rulesFile).toBe(file);
   });
 });

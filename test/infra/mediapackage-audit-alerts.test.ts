@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -5,12 +8,16 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IConstruct } from 'constructs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
+import { RulesValidationError, SEVERITIES } from '../../lambda/rules-schema';
+import { loadRulesFile } from '../../lib/rules-file';
+import { DEFAULT_RULES_FILE, MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
 import type { Statement } from './support';
-import { actionsOf, newStack } from './support';
+import { actionsOf, newStack, renderCfnString } from './support';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:security-alerts';
-const EXTRA_TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:central-alerts';
+const SEVERE_QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:severe-alerts';
+const HOOK_URL = 'https://hooks.example.com/mp-audit';
+const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:ticketing';
 const EXISTING_KEY_ARN =
   'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
@@ -28,6 +35,41 @@ function roleStatements(template: Template, roleId: string): Statement[] {
       (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties
         .PolicyDocument.Statement,
   );
+}
+
+/** The function's environment variable `name`, rendered and parsed as JSON. */
+function jsonEnvironmentVariable(template: Template, name: string): unknown {
+  const functions = template.findResources('AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: { [name]: Match.anyValue() } } },
+  });
+  const [fn] = Object.values(functions) as {
+    Properties: { Environment: { Variables: Record<string, unknown> } };
+  }[];
+  if (fn === undefined) throw new Error(`no function has ${name}`);
+  return JSON.parse(renderCfnString(fn.Properties.Environment.Variables[name])) as unknown;
+}
+
+/** Subscriptions of `template` with protocol `protocol` and endpoint `endpoint`. */
+function subscriptionsTo(template: Template, protocol: string, endpoint: unknown): unknown[] {
+  return Object.values(
+    template.findResources('AWS::SNS::Subscription', {
+      Properties: { Protocol: protocol, Endpoint: endpoint },
+    }),
+  );
+}
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes `content` to a fresh temporary file (removed after the tests) and returns its path. */
+function writeTempFile(name: string, content: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-rules-'));
+  tempDirs.push(dir);
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
 }
 
 /** Statements of the key policy of the key with logical ID `keyId`. */
@@ -57,9 +99,15 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       // Act
       alerts = new MediaPackageAuditAlerts(stack, 'Audit', {
         alertEmails: ['ops@example.com', 'sec@example.com'],
+        pagerEmails: ['pager@example.com'],
+        subscriptions: [
+          { protocol: 'sqs', endpoint: SEVERE_QUEUE_ARN, severities: ['medium', 'high'] },
+          { protocol: 'https', endpoint: HOOK_URL, severities: ['high'] },
+          { protocol: 'lambda', endpoint: FUNCTION_ARN },
+          { protocol: 'email', endpoint: 'all@example.com', severities: [...SEVERITIES] },
+        ],
         slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
         extraSubscriberQueueArns: [QUEUE_ARN],
-        extraAlertTopicArns: [EXTRA_TOPIC_ARN],
         reservedConcurrentExecutions: 5,
       });
       template = Template.fromStack(stack);
@@ -271,20 +319,90 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       });
     });
 
-    it('configures the function environment: topic, Powertools, source maps, extra topics', () => {
+    it('configures the function environment: topic, table, own resources, Powertools, source maps', () => {
       // Assess
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs24.x',
         Environment: {
           Variables: {
             ALERT_TOPIC_ARN: { Ref: logicalId(stack, alerts.topic) },
+            IDEMPOTENCY_TABLE_NAME: { Ref: logicalId(stack, alerts.idempotencyTable) },
+            MP_AUDIT_OWN_RESOURCES: Match.anyValue(),
             NODE_OPTIONS: '--enable-source-maps',
             POWERTOOLS_SERVICE_NAME: 'mediapackage-audit-alerts',
             POWERTOOLS_METRICS_NAMESPACE: 'MediaPackageAudit',
-            EXTRA_ALERT_TOPIC_ARNS: EXTRA_TOPIC_ARN,
           },
         },
       });
+    });
+
+    it('names the log bucket, topic, trail key and topic key as its own resources', () => {
+      // Act
+      const own = jsonEnvironmentVariable(template, 'MP_AUDIT_OWN_RESOURCES');
+      // Assess
+      expect(own).toEqual({
+        bucketNames: [`<Ref:${bucketId}>`],
+        topicArns: [`<Ref:${logicalId(stack, alerts.topic)}>`],
+        kmsKeys: [`<${trailKeyId}.Arn>`, `<${topicKeyId}.Arn>`],
+      });
+      // The function knows itself from AWS_LAMBDA_FUNCTION_NAME: its ARN here would be circular.
+      expect(JSON.stringify(own)).not.toContain(logicalId(stack, alerts.alertFunction));
+    });
+
+    it('records the write management events of S3, SNS and KMS that self-protection reads', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudTrail::Trail', {
+        EventSelectors: [
+          Match.objectLike({
+            IncludeManagementEvents: true,
+            ReadWriteType: Match.anyValue(),
+            ExcludeManagementEventSources: Match.absent(),
+          }),
+        ],
+      });
+    });
+
+    it('loads the rules in config/rules.json by default', () => {
+      // Assess
+      expect(alerts.rules).toEqual(loadRulesFile(DEFAULT_RULES_FILE));
+      expect(DEFAULT_RULES_FILE).toBe(path.resolve(__dirname, '..', '..', 'config', 'rules.json'));
+    });
+
+    it('keeps idempotency records in an on-demand, encrypted table with TTL and PITR', () => {
+      // Assess
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResource('AWS::DynamoDB::Table', {
+        Properties: {
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+        },
+        DeletionPolicy: 'Delete',
+      });
+    });
+
+    it('lets the function get, put, update and delete items of the idempotency table only', () => {
+      // Prepare
+      const tableArn = { 'Fn::GetAtt': [logicalId(stack, alerts.idempotencyTable), 'Arn'] };
+      const statements = roleStatements(template, roleId).filter((s) =>
+        actionsOf(s).some((action) => action.startsWith('dynamodb:')),
+      );
+      // Assess
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+          ],
+          Resource: tableArn,
+        },
+      ]);
     });
 
     it('gives the function its own log group with a 90-day retention', () => {
@@ -334,11 +452,13 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       expect(byAction('kms:GenerateDataKey')[0]?.Resource).toEqual({
         'Fn::GetAtt': [topicKeyId, 'Arn'],
       });
-      expect(byAction('sns:Publish')[0]?.Resource).toEqual(
-        expect.arrayContaining([EXTRA_TOPIC_ARN, { Ref: logicalId(stack, alerts.topic) }]),
-      );
+      expect(byAction('sns:Publish')[0]?.Resource).toEqual({ Ref: logicalId(stack, alerts.topic) });
       expect(statements.flatMap(actionsOf).sort()).toEqual(
         [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
           'kms:Decrypt',
           'kms:Decrypt',
           'kms:GenerateDataKey',
@@ -474,18 +594,76 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       );
     });
 
-    it('subscribes every email address and the extra queue (SNS envelope)', () => {
+    it('sends every alert to alertEmails and the extra queue (no filter policy, SNS envelope)', () => {
       // Assess
       for (const email of ['ops@example.com', 'sec@example.com']) {
         template.hasResourceProperties('AWS::SNS::Subscription', {
           Protocol: 'email',
           Endpoint: email,
+          FilterPolicy: Match.absent(),
         });
       }
       template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'sqs',
         Endpoint: QUEUE_ARN,
         RawMessageDelivery: false,
+        FilterPolicy: Match.absent(),
+      });
+    });
+
+    it('keeps the construct IDs of alertEmails subscriptions (no new confirmation on upgrade)', () => {
+      // Assess
+      expect(alerts.topic.node.tryFindChild('ops@example.com')).toBeDefined();
+    });
+
+    it('sends only high alerts to pagerEmails', () => {
+      // Assess
+      expect(subscriptionsTo(template, 'email', 'pager@example.com')).toEqual([
+        expect.objectContaining({
+          Properties: expect.objectContaining({
+            FilterPolicy: { severity: ['high'] },
+          }) as unknown,
+        }),
+      ]);
+    });
+
+    it('filters each generic subscription on its severities', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'sqs',
+        Endpoint: SEVERE_QUEUE_ARN,
+        TopicArn: { Ref: logicalId(stack, alerts.topic) },
+        RawMessageDelivery: false,
+        // In severity order, whatever order the props listed them in.
+        FilterPolicy: { severity: ['high', 'medium'] },
+        FilterPolicyScope: Match.absent(),
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'https',
+        Endpoint: HOOK_URL,
+        FilterPolicy: { severity: ['high'] },
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        Endpoint: FUNCTION_ARN,
+        FilterPolicy: Match.absent(),
+      });
+      // Every severity listed: no policy to maintain.
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'all@example.com',
+        FilterPolicy: Match.absent(),
+      });
+      template.resourceCountIs('AWS::SNS::Subscription', 8);
+    });
+
+    it('lets the topic invoke a subscribed function of the same account', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: FUNCTION_ARN,
+        Principal: 'sns.amazonaws.com',
+        SourceArn: { Ref: logicalId(stack, alerts.topic) },
       });
     });
 
@@ -534,6 +712,7 @@ describe('Construct: MediaPackageAuditAlerts', () => {
         { 'Fn::GetAtt': [topicKeyId, 'Arn'] },
         { 'Fn::GetAtt': [trailKeyId, 'Arn'] },
         { 'Fn::GetAtt': [logicalId(stack, alerts.trail as IConstruct), 'Arn'] },
+        { 'Fn::GetAtt': [logicalId(stack, alerts.idempotencyTable), 'Arn'] },
       ]);
     });
   });
@@ -681,6 +860,17 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       expect(arns).toContain(':s3:::my-trail-logs');
       expect(arns).toContain(EXISTING_KEY_ARN);
     });
+
+    it('names the existing bucket, the topic, the existing key and the topic key as its own', () => {
+      // Act
+      const own = jsonEnvironmentVariable(template, 'MP_AUDIT_OWN_RESOURCES');
+      // Assess
+      expect(own).toEqual({
+        bucketNames: ['my-trail-logs'],
+        topicArns: [`<Ref:${logicalId(stack, alerts.topic)}>`],
+        kmsKeys: [EXISTING_KEY_ARN, `<${logicalId(stack, alerts.topicKey)}.Arn>`],
+      });
+    });
   });
 
   describe('with an existing bucket and the EventBridge trigger', () => {
@@ -734,6 +924,17 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       });
     });
 
+    it('names only the topic key among its own keys when the trail uses SSE-S3', () => {
+      // Act
+      const own = jsonEnvironmentVariable(template, 'MP_AUDIT_OWN_RESOURCES') as {
+        bucketNames: string[];
+        kmsKeys: string[];
+      };
+      // Assess
+      expect(own.bucketNames).toEqual(['my-trail-logs']);
+      expect(own.kmsKeys).toEqual([`<${logicalId(stack, alerts.topicKey)}.Arn>`]);
+    });
+
     it('decrypts with the topic key only when no trail key is given', () => {
       // Prepare
       const roleId = logicalId(stack, alerts.alertFunctionRole);
@@ -768,6 +969,202 @@ describe('Construct: MediaPackageAuditAlerts', () => {
             existingLogKeyPrefix: '/org',
           }),
       ).toThrow(/must not start with '\/'/);
+    });
+  });
+
+  describe('rules', () => {
+    it('validates and keeps a custom rules file', () => {
+      // Prepare
+      const file = writeTempFile(
+        'rules.json',
+        JSON.stringify({
+          version: 1,
+          eventNames: { include: ['Delete*'] },
+          defaultSeverity: 'low',
+        }),
+      );
+      // Act
+      const alerts = new MediaPackageAuditAlerts(newStack(), 'Audit', { rulesFile: file });
+      // Assess
+      expect(alerts.rules.eventNames).toEqual({ include: ['Delete*'], exclude: [] });
+      expect(alerts.rules.defaultSeverity).toBe('low');
+    });
+
+    it('validates rules given as an object, filling defaults', () => {
+      // Act
+      const alerts = new MediaPackageAuditAlerts(newStack(), 'Audit', {
+        rules: { version: 1, alertOnReadOnly: true },
+      });
+      // Assess
+      expect(alerts.rules.alertOnReadOnly).toBe(true);
+      expect(alerts.rules.selfProtection).toEqual({ enabled: true, severity: 'high' });
+    });
+
+    it('refuses a broken rules file, naming the file and the path in it', () => {
+      // Prepare
+      const file = writeTempFile(
+        'broken.json',
+        JSON.stringify({
+          version: 1,
+          severityRules: [{ eventName: 'Delete*', severity: 'urgent' }],
+        }),
+      );
+      // Act
+      const create = (): unknown =>
+        new MediaPackageAuditAlerts(newStack(), 'Audit', { rulesFile: file });
+      // Assess
+      expect(create).toThrow(RulesValidationError);
+      expect(create).toThrow(file);
+      expect(create).toThrow(
+        /severityRules\[0\]\.severity: expected one of high, medium, low, info/,
+      );
+    });
+
+    it('refuses a rules file that is not JSON or does not exist', () => {
+      // Prepare
+      const file = writeTempFile('rules.json', '{ "version": 1,');
+      // Act / Assess
+      expect(() => new MediaPackageAuditAlerts(newStack(), 'A', { rulesFile: file })).toThrow(
+        /not valid JSON/,
+      );
+      expect(
+        () => new MediaPackageAuditAlerts(newStack(), 'A', { rulesFile: `${file}.missing` }),
+      ).toThrow(/cannot read the file: ENOENT/);
+    });
+
+    it('refuses invalid rules given as an object, naming the construct', () => {
+      // Act / Assess
+      expect(
+        () =>
+          new MediaPackageAuditAlerts(newStack(), 'Audit', {
+            rules: { version: 1, suppressions: [{ reason: 'too broad', eventName: '*' }] },
+          }),
+      ).toThrow(
+        /Audit \(rules prop\): invalid rules:\n {2}suppressions\[0\]: this suppression matches every event/,
+      );
+    });
+
+    it('refuses rules and rulesFile together', () => {
+      // Act / Assess
+      expect(
+        () =>
+          new MediaPackageAuditAlerts(newStack(), 'Audit', {
+            rules: { version: 1 },
+            rulesFile: DEFAULT_RULES_FILE,
+          }),
+      ).toThrow(/give rules or rulesFile, not both/);
+    });
+  });
+
+  describe('subscriptions', () => {
+    it.each<[string, ConstructorParameters<typeof MediaPackageAuditAlerts>[2], RegExp]>([
+      [
+        'an address in both alertEmails and pagerEmails',
+        { alertEmails: ['ops@example.com'], pagerEmails: ['ops@example.com'] },
+        /email endpoint 'ops@example.com' is subscribed twice/,
+      ],
+      [
+        'a queue both extra and generic',
+        {
+          extraSubscriberQueueArns: [QUEUE_ARN],
+          subscriptions: [{ protocol: 'sqs', endpoint: QUEUE_ARN, severities: ['high'] }],
+        },
+        /sqs endpoint '.+' is subscribed twice/,
+      ],
+      [
+        'a FIFO queue',
+        { subscriptions: [{ protocol: 'sqs', endpoint: `${QUEUE_ARN}.fifo` }] },
+        /is not a standard SQS queue ARN/,
+      ],
+      [
+        'an http URL',
+        { subscriptions: [{ protocol: 'https', endpoint: 'http://hooks.example.com/x' }] },
+        /is not an https:\/\/ URL/,
+      ],
+      [
+        'an unknown severity',
+        {
+          subscriptions: [
+            { protocol: 'email', endpoint: 'a@example.com', severities: ['critical' as never] },
+          ],
+        },
+        /severities must list some of high, medium, low, info; got \[critical\]/,
+      ],
+      [
+        'no severities',
+        { subscriptions: [{ protocol: 'email', endpoint: 'a@example.com', severities: [] }] },
+        /severities must list some of/,
+      ],
+      [
+        'an unknown protocol',
+        { subscriptions: [{ protocol: 'sms' as never, endpoint: '+15550100' }] },
+        /protocol 'sms' is not one of: email, sqs, https, lambda/,
+      ],
+    ])('refuses %s', (_name, props, message) => {
+      // Act / Assess
+      expect(() => new MediaPackageAuditAlerts(newStack(), 'Audit', props)).toThrow(message);
+    });
+
+    /** Logical IDs of the subscriptions `props` creates, by `protocol endpoint`. */
+    function subscriptionIds(
+      props: ConstructorParameters<typeof MediaPackageAuditAlerts>[2],
+    ): Record<string, string> {
+      const stack = newStack();
+      new MediaPackageAuditAlerts(stack, 'Audit', props);
+      const resources = Template.fromStack(stack).findResources('AWS::SNS::Subscription');
+      return Object.fromEntries(
+        Object.entries(resources).map(([id, resource]) => {
+          const { Protocol, Endpoint } = (
+            resource as { Properties: { Protocol: string; Endpoint: unknown } }
+          ).Properties;
+          return [`${Protocol} ${JSON.stringify(Endpoint)}`, id];
+        }),
+      );
+    }
+
+    it('updates, not replaces, an address moved between alertEmails and pagerEmails', () => {
+      // Act
+      const asAlert = subscriptionIds({ alertEmails: ['ops@example.com'] });
+      const asPager = subscriptionIds({ pagerEmails: ['ops@example.com'] });
+      // Assess
+      expect(asPager).toEqual(asAlert);
+    });
+
+    it('keeps each subscription when the list is reordered', () => {
+      // Prepare
+      const list = [
+        { protocol: 'sqs', endpoint: SEVERE_QUEUE_ARN, severities: ['high'] },
+        { protocol: 'https', endpoint: HOOK_URL },
+        { protocol: 'lambda', endpoint: FUNCTION_ARN },
+        { protocol: 'email', endpoint: 'a@example.com' },
+      ] as const;
+      // Act
+      const forward = subscriptionIds({ subscriptions: [...list] });
+      const backward = subscriptionIds({ subscriptions: [...list].reverse() });
+      // Assess
+      expect(Object.keys(forward)).toHaveLength(4);
+      expect(backward).toEqual(forward);
+    });
+
+    it('leaves the invoke permission of a function in another account to its owner', () => {
+      // Prepare
+      const stack = newStack({ env: { account: '444455556666', region: 'us-east-1' } });
+      // Act
+      new MediaPackageAuditAlerts(stack, 'Audit', {
+        subscriptions: [{ protocol: 'lambda', endpoint: FUNCTION_ARN, severities: ['high'] }],
+      });
+      // Assess
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        Endpoint: FUNCTION_ARN,
+        FilterPolicy: { severity: ['high'] },
+      });
+      template.resourcePropertiesCountIs(
+        'AWS::Lambda::Permission',
+        { Principal: 'sns.amazonaws.com' },
+        0,
+      );
     });
   });
 

@@ -7,9 +7,23 @@ import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONTEXT_KEYS, parseConfig } from '../../lib/config';
+import { CONTEXT_KEYS_TO_READ, parseConfig } from '../../lib/config';
 import { MediaPackageAuditStack } from '../../lib/mediapackage-audit-stack';
+import { loadRulesFile } from '../../lib/rules-file';
 import { newApp } from './support';
+
+/** Text of a suppression reason in the custom rules file, to find in the bundle. */
+const BUNDLE_MARKER = 'mp-audit-bundle-marker-7c1e';
+/** Characters a shell would expand: they must reach the bundle verbatim. */
+const SHELL_SENSITIVE_REASON = `Nightly rotation by $(deploy) pipeline ${BUNDLE_MARKER}`;
+
+/** Writes `rules` to a fresh temporary directory; returns the file's path. */
+function writeRulesFile(rules: unknown): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-stack-rules-'));
+  const file = path.join(dir, 'rules.json');
+  fs.writeFileSync(file, typeof rules === 'string' ? rules : JSON.stringify(rules));
+  return file;
+}
 
 interface ValidationReport {
   pluginReports: {
@@ -46,7 +60,9 @@ function synthApp(
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-synth-'));
   const app = newApp({ context, bundle, cloudFormationValidation: true, outdir });
   const config = parseConfig(
-    Object.fromEntries(CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key) as unknown])),
+    Object.fromEntries(
+      CONTEXT_KEYS_TO_READ.map((key) => [key, app.node.tryGetContext(key) as unknown]),
+    ),
   );
   const stack = new MediaPackageAuditStack(app, 'MediaPackageAuditAlerts', {
     config,
@@ -82,18 +98,32 @@ function synthApp(
 }
 
 describe('Stack: MediaPackageAuditStack', () => {
-  describe('as `cdk synth -c alertEmails=... -c slackWorkspaceId=... -c slackChannelId=...`', () => {
+  describe('as `cdk synth -c alertEmails=... -c pagerEmails=... -c slack...=... -c rulesFile=...`', () => {
     let synth: AppSynth;
+    let rulesFile: string;
 
     beforeAll(() => {
-      // Prepare / Act
+      // Prepare
+      rulesFile = writeRulesFile({
+        version: 1,
+        eventNames: { include: ['*'], exclude: ['TagResource', 'UntagResource'] },
+        suppressions: [
+          {
+            reason: SHELL_SENSITIVE_REASON,
+            principalArn: 'arn:aws:iam::111122223333:role/deploy-*',
+            eventName: 'RotateIngestEndpointCredentials',
+          },
+        ],
+      });
+      // Act
       synth = synthApp(
         {
           alertEmails: 'ops@example.com,sec@example.com',
+          pagerEmails: 'pager@example.com',
           slackWorkspaceId: 'T0123ABCD',
           slackChannelId: 'C0123ABCD',
           extraSubscriberQueueArns: 'arn:aws:sqs:us-east-1:111122223333:security-alerts',
-          extraSubscriberTopicArns: 'arn:aws:sns:us-east-1:111122223333:central-alerts',
+          rulesFile,
         },
         { bundle: true },
       );
@@ -101,6 +131,7 @@ describe('Stack: MediaPackageAuditStack', () => {
 
     afterAll(() => {
       fs.rmSync(synth.outdir, { recursive: true, force: true });
+      fs.rmSync(path.dirname(rulesFile), { recursive: true, force: true });
     });
 
     it('passes the AwsSolutions pack and the CloudFormation validation with no open finding', () => {
@@ -109,19 +140,22 @@ describe('Stack: MediaPackageAuditStack', () => {
       expect(synth.assembly).toBeDefined();
     });
 
-    it('bundles the handler offline with the local esbuild, minified with a source map', () => {
-      // Prepare
+    /** The directory of the function's bundled asset. */
+    function assetDir(): string {
       const artifact = synth.assembly?.getStackArtifact(synth.stack.artifactId);
       const fn = synth.stack.alerts.alertFunction;
       const logicalId = synth.stack.getLogicalId(fn.node.defaultChild as CfnElement);
       const resources = (artifact?.template as { Resources: Record<string, Resource> } | undefined)
         ?.Resources;
       const s3Key = resources?.[logicalId]?.Properties.Code.S3Key ?? 'missing.zip';
-      const assetDir = path.join(synth.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+      return path.join(synth.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+    }
+
+    it('bundles the handler offline with the local esbuild, minified with a source map', () => {
       // Act
-      const code = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+      const code = fs.readFileSync(path.join(assetDir(), 'index.js'), 'utf8');
       // Assess
-      expect(fs.existsSync(path.join(assetDir, 'index.js.map'))).toBe(true);
+      expect(fs.existsSync(path.join(assetDir(), 'index.js.map'))).toBe(true);
       expect(code).toContain('sourceMappingURL=index.js.map');
       // The SDK clients are bundled, not taken from the runtime.
       expect(code).toContain('PublishCommand');
@@ -130,7 +164,31 @@ describe('Stack: MediaPackageAuditStack', () => {
       expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
     });
 
-    it('outputs the topic ARN, bucket name, function name and role, and DLQ URL', () => {
+    it('bakes the validated rules file into the bundle, verbatim', () => {
+      // Act
+      const code = fs.readFileSync(path.join(assetDir(), 'index.js'), 'utf8');
+      // Assess
+      expect(code).toContain(SHELL_SENSITIVE_REASON);
+      expect(code).toContain('role/deploy-*');
+      expect(code).not.toContain('MP_AUDIT_BUNDLED_RULES');
+    });
+
+    it('runs with the baked rules when no MP_AUDIT_RULES is set', () => {
+      // Prepare
+      const script =
+        'process.stdout.write(JSON.stringify(require(process.argv[1]).rulesFromEnv({}).config))';
+      // Act: in a plain Node.js process, as Lambda loads the bundle.
+      const result = spawnSync(
+        process.execPath,
+        ['-e', script, path.join(assetDir(), 'index.js')],
+        { encoding: 'utf8' },
+      );
+      // Assess
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout)).toEqual(loadRulesFile(rulesFile));
+    });
+
+    it('outputs the topic ARN, bucket name, function name and role, DLQ URL and table name', () => {
       // Prepare
       const template = Template.fromStack(synth.stack);
       // Assess
@@ -140,6 +198,7 @@ describe('Stack: MediaPackageAuditStack', () => {
         'AlertFunctionName',
         'AlertFunctionRoleArn',
         'DeadLetterQueueUrl',
+        'IdempotencyTableName',
       ]) {
         template.hasOutput(output, {});
       }
@@ -149,7 +208,12 @@ describe('Stack: MediaPackageAuditStack', () => {
       // Prepare
       const template = Template.fromStack(synth.stack);
       // Assess
-      template.resourceCountIs('AWS::SNS::Subscription', 3);
+      template.resourceCountIs('AWS::SNS::Subscription', 4);
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'pager@example.com',
+        FilterPolicy: { severity: ['high'] },
+      });
       template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 1);
       template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
       template.hasResourceProperties('AWS::CloudTrail::Trail', {
@@ -269,5 +333,32 @@ describe('App: bin/app.ts', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("alertEmails: 'not-an-email' is not an email address");
     expect(result.stderr).toContain("trigger: 'sqs' is not one of: s3, eventbridge");
+  });
+
+  it('stops synth with the file, the path in it and what is expected when the rules are wrong', () => {
+    // Prepare
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-bin-'));
+    const rulesFile = writeRulesFile({ version: 1, defaultSeverity: 'critical' });
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          CDK_CONTEXT_JSON: JSON.stringify({ rulesFile }),
+          CDK_OUTDIR: outdir,
+        },
+      },
+    );
+    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(rulesFile), { recursive: true, force: true });
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${rulesFile}: invalid rules:`);
+    expect(result.stderr).toContain('defaultSeverity: ');
+    // The message alone, not a stack trace.
+    expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });

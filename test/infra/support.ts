@@ -61,3 +61,21 @@ export interface Statement {
 export function actionsOf(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 }
+
+/**
+ * Renders a CloudFormation string value (`Fn::Join` of literals, `Ref`s and `Fn::GetAtt`s) as
+ * text, writing a `Ref` as `<Ref:Id>` and an attribute as `<Id.Attr>`: the JSON an environment
+ * variable built with `Stack.toJsonString` holds, with placeholders for deploy-time values.
+ */
+export function renderCfnString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const join = record['Fn::Join'] as [string, unknown[]] | undefined;
+    if (join !== undefined) return join[1].map(renderCfnString).join(join[0]);
+    if (typeof record.Ref === 'string') return `<Ref:${record.Ref}>`;
+    const getAtt = record['Fn::GetAtt'] as [string, string] | undefined;
+    if (getAtt !== undefined) return `<${getAtt[0]}.${getAtt[1]}>`;
+  }
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
