@@ -86,9 +86,10 @@ export function topicArnFromEnv(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function rulesFromEnv(env: NodeJS.ProcessEnv = process.env): CompiledRules {
   // esbuild replaces `process.env.MP_AUDIT_BUNDLED_RULES` with the validated rules at bundle time.
-  const text = env.MP_AUDIT_RULES ?? process.env.MP_AUDIT_BUNDLED_RULES;
-  const config =
-    text === undefined || text === '' ? DEFAULT_RULES : parseRulesText(text, 'MP_AUDIT_RULES');
+  const local = env.MP_AUDIT_RULES;
+  const text = local ?? process.env.MP_AUDIT_BUNDLED_RULES;
+  const source = local === undefined ? 'the rules bundled at synth' : 'MP_AUDIT_RULES';
+  const config = text === undefined || text === '' ? DEFAULT_RULES : parseRulesText(text, source);
   return compileRules(config, ownResourcesFromEnv(env));
 }
 
