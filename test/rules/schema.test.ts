@@ -178,19 +178,19 @@ const SCHEMA_CASES: readonly SchemaCase[] = [
     name: 'an unknown default severity',
     rules: { version: 1, defaultSeverity: 'urgent' },
     path: 'defaultSeverity',
-    expected: 'expected one of "high"|"medium"|"low"|"info"',
+    expected: 'expected one of high, medium, low, info',
   },
   {
     name: 'an unknown self-protection severity',
     rules: { version: 1, selfProtection: { severity: 'critical' } },
     path: 'selfProtection.severity',
-    expected: 'expected one of "high"|"medium"|"low"|"info"',
+    expected: 'expected one of high, medium, low, info',
   },
   {
     name: 'an unknown outcome in a severity rule',
     rules: { version: 1, severityRules: [{ outcome: 'error', severity: 'high' }] },
     path: 'severityRules[0].outcome',
-    expected: 'expected one of "success"|"failed"',
+    expected: 'expected "success" or "failed"',
   },
   {
     name: 'a suppression without a reason',
@@ -284,13 +284,13 @@ const SCHEMA_CASES: readonly SchemaCase[] = [
     name: 'an empty list of event sources',
     rules: { version: 1, eventSources: [] },
     path: 'eventSources',
-    expected: 'expected array to have >=1 items',
+    expected: 'expected at least one event source',
   },
   {
     name: 'alertOnReadOnly as text',
     rules: { version: 1, alertOnReadOnly: 'yes' },
     path: 'alertOnReadOnly',
-    expected: 'expected boolean',
+    expected: 'expected true or false',
   },
 ];
 
@@ -339,7 +339,7 @@ describe('Function: parseRules', () => {
 
     // Assess
     expect(linesAt(error, '(top level)')).toEqual([
-      expect.stringContaining('expected object, received array'),
+      expect.stringContaining('expected a JSON object such as { "version": 1 }'),
     ]);
   });
 
