@@ -43,7 +43,11 @@ export function defaultReplayClients(): ReplayClients {
   return {
     s3: new S3Client({ forcePathStyle: usesPathStyle() }),
     sns: new SNSClient({ maxAttempts: 6 }),
-    sqs: new SQSClient({}),
+    // With a custom endpoint (a local emulator), send to it rather than to the queue URL's host.
+    sqs: new SQSClient({
+      useQueueUrlAsEndpoint:
+        (process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL ?? '') === '',
+    }),
   };
 }
 
@@ -169,7 +173,10 @@ export async function runReplay(
         if (stop()) break;
         let objects: readonly CreatedObject[];
         try {
-          objects = parseTriggerEvent(eventOfDlqMessage(message.Body ?? '')).objects;
+          const trigger = parseTriggerEvent(eventOfDlqMessage(message.Body ?? ''));
+          objects = trigger.objects;
+          const unknown = trigger.ignored.find((part) => part.reason === 'unrecognised-event');
+          if (unknown !== undefined) throw new Error(`unrecognised event (${unknown.detail})`);
         } catch (error) {
           io.err(
             `mp-audit replay: message ${message.MessageId ?? '?'} is not a failed invocation record: ${(error as Error).message}; left in the queue`,

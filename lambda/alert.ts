@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CloudTrailRecord, LogObjectRef } from './cloudtrail-record';
 import { consolePath, serviceName } from './event-sources';
 import type { MatchCategory, MatchedEvent, Outcome, Severity } from './matcher';
@@ -76,7 +77,7 @@ const RESOURCE_NOUNS: readonly [RegExp, string][] = [
 export function buildAlert(match: MatchedEvent, logObject: LogObjectRef): MediaPackageAlert {
   const { record } = match;
   const region = text(record.awsRegion) ?? 'unknown-region';
-  const eventID = text(record.eventID) ?? 'unknown-event-id';
+  const eventID = eventIdOf(record);
   return {
     schema: ALERT_SCHEMA,
     severity: match.severity,
@@ -84,9 +85,9 @@ export function buildAlert(match: MatchedEvent, logObject: LogObjectRef): MediaP
     eventID,
     requestID: text(record.requestID),
     eventTime: text(record.eventTime),
-    eventName: match.eventName,
-    eventSource: match.eventSource,
-    service: serviceName(match.eventSource),
+    eventName: text(match.eventName) ?? match.eventName,
+    eventSource: text(match.eventSource) ?? match.eventSource,
+    service: serviceName(text(match.eventSource) ?? match.eventSource),
     category: match.category,
     awsRegion: region,
     accountId: text(record.recipientAccountId) ?? text(record.userIdentity?.accountId),
@@ -168,7 +169,37 @@ export const FIELD_MAX_CHARS = 1_024;
 
 function text(value: unknown): string | null {
   if (typeof value !== 'string' || value.length === 0) return null;
-  return value.length <= FIELD_MAX_CHARS
-    ? value
-    : `${value.slice(0, FIELD_MAX_CHARS)}...[cut: ${value.length} characters]`;
+  return wellFormed(
+    value.length <= FIELD_MAX_CHARS
+      ? value
+      : `${value.slice(0, FIELD_MAX_CHARS)}...[cut: ${value.length} characters]`,
+  );
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Replaces lone surrogates (from bad input or a cut pair), which URL encoding rejects. */
+function wellFormed(value: string): string {
+  return value.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** CloudTrail's eventIDs are UUIDs; anything longer would be cut like other fields. */
+const EVENT_ID_MAX_CHARS = 128;
+
+/**
+ * The alert's eventID, which is also its idempotency key, so it must be stable across retries
+ * and distinct for distinct events: the record's own eventID when it is an ordinary one, else a
+ * digest of the whole record (an absent, empty, huge or malformed eventID).
+ */
+function eventIdOf(record: CloudTrailRecord): string {
+  const id = record.eventID;
+  if (
+    typeof id === 'string' &&
+    id.length > 0 &&
+    id.length <= EVENT_ID_MAX_CHARS &&
+    wellFormed(id) === id
+  ) {
+    return id;
+  }
+  return `sha256-${createHash('sha256').update(JSON.stringify(record)).digest('hex')}`;
 }
