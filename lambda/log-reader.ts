@@ -200,6 +200,19 @@ const SOURCE_COLON = 2;
 /** ... and its string value is being read. */
 const SOURCE_VALUE = 3;
 
+const EVENT_SOURCE_KEY_BYTES = Buffer.from(EVENT_SOURCE_KEY);
+/** The longest escaped spelling of `eventSource`: every character as `\uXXXX`. */
+const ESCAPED_KEY_LIMIT = EVENT_SOURCE_KEY.length * 6;
+
+/** Whether chunk[start, end) holds exactly the bytes of `eventSource`. */
+function isEventSourceKey(chunk: Buffer, start: number, end: number): boolean {
+  if (end - start !== EVENT_SOURCE_KEY_BYTES.length) return false;
+  for (let k = 0; k < EVENT_SOURCE_KEY_BYTES.length; k += 1) {
+    if (chunk[start + k] !== EVENT_SOURCE_KEY_BYTES[k]) return false;
+  }
+  return true;
+}
+
 /** A record's raw bytes and its top-level `eventSource` as the scanner read it. */
 export interface ScannedRecord {
   readonly raw: Buffer;
@@ -239,6 +252,7 @@ class RecordScanner {
   /** Where the record's top-level `"eventSource": "..."` stands: see SOURCE_* states. */
   private sourceState = SOURCE_NONE;
   private recordSource: string | null | undefined = undefined;
+  private sourceUncertain = false;
 
   public constructor(private readonly objectName: string) {}
 
@@ -276,20 +290,38 @@ class RecordScanner {
         }
         inString = false;
         if (captureStart >= 0) {
-          const text =
-            this.captureCarry +
-            chunk.toString('latin1', captureStart, Math.min(i, captureStart + CAPTURE_LIMIT));
-          const whole =
-            this.captureLength + (i - captureStart) <= CAPTURE_LIMIT && !this.captureEscaped;
-          if (depth === 1) {
-            this.lastTopLevelString = text;
-          } else if (this.sourceState === SOURCE_VALUE) {
-            // JSON.parse keeps the last of repeated keys: so does this.
-            // Bytes are read as latin1: a non-ASCII value cannot be judged without decoding.
-            this.recordSource = whole && !NON_ASCII.test(text) ? text : null;
-            this.sourceState = SOURCE_NONE;
+          if (depth === 3 && this.sourceState !== SOURCE_VALUE) {
+            // An escaped key might spell "eventSource" (`"event\u0053ource"`): then the
+            // source cannot be known from the bytes, and the record must be parsed.
+            if (
+              this.captureEscaped &&
+              this.captureLength + (i - captureStart) <= ESCAPED_KEY_LIMIT
+            ) {
+              this.sourceUncertain = true;
+            }
+            // Most captured strings are a record's other keys and values: compare bytes, and
+            // build no string, unless this is exactly the key "eventSource".
+            this.sourceState =
+              this.captureLength === 0 &&
+              !this.captureEscaped &&
+              isEventSourceKey(chunk, captureStart, i)
+                ? SOURCE_KEY
+                : this.captureLength > 0 &&
+                    this.captureText(chunk, captureStart, i) === EVENT_SOURCE_KEY
+                  ? SOURCE_KEY
+                  : SOURCE_NONE;
           } else {
-            this.sourceState = whole && text === EVENT_SOURCE_KEY ? SOURCE_KEY : SOURCE_NONE;
+            const text = this.captureText(chunk, captureStart, i);
+            const whole =
+              this.captureLength + (i - captureStart) <= CAPTURE_LIMIT && !this.captureEscaped;
+            if (depth === 1) {
+              this.lastTopLevelString = text;
+            } else {
+              // JSON.parse keeps the last of repeated keys: so does this. Bytes are read as
+              // latin1: a non-ASCII value cannot be judged without decoding.
+              this.recordSource = whole && !NON_ASCII.test(text) ? text : null;
+              this.sourceState = SOURCE_NONE;
+            }
           }
           this.captureCarry = '';
           this.captureLength = 0;
@@ -324,6 +356,7 @@ class RecordScanner {
           recording = true;
           this.recordParts = [];
           this.recordSource = undefined;
+          this.sourceUncertain = false;
           this.sourceState = SOURCE_NONE;
           recordStart = i;
         } else if (recording && depth === 3) {
@@ -343,7 +376,7 @@ class RecordScanner {
               this.recordParts.length === 1
                 ? (this.recordParts[0] as Buffer)
                 : Buffer.concat(this.recordParts),
-            eventSource: this.recordSource,
+            eventSource: this.sourceUncertain ? null : this.recordSource,
           });
           recording = false;
           this.recordParts = [];
@@ -381,6 +414,13 @@ class RecordScanner {
     this.recording = recording;
     this.inRecordsArray = inRecordsArray;
     return completed;
+  }
+
+  /** The captured string so far plus its end in this chunk, capped. */
+  private captureText(chunk: Buffer, start: number, end: number): string {
+    return (
+      this.captureCarry + chunk.toString('latin1', start, Math.min(end, start + CAPTURE_LIMIT))
+    );
   }
 
   /** The record's `eventSource` key has a value that is not a string: no source to match. */

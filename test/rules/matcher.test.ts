@@ -1201,6 +1201,8 @@ describe('Function: rawRecordFilter', () => {
       ['{"eventSource":"mediap\\u0061ckage.amazonaws.com"}', true],
       ['{ "eventSource" : "mediapackage.amazonaws.com" }', true],
       ['{"eventSource":42,"x":"mediapackage.amazonaws.com"}', false],
+      // An escaped key may spell eventSource: parse rather than guess.
+      ['{"event\\u0053ource":"mediapackage.amazonaws.com"}', true],
       ['{"note":"eventSource","x":"mediapackage.amazonaws.com"}', false],
     ];
 
