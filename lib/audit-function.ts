@@ -91,10 +91,13 @@ export class AuditFunction extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** On-failure destination of asynchronous invocations (and of the EventBridge target). */
   public readonly deadLetterQueue: sqs.Queue;
+  /** Timeout of one invocation. */
+  public readonly timeout: Duration;
 
   public constructor(scope: Construct, id: string, props: AuditFunctionProps = {}) {
     super(scope, id);
 
+    this.timeout = props.timeout ?? Duration.minutes(5);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
     });
@@ -129,7 +132,7 @@ export class AuditFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.minutes(5),
+      timeout: this.timeout,
       role: this.role,
       logGroup: this.logGroup,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,

@@ -45,6 +45,34 @@ export interface MediaPackageAuditConfig {
   readonly extraSubscriberQueueArns: readonly string[];
   /** Absolute path of the rules file to bake into the function; the construct's default if unset. */
   readonly rulesFile?: string;
+  /** Receive the alarms on the pipeline's health (a separate topic); empty: the alert topic does. */
+  readonly operationsEmails: readonly string[];
+  readonly alarms: AlarmConfig;
+  /** Create the Athena history (Glue table, workgroup, saved queries). */
+  readonly athena: boolean;
+  /** Organization ID of the existing bucket's organization trail. */
+  readonly organizationId?: string;
+  /** Accounts the Athena table projects; empty: its default. */
+  readonly athenaAccountIds: readonly string[];
+  /** Regions the Athena table projects; empty: its default. */
+  readonly athenaRegions: readonly string[];
+}
+
+/** Thresholds and periods of the alarms on the pipeline's health. */
+export interface AlarmConfig {
+  /** Function errors in 5 minutes that raise the alarm. */
+  readonly errorsThreshold: number;
+  /** Throttled invocations in 5 minutes that raise the alarm. */
+  readonly throttlesThreshold: number;
+  /** Longest invocation, in percent of the timeout, that raises the alarm. */
+  readonly durationPercent: number;
+  /** Minutes without a processed log file before the alarm fires. */
+  readonly noLogFilesMinutes: number;
+  /** Alerts within `alertSpikeMinutes` that raise the alert-spike alarm. */
+  readonly alertSpikeThreshold: number;
+  readonly alertSpikeMinutes: number;
+  /** Percentage of bad records (over 15 minutes) that raises the alarm. */
+  readonly badRecordRatePercent: number;
 }
 
 /** Every context key `parseConfig` reads; `bin/app.ts` looks each one up. */
@@ -64,6 +92,18 @@ export const CONTEXT_KEYS = [
   'functionTimeoutSeconds',
   'extraSubscriberQueueArns',
   'rulesFile',
+  'operationsEmails',
+  'errorsAlarmThreshold',
+  'throttlesAlarmThreshold',
+  'durationAlarmPercent',
+  'noLogFilesAlarmMinutes',
+  'alertSpikeThreshold',
+  'alertSpikeMinutes',
+  'badRecordRateAlarmPercent',
+  'athena',
+  'organizationId',
+  'athenaAccountIds',
+  'athenaRegions',
 ] as const;
 
 /** A context key `parseConfig` understands. */
@@ -95,7 +135,19 @@ export const CONFIG_DEFAULTS = {
   logExpirationDays: 365,
   functionMemoryMb: 512,
   functionTimeoutSeconds: 300,
+  athena: true,
 } as const satisfies Partial<MediaPackageAuditConfig>;
+
+/** Alarm values used when a context key is absent (the construct's defaults). */
+export const ALARM_CONFIG_DEFAULTS = {
+  errorsThreshold: 1,
+  throttlesThreshold: 1,
+  durationPercent: 80,
+  noLogFilesMinutes: 60,
+  alertSpikeThreshold: 25,
+  alertSpikeMinutes: 5,
+  badRecordRatePercent: 1,
+} as const satisfies AlarmConfig;
 
 /**
  * Retention periods CloudWatch Logs accepts (`logs.RetentionDays` without `INFINITE`).
@@ -139,6 +191,12 @@ const KEY_PREFIX = /^[A-Za-z0-9!_.*'()/-]+$/;
 const KMS_KEY_ARN =
   /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const SQS_QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+/** What an AWS Organizations organization ID looks like. */
+export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
+/** What an AWS account ID looks like. */
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+/** What a Region name looks like (`eu-west-1`, `us-gov-west-1`). */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 /**
  * Validates raw CDK context values and fills defaults.
@@ -254,6 +312,35 @@ export function parseConfig(context: Record<string, unknown>): MediaPackageAudit
   });
   const rulesFile = reader.custom('rulesFile', validateRulesFile);
 
+  const operationsEmails = reader.list('operationsEmails', validateEmail);
+  const alarms = readAlarms(reader);
+
+  const athena = reader.boolean('athena', CONFIG_DEFAULTS.athena);
+  const organizationId = reader.pattern(
+    'organizationId',
+    ORGANIZATION_ID_PATTERN,
+    'an AWS Organizations ID: o- followed by 10-32 lower-case letters or digits, e.g. o-a1b2c3d4e5',
+  );
+  const athenaAccountIds = reader.list('athenaAccountIds', (id) =>
+    ACCOUNT_ID_PATTERN.test(id) ? undefined : `'${id}' is not an AWS account ID (12 digits)`,
+  );
+  const athenaRegions = reader.list('athenaRegions', (region) =>
+    REGION_PATTERN.test(region) ? undefined : `'${region}' is not a Region name such as eu-west-1`,
+  );
+  for (const key of ['organizationId', 'athenaAccountIds'] as const) {
+    if (reader.isSet(key) && !bringsOwnTrail) {
+      reader.problem(
+        key,
+        "only applies with existingBucketName: the stack's own trail holds this account's files only",
+      );
+    }
+  }
+  for (const key of ['organizationId', 'athenaAccountIds', 'athenaRegions'] as const) {
+    if (reader.isSet(key) && !athena) {
+      reader.problem(key, 'only applies to the Athena history; remove it or set athena=true');
+    }
+  }
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -281,6 +368,63 @@ export function parseConfig(context: Record<string, unknown>): MediaPackageAudit
     functionTimeoutSeconds,
     extraSubscriberQueueArns,
     ...(rulesFile !== undefined ? { rulesFile: path.resolve(rulesFile) } : {}),
+    operationsEmails,
+    alarms,
+    athena,
+    ...(organizationId !== undefined ? { organizationId } : {}),
+    athenaAccountIds,
+    athenaRegions,
+  };
+}
+
+/** The alarm keys, each with its range; defaults from {@link ALARM_CONFIG_DEFAULTS}. */
+function readAlarms(reader: ContextReader): AlarmConfig {
+  const count = { min: 1, max: 1_000_000, expected: 'a whole number from 1 to 1000000' };
+  return {
+    errorsThreshold: reader.integer(
+      'errorsAlarmThreshold',
+      ALARM_CONFIG_DEFAULTS.errorsThreshold,
+      count,
+    ),
+    throttlesThreshold: reader.integer(
+      'throttlesAlarmThreshold',
+      ALARM_CONFIG_DEFAULTS.throttlesThreshold,
+      count,
+    ),
+    durationPercent: reader.integer('durationAlarmPercent', ALARM_CONFIG_DEFAULTS.durationPercent, {
+      min: 1,
+      max: 100,
+      expected: 'a whole percentage of the function timeout from 1 to 100',
+    }),
+    noLogFilesMinutes: reader.integer(
+      'noLogFilesAlarmMinutes',
+      ALARM_CONFIG_DEFAULTS.noLogFilesMinutes,
+      {
+        min: 10,
+        max: 1440,
+        multipleOf: 5,
+        expected: 'a multiple of 5 minutes from 10 to 1440 (24 hours)',
+      },
+    ),
+    alertSpikeThreshold: reader.integer(
+      'alertSpikeThreshold',
+      ALARM_CONFIG_DEFAULTS.alertSpikeThreshold,
+      count,
+    ),
+    alertSpikeMinutes: reader.integer(
+      'alertSpikeMinutes',
+      ALARM_CONFIG_DEFAULTS.alertSpikeMinutes,
+      {
+        min: 1,
+        max: 1440,
+        expected: 'a whole number of minutes from 1 to 1440 (24 hours)',
+      },
+    ),
+    badRecordRatePercent: reader.decimal(
+      'badRecordRateAlarmPercent',
+      ALARM_CONFIG_DEFAULTS.badRecordRatePercent,
+      { above: 0, max: 100, expected: 'a percentage above 0 and at most 100, e.g. 0.5' },
+    ),
   };
 }
 
@@ -384,7 +528,13 @@ class ContextReader {
   public integer(
     key: ContextKey,
     fallback: number,
-    rule: { min?: number; max?: number; allowed?: readonly number[]; expected: string },
+    rule: {
+      min?: number;
+      max?: number;
+      multipleOf?: number;
+      allowed?: readonly number[];
+      expected: string;
+    },
   ): number {
     if (!this.isSet(key)) return fallback;
     const raw = this.context[key];
@@ -398,12 +548,46 @@ class ContextReader {
       Number.isSafeInteger(value) &&
       (rule.min === undefined || value >= rule.min) &&
       (rule.max === undefined || value <= rule.max) &&
+      (rule.multipleOf === undefined || value % rule.multipleOf === 0) &&
       (rule.allowed === undefined || rule.allowed.includes(value));
     if (!valid) {
       this.problem(key, `${describe(raw)} is not ${rule.expected}`);
       return fallback;
     }
     return value;
+  }
+
+  /** A number that may have decimals (`0.5`), as a JSON number or a decimal string. */
+  public decimal(
+    key: ContextKey,
+    fallback: number,
+    rule: { above: number; max: number; expected: string },
+  ): number {
+    if (!this.isSet(key)) return fallback;
+    const raw = this.context[key];
+    const value =
+      typeof raw === 'number'
+        ? raw
+        : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw)
+          ? Number(raw)
+          : Number.NaN;
+    if (!Number.isFinite(value) || value <= rule.above || value > rule.max) {
+      this.problem(key, `${describe(raw)} is not ${rule.expected}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** `true`/`false` as a JSON boolean or a string. */
+  public boolean(key: ContextKey, fallback: boolean): boolean {
+    if (!this.isSet(key)) return fallback;
+    const raw = this.context[key];
+    if (typeof raw === 'boolean') return raw;
+    if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) {
+      return raw.trim().toLowerCase() === 'true';
+    }
+    this.problem(key, `${describe(raw)} is not true or false`);
+    return fallback;
   }
 
   /** A comma-separated string or an array of strings; each item is trimmed and checked. */

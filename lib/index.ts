@@ -1,11 +1,17 @@
 export * from './alert-topic';
 export * from './audit-function';
+export * from './audit-history';
 export * from './audit-trail';
+export * from './cloudtrail-table';
 export * from './config';
+export * from './history-queries';
 export * from './idempotency-table';
 export * from './log-file-trigger';
 export * from './mediapackage-audit-alerts';
 export * from './mediapackage-audit-stack';
+export * from './operations-alarms';
+export * from './operations-dashboard';
+export * from './pipeline-metrics';
 export * from './rules-file';
 export type { RulesConfig, RulesInput, Severity } from '../lambda/rules-schema';
 export { RulesValidationError, SEVERITIES } from '../lambda/rules-schema';

@@ -19,11 +19,16 @@ import type { OwnResources } from '../lambda/self-protection';
 import type { AlertSubscription } from './alert-topic';
 import { AlertTopic } from './alert-topic';
 import { AuditFunction } from './audit-function';
+import { AuditHistory } from './audit-history';
 import { AuditTrail, LOG_FILES_WILDCARD_REASON } from './audit-trail';
 import type { ManagementEventsMode, SlackConfig, TriggerKind } from './config';
+import { InvalidPropsError } from './errors';
 import { IdempotencyTable } from './idempotency-table';
 import { LogFileTrigger } from './log-file-trigger';
 import { acknowledgeWildcardResource } from './nag-findings';
+import type { OperationsAlarmsOptions } from './operations-alarms';
+import { OperationsAlarms } from './operations-alarms';
+import { OperationsDashboard } from './operations-dashboard';
 import { loadRulesFile } from './rules-file';
 
 /** The rules file used when neither `rulesFile` nor `rules` is given. */
@@ -40,12 +45,7 @@ export const OWN_RESOURCES_ENV = 'MP_AUDIT_OWN_RESOURCES';
 export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE_NAME';
 
 /** Thrown when {@link MediaPackageAuditAlerts} gets props that contradict each other. */
-export class InvalidPropsError extends Error {
-  public constructor(scope: Construct, message: string) {
-    super(`${scope.node.path}: ${message}`);
-    this.name = 'InvalidPropsError';
-  }
-}
+export { InvalidPropsError };
 
 /** Properties of {@link MediaPackageAuditAlerts}. */
 export interface MediaPackageAuditAlertsProps {
@@ -179,6 +179,62 @@ export interface MediaPackageAuditAlertsProps {
    * @default - none
    */
   readonly extraSubscriberQueueArns?: readonly string[];
+
+  /**
+   * Where the alarms on the pipeline's health send their notifications (and recoveries), e.g.
+   * an operations team's topic. If it is encrypted, its KMS key must let
+   * `cloudwatch.amazonaws.com` use it (`kms:GenerateDataKey*`, `kms:Decrypt`): the AWS-managed
+   * `aws/sns` key cannot be used. {@link AlertTopic} creates a topic that can.
+   *
+   * @default - the alert topic
+   */
+  readonly operationsTopic?: sns.ITopic;
+
+  /**
+   * Thresholds and periods of the alarms (see docs/operations.md for what each default means).
+   *
+   * @default - the defaults of each option
+   */
+  readonly alarms?: OperationsAlarmsOptions;
+
+  /**
+   * Create a CloudWatch dashboard of the pipeline (metrics, alarm states, latest alerts).
+   *
+   * @default true
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * Create the Athena history: a Glue table over the trail bucket with partition projection, a
+   * workgroup with an encrypted results bucket, and saved MediaPackage queries.
+   *
+   * @default true
+   */
+  readonly athena?: boolean;
+
+  /**
+   * The organization ID (`o-` + 10-32 lower-case letters or digits) when `existingLogBucket`
+   * holds an organization trail's files (`AWSLogs/<org-id>/<account>/CloudTrail/...`). Only the
+   * Athena table uses it; the function reads both layouts.
+   *
+   * @default - an account trail's layout (`AWSLogs/<account>/CloudTrail/...`)
+   */
+  readonly organizationId?: string;
+
+  /**
+   * Accounts the Athena table projects, so queries need not name one.
+   *
+   * @default - the stack's account; with {@link organizationId}, none: the account partition is
+   * injected and each query names the accounts it searches
+   */
+  readonly athenaAccountIds?: readonly string[];
+
+  /**
+   * Regions the Athena table projects.
+   *
+   * @default - every Region of the stack's partition known to aws-cdk-lib
+   */
+  readonly athenaRegions?: readonly string[];
 }
 
 /**
@@ -189,6 +245,10 @@ export interface MediaPackageAuditAlertsProps {
  * Creates a multi-Region trail with an encrypted, hardened log bucket, or reads the bucket of an
  * existing trail. The rules are validated at synth and baked into the function's bundle; a
  * DynamoDB table keeps each alert from being published twice.
+ *
+ * Operates itself: CloudWatch alarms on the pipeline's health (to an operations topic, by
+ * default the alert topic), a dashboard, and an Athena table with saved queries for the years
+ * of history the function never rereads.
  */
 export class MediaPackageAuditAlerts extends Construct {
   /** The topic every alert is published to; add alarms with {@link addAlarm}. */
@@ -213,6 +273,16 @@ export class MediaPackageAuditAlerts extends Construct {
   public readonly idempotencyTable: dynamodb.ITable;
   /** The alert topic as a CloudWatch alarm action. */
   public readonly alarmAction: cloudwatch.IAlarmAction;
+  /** Where the health alarms notify: {@link MediaPackageAuditAlertsProps.operationsTopic} or the alert topic. */
+  public readonly operationsTopic: sns.ITopic;
+  /** {@link operationsTopic} as a CloudWatch alarm action. */
+  public readonly operationsAction: cloudwatch.IAlarmAction;
+  /** The alarms on the pipeline's health. */
+  public readonly operationsAlarms: OperationsAlarms;
+  /** The CloudWatch dashboard, unless turned off. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  /** The Athena history (Glue table, workgroup, saved queries), unless turned off. */
+  public readonly history?: AuditHistory;
   /** The validated rules baked into the function. */
   public readonly rules: RulesConfig;
   /** The resources the function treats as its own: changes to them alert as tampering. */
@@ -227,7 +297,7 @@ export class MediaPackageAuditAlerts extends Construct {
     super(scope, id);
 
     if (props.existingLogBucket === undefined) {
-      for (const key of ['existingLogKeyPrefix', 'existingLogKey'] as const) {
+      for (const key of ['existingLogKeyPrefix', 'existingLogKey', 'organizationId'] as const) {
         if (props[key] !== undefined) {
           throw new InvalidPropsError(this, `${key} requires existingLogBucket`);
         }
@@ -246,6 +316,11 @@ export class MediaPackageAuditAlerts extends Construct {
     this.topic = alerts.topic;
     this.topicKey = alerts.encryptionKey;
     this.alarmAction = new cloudwatchActions.SnsAction(this.topic);
+    this.operationsTopic = props.operationsTopic ?? this.topic;
+    this.operationsAction =
+      props.operationsTopic === undefined
+        ? this.alarmAction
+        : new cloudwatchActions.SnsAction(props.operationsTopic);
 
     const idempotency = new IdempotencyTable(this, 'Idempotency');
     this.idempotencyTable = idempotency.table;
@@ -268,6 +343,7 @@ export class MediaPackageAuditAlerts extends Construct {
     idempotency.grantIdempotency(auditFunction.role);
 
     const trigger = props.trigger ?? 's3';
+    let accessLogsBucket: s3.IBucket | undefined;
     if (props.existingLogBucket === undefined) {
       const auditTrail = new AuditTrail(this, 'AuditTrail', {
         managementEvents: props.managementEvents,
@@ -279,6 +355,7 @@ export class MediaPackageAuditAlerts extends Construct {
       this.logKeyPrefix = '';
       this.trail = auditTrail.trail;
       this.trailKey = auditTrail.encryptionKey;
+      accessLogsBucket = auditTrail.accessLogsBucket;
     } else {
       this.logBucket = props.existingLogBucket;
       this.logKeyPrefix = existingKeyPrefix;
@@ -309,6 +386,46 @@ export class MediaPackageAuditAlerts extends Construct {
       Stack.of(this).toJsonString(this.ownResources),
     );
 
+    this.operationsAlarms = new OperationsAlarms(this, 'Alarms', {
+      ...props.alarms,
+      function: this.alertFunction,
+      functionTimeout: auditFunction.timeout,
+      deadLetterQueue: this.deadLetterQueue,
+      action: this.operationsAction,
+      replay: {
+        deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+        topicArn: this.topic.topicArn,
+        idempotencyTableName: this.idempotencyTable.tableName,
+      },
+    });
+
+    if (props.dashboard ?? true) {
+      this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+        function: this.alertFunction,
+        functionTimeout: auditFunction.timeout,
+        logGroup: auditFunction.logGroup,
+        deadLetterQueue: this.deadLetterQueue,
+        alarms: this.operationsAlarms.alarms,
+      }).dashboard;
+    }
+
+    if (props.athena ?? true) {
+      this.history = new AuditHistory(this, 'History', {
+        logBucket: this.logBucket,
+        keyPrefix: this.logKeyPrefix,
+        ...(props.organizationId === undefined ? {} : { organizationId: props.organizationId }),
+        ...(props.athenaAccountIds === undefined ? {} : { accountIds: props.athenaAccountIds }),
+        ...(props.athenaRegions === undefined ? {} : { regions: props.athenaRegions }),
+        ...(accessLogsBucket === undefined ? {} : { accessLogsBucket }),
+      });
+    } else {
+      for (const key of ['organizationId', 'athenaAccountIds', 'athenaRegions'] as const) {
+        if (props[key] !== undefined) {
+          throw new InvalidPropsError(this, `${key} only applies with athena (the Athena history)`);
+        }
+      }
+    }
+
     this.pipelineResourceArns = [
       this.logBucket.bucketArn,
       this.alertFunction.functionArn,
@@ -320,9 +437,12 @@ export class MediaPackageAuditAlerts extends Construct {
     ];
   }
 
-  /** Sends `alarm`'s state changes to ALARM to the alert topic; returns the alarm. */
+  /**
+   * Sends `alarm`'s state changes to ALARM to the operations topic (the alert topic unless
+   * `operationsTopic` is given); returns the alarm.
+   */
   public addAlarm<T extends cloudwatch.Alarm>(alarm: T): T {
-    alarm.addAlarmAction(this.alarmAction);
+    alarm.addAlarmAction(this.operationsAction);
     return alarm;
   }
 }

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { AlertTopic } from './alert-topic';
 import type { MediaPackageAuditConfig } from './config';
 import { MediaPackageAuditAlerts } from './mediapackage-audit-alerts';
 
@@ -21,6 +22,16 @@ export class MediaPackageAuditStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const existing = config.existingTrailBucket;
+
+    // A topic of its own for the operations team; otherwise alarms go to the alert topic.
+    const operations =
+      config.operationsEmails.length === 0
+        ? undefined
+        : new AlertTopic(this, 'Operations', {
+            alertEmails: config.operationsEmails,
+            displayName: 'MediaPackage audit operations',
+          });
+    const { alarms } = config;
 
     this.alerts = new MediaPackageAuditAlerts(this, 'MediaPackageAuditAlerts', {
       alertEmails: config.alertEmails,
@@ -50,6 +61,22 @@ export class MediaPackageAuditStack extends Stack {
       functionMemorySize: config.functionMemoryMb,
       functionTimeout: Duration.seconds(config.functionTimeoutSeconds),
       extraSubscriberQueueArns: config.extraSubscriberQueueArns,
+      ...(operations === undefined ? {} : { operationsTopic: operations.topic }),
+      alarms: {
+        errorsThreshold: alarms.errorsThreshold,
+        throttlesThreshold: alarms.throttlesThreshold,
+        durationThresholdPercent: alarms.durationPercent,
+        noLogFilesPeriod: Duration.minutes(alarms.noLogFilesMinutes),
+        alertSpikeThreshold: alarms.alertSpikeThreshold,
+        alertSpikePeriod: Duration.minutes(alarms.alertSpikeMinutes),
+        badRecordRateThresholdPercent: alarms.badRecordRatePercent,
+      },
+      athena: config.athena,
+      ...(config.organizationId === undefined ? {} : { organizationId: config.organizationId }),
+      ...(config.athenaAccountIds.length === 0
+        ? {}
+        : { athenaAccountIds: config.athenaAccountIds }),
+      ...(config.athenaRegions.length === 0 ? {} : { athenaRegions: config.athenaRegions }),
     });
 
     new CfnOutput(this, 'AlertTopicArn', {
@@ -76,5 +103,32 @@ export class MediaPackageAuditStack extends Stack {
       description: 'Alerts already published (mp-audit replay --idempotency-table)',
       value: this.alerts.idempotencyTable.tableName,
     });
+    new CfnOutput(this, 'OperationsTopicArn', {
+      description:
+        'SNS topic the health alarms notify (the alert topic unless operationsEmails is set)',
+      value: this.alerts.operationsTopic.topicArn,
+    });
+    if (this.alerts.dashboard !== undefined) {
+      new CfnOutput(this, 'DashboardName', {
+        description: 'CloudWatch dashboard of the pipeline',
+        value: this.alerts.dashboard.dashboardName,
+      });
+    }
+    const history = this.alerts.history;
+    if (history !== undefined) {
+      new CfnOutput(this, 'AthenaWorkGroupName', {
+        description:
+          'Athena workgroup for the CloudTrail history (saved queries, encrypted results)',
+        value: history.workGroup.ref,
+      });
+      new CfnOutput(this, 'AthenaDatabaseName', {
+        description: 'Glue database of the CloudTrail table (cloudtrail_logs)',
+        value: history.database.ref,
+      });
+      new CfnOutput(this, 'AthenaResultsBucketName', {
+        description: 'Bucket of the Athena query results',
+        value: history.resultsBucket.bucketName,
+      });
+    }
   }
 }

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContextKey, RemovedContextKey } from '../../lib/config';
 import {
+  ALARM_CONFIG_DEFAULTS,
   CONFIG_DEFAULTS,
   CONTEXT_KEYS,
   CONTEXT_KEYS_TO_READ,
@@ -41,8 +42,22 @@ describe('Function: parseConfig', () => {
       functionMemoryMb: 512,
       functionTimeoutSeconds: 300,
       extraSubscriberQueueArns: [],
+      operationsEmails: [],
+      alarms: {
+        errorsThreshold: 1,
+        throttlesThreshold: 1,
+        durationPercent: 80,
+        noLogFilesMinutes: 60,
+        alertSpikeThreshold: 25,
+        alertSpikeMinutes: 5,
+        badRecordRatePercent: 1,
+      },
+      athena: true,
+      athenaAccountIds: [],
+      athenaRegions: [],
     });
     expect(CONFIG_DEFAULTS.functionMemoryMb).toBe(512);
+    expect(config.alarms).toEqual(ALARM_CONFIG_DEFAULTS);
   });
 
   it('reads strings as `-c key=value` passes them', () => {
@@ -60,6 +75,15 @@ describe('Function: parseConfig', () => {
       functionTimeoutSeconds: '600',
       extraSubscriberQueueArns: 'arn:aws:sqs:eu-west-1:111122223333:security',
       rulesFile: RULES_FILE,
+      operationsEmails: 'media-ops@example.com, ops@example.com',
+      errorsAlarmThreshold: '3',
+      throttlesAlarmThreshold: '10',
+      durationAlarmPercent: '90',
+      noLogFilesAlarmMinutes: '360',
+      alertSpikeThreshold: '50',
+      alertSpikeMinutes: '15',
+      badRecordRateAlarmPercent: '0.5',
+      athena: 'false',
     };
     // Act
     const config = parseConfig(context);
@@ -77,6 +101,40 @@ describe('Function: parseConfig', () => {
       extraSubscriberQueueArns: ['arn:aws:sqs:eu-west-1:111122223333:security'],
       // Resolved from the directory cdk runs in, so the construct finds it wherever it is.
       rulesFile: path.resolve(RULES_FILE),
+      // The operations topic is separate: an address may be on both lists.
+      operationsEmails: ['media-ops@example.com', 'ops@example.com'],
+      alarms: {
+        errorsThreshold: 3,
+        throttlesThreshold: 10,
+        durationPercent: 90,
+        noLogFilesMinutes: 360,
+        alertSpikeThreshold: 50,
+        alertSpikeMinutes: 15,
+        badRecordRatePercent: 0.5,
+      },
+      athena: false,
+      athenaAccountIds: [],
+      athenaRegions: [],
+    });
+  });
+
+  it('reads the Athena settings of an organization trail bucket', () => {
+    // Act
+    const config = parseConfig({
+      existingBucketName: 'org-trail-logs',
+      organizationId: 'o-a1b2c3d4e5',
+      athenaAccountIds: '111122223333,444455556666',
+      athenaRegions: ['eu-west-1', 'us-east-1'],
+      athena: true,
+      badRecordRateAlarmPercent: 2,
+    });
+    // Assess
+    expect(config).toMatchObject({
+      athena: true,
+      organizationId: 'o-a1b2c3d4e5',
+      athenaAccountIds: ['111122223333', '444455556666'],
+      athenaRegions: ['eu-west-1', 'us-east-1'],
+      alarms: { badRecordRatePercent: 2 },
     });
   });
 
@@ -231,6 +289,41 @@ describe('Function: parseConfig', () => {
       'arn:aws:sns:eu-west-1:111122223333:central',
       /was removed: SNS cannot subscribe a topic to a topic/,
     ],
+    ['operationsEmails', 'ops', /'ops' is not an email address/],
+    ['errorsAlarmThreshold', '0', /from 1 to 1000000/],
+    ['throttlesAlarmThreshold', 'many', /from 1 to 1000000/],
+    ['durationAlarmPercent', '120', /percentage of the function timeout from 1 to 100/],
+    ['noLogFilesAlarmMinutes', '62', /a multiple of 5 minutes from 10 to 1440/],
+    ['noLogFilesAlarmMinutes', '5', /a multiple of 5 minutes from 10 to 1440/],
+    ['noLogFilesAlarmMinutes', 1445, /a multiple of 5 minutes from 10 to 1440/],
+    ['alertSpikeThreshold', '2.5', /from 1 to 1000000/],
+    ['alertSpikeMinutes', '0', /minutes from 1 to 1440/],
+    ['badRecordRateAlarmPercent', '0', /a percentage above 0 and at most 100/],
+    ['badRecordRateAlarmPercent', '150', /a percentage above 0 and at most 100/],
+    ['badRecordRateAlarmPercent', '1%', /a percentage above 0 and at most 100/],
+    ['athena', 'yes', /'yes' is not true or false/],
+    [
+      'organizationId',
+      'o-short',
+      /'o-short' is not an AWS Organizations ID/,
+      { existingBucketName: 'my-trail-logs' },
+    ],
+    ['organizationId', 'o-a1b2c3d4e5', /only applies with existingBucketName/],
+    [
+      'organizationId',
+      'o-a1b2c3d4e5',
+      /only applies to the Athena history/,
+      { existingBucketName: 'my-trail-logs', athena: 'false' },
+    ],
+    [
+      'athenaAccountIds',
+      '111122223333,12345',
+      /'12345' is not an AWS account ID \(12 digits\)/,
+      { existingBucketName: 'my-trail-logs' },
+    ],
+    ['athenaAccountIds', '111122223333', /only applies with existingBucketName/],
+    ['athenaRegions', 'eu-west-1,Ireland', /'Ireland' is not a Region name/],
+    ['athenaRegions', 'eu-west-1', /only applies to the Athena history/, { athena: false }],
   ])('with %s = %p', (key, value, message, others = {}) => {
     it('stops with a message that names the key and what is expected', () => {
       // Prepare
@@ -268,6 +361,18 @@ describe('Function: parseConfig', () => {
         'existingBucketName',
         'existingTrailKmsKeyArn',
         'extraSubscriberQueueArns',
+        'operationsEmails',
+        'errorsAlarmThreshold',
+        'throttlesAlarmThreshold',
+        'durationAlarmPercent',
+        'noLogFilesAlarmMinutes',
+        'alertSpikeThreshold',
+        'alertSpikeMinutes',
+        'badRecordRateAlarmPercent',
+        'athena',
+        'organizationId',
+        'athenaAccountIds',
+        'athenaRegions',
         'functionMemoryMb',
         'functionTimeoutSeconds',
         'logExpirationDays',
@@ -280,6 +385,18 @@ describe('Function: parseConfig', () => {
         'trigger',
       ].sort(),
     );
+  });
+
+  it('documents every key in the context table of docs/infrastructure.md', () => {
+    // Prepare
+    const docs = fs.readFileSync(
+      path.join(__dirname, '..', '..', 'docs', 'infrastructure.md'),
+      'utf8',
+    );
+    // Assess
+    for (const key of CONTEXT_KEYS) {
+      expect(docs).toMatch(new RegExp(`^\\| \`${key}\`\\s+\\|`, 'm'));
+    }
   });
 
   it('reads the removed extraSubscriberTopicArns only to refuse it', () => {

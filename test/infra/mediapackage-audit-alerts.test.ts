@@ -237,8 +237,8 @@ describe('Construct: MediaPackageAuditAlerts', () => {
     });
 
     it('keeps a separate, private, TLS-only access-log bucket that also expires', () => {
-      // Assess
-      template.resourceCountIs('AWS::S3::Bucket', 2);
+      // Assess: the log bucket, the access-log bucket and the Athena results bucket.
+      template.resourceCountIs('AWS::S3::Bucket', 3);
       template.hasResource('AWS::S3::Bucket', {
         Properties: Match.objectLike({
           LifecycleConfiguration: {
@@ -797,13 +797,16 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       template = Template.fromStack(stack);
     });
 
-    it('creates no trail, trail key or bucket', () => {
+    it('creates no trail, trail key or log bucket (only the Athena results bucket)', () => {
       // Assess
       template.resourceCountIs('AWS::CloudTrail::Trail', 0);
-      template.resourceCountIs('AWS::S3::Bucket', 0);
-      template.resourceCountIs('AWS::S3::BucketPolicy', 0);
+      template.resourceCountIs('AWS::S3::Bucket', 1);
+      template.resourceCountIs('AWS::S3::BucketPolicy', 1);
       template.resourceCountIs('AWS::KMS::Key', 1);
       expect(alerts.trail).toBeUndefined();
+      expect(Object.keys(template.findResources('AWS::S3::Bucket'))).toEqual([
+        logicalId(stack, alerts.history?.resultsBucket as IConstruct),
+      ]);
     });
 
     it('adds an S3 notification behind the key prefix, merged with the bucket’s others', () => {
@@ -1169,12 +1172,12 @@ describe('Construct: MediaPackageAuditAlerts', () => {
   });
 
   describe('addAlarm', () => {
-    it('sends the alarm to the alert topic', () => {
+    it('sends the alarm to the alert topic when no operations topic is given', () => {
       // Prepare
       const stack = newStack();
       const alerts = new MediaPackageAuditAlerts(stack, 'Audit');
       // Act
-      alerts.addAlarm(
+      const alarm = alerts.addAlarm(
         new cloudwatch.Alarm(stack, 'Errors', {
           metric: alerts.alertFunction.metricErrors(),
           threshold: 1,
@@ -1182,9 +1185,12 @@ describe('Construct: MediaPackageAuditAlerts', () => {
         }),
       );
       // Assess
-      Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmActions: [{ Ref: logicalId(stack, alerts.topic) }],
-      });
+      const resources = Template.fromStack(stack).toJSON() as {
+        Resources: Record<string, { Properties: Record<string, unknown> }>;
+      };
+      expect(resources.Resources[logicalId(stack, alarm)]?.Properties.AlarmActions).toEqual([
+        { Ref: logicalId(stack, alerts.topic) },
+      ]);
     });
   });
 });

@@ -4,8 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CfnElement, Environment } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONTEXT_KEYS_TO_READ, parseConfig } from '../../lib/config';
 import { MediaPackageAuditStack } from '../../lib/mediapackage-audit-stack';
@@ -16,6 +17,11 @@ import { newApp } from './support';
 const BUNDLE_MARKER = 'mp-audit-bundle-marker-7c1e';
 /** Characters a shell would expand: they must reach the bundle verbatim. */
 const SHELL_SENSITIVE_REASON = `Nightly rotation by $(deploy) pipeline ${BUNDLE_MARKER}`;
+
+/** Logical ID of a topic's resource. */
+function topicLogicalId(stack: MediaPackageAuditStack, topic: IConstruct): string {
+  return stack.getLogicalId(topic.node.defaultChild as CfnElement);
+}
 
 /** Writes `rules` to a fresh temporary directory; returns the file's path. */
 function writeRulesFile(rules: unknown): string {
@@ -188,7 +194,7 @@ describe('Stack: MediaPackageAuditStack', () => {
       expect(JSON.parse(result.stdout)).toEqual(loadRulesFile(rulesFile));
     });
 
-    it('outputs the topic ARN, bucket name, function name and role, DLQ URL and table name', () => {
+    it('outputs the topics, bucket, function and role, DLQ, table, dashboard and Athena names', () => {
       // Prepare
       const template = Template.fromStack(synth.stack);
       // Assess
@@ -199,9 +205,27 @@ describe('Stack: MediaPackageAuditStack', () => {
         'AlertFunctionRoleArn',
         'DeadLetterQueueUrl',
         'IdempotencyTableName',
+        'OperationsTopicArn',
+        'DashboardName',
+        'AthenaWorkGroupName',
+        'AthenaDatabaseName',
+        'AthenaResultsBucketName',
       ]) {
         template.hasOutput(output, {});
       }
+    });
+
+    it('sends the alarms to the alert topic when no operationsEmails are given', () => {
+      // Prepare
+      const template = Template.fromStack(synth.stack);
+      const topicId = synth.stack.getLogicalId(
+        synth.stack.alerts.topic.node.defaultChild as CfnElement,
+      );
+      // Assess
+      template.hasOutput('OperationsTopicArn', { Value: { Ref: topicId } });
+      template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+        AlarmActions: [{ Ref: topicId }],
+      });
     });
 
     it('passes the configuration to the construct', () => {
@@ -246,6 +270,18 @@ describe('Stack: MediaPackageAuditStack', () => {
         trigger: 'eventbridge',
       },
     ],
+    [
+      "an organization trail's bucket, Athena accounts and Regions, an operations topic",
+      {
+        existingBucketName: 'org-trail-logs',
+        organizationId: 'o-a1b2c3d4e5',
+        athenaAccountIds: '111122223333,444455556666',
+        athenaRegions: 'eu-west-1,us-east-1',
+        operationsEmails: 'media-ops@example.com',
+        noLogFilesAlarmMinutes: 30,
+        trigger: 'eventbridge',
+      },
+    ],
   ])('with %s', (_name, context: Record<string, unknown>) => {
     let synth: AppSynth;
     let synthInAccount: AppSynth;
@@ -271,6 +307,74 @@ describe('Stack: MediaPackageAuditStack', () => {
     it('synthesizes without findings in an explicit account and Region too', () => {
       // Assess
       expect(synthInAccount.findings).toEqual([]);
+    });
+  });
+
+  describe('with operationsEmails and tuned alarms', () => {
+    let template: Template;
+    let stack: MediaPackageAuditStack;
+
+    beforeAll(() => {
+      // Prepare / Act
+      const synth = synthApp({
+        operationsEmails: 'media-ops@example.com',
+        errorsAlarmThreshold: '2',
+        noLogFilesAlarmMinutes: '120',
+        alertSpikeThreshold: '40',
+        alertSpikeMinutes: '10',
+        athena: 'false',
+      });
+      stack = synth.stack;
+      template = Template.fromStack(stack);
+      fs.rmSync(synth.outdir, { recursive: true, force: true });
+    });
+
+    it('creates an encrypted operations topic, subscribes the addresses and alarms to it', () => {
+      // Prepare
+      const alarms = template.findResources('AWS::CloudWatch::Alarm');
+      const operationsTopicId = topicLogicalId(stack, stack.alerts.operationsTopic);
+      // Assess
+      expect(operationsTopicId).not.toBe(topicLogicalId(stack, stack.alerts.topic));
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        DisplayName: 'MediaPackage audit operations',
+        KmsMasterKeyId: Match.anyValue(),
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'media-ops@example.com',
+        TopicArn: { Ref: operationsTopicId },
+      });
+      expect(Object.keys(alarms)).toHaveLength(8);
+      for (const alarm of Object.values(alarms) as { Properties: Record<string, unknown> }[]) {
+        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: operationsTopicId }]);
+      }
+      template.hasOutput('OperationsTopicArn', { Value: { Ref: operationsTopicId } });
+    });
+
+    it('passes the alarm thresholds to the construct', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Threshold: 2,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'LogFilesProcessed',
+        EvaluationPeriods: 24,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Threshold: 40,
+        Metrics: Match.arrayWith([
+          Match.objectLike({ MetricStat: Match.objectLike({ Period: 600 }) }),
+        ]),
+      });
+    });
+
+    it('leaves out the Athena history and its outputs with athena=false', () => {
+      // Assess
+      template.resourceCountIs('AWS::Athena::WorkGroup', 0);
+      template.resourceCountIs('AWS::Glue::Table', 0);
+      const outputs = Object.keys((template.toJSON() as { Outputs: object }).Outputs);
+      expect(outputs.filter((name) => name.startsWith('Athena'))).toEqual([]);
     });
   });
 

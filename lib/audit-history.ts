@@ -1,0 +1,288 @@
+import { Aws, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import type { AccountProjection } from './cloudtrail-table';
+import {
+  CLOUDTRAIL_COLUMNS,
+  CLOUDTRAIL_INPUT_FORMAT,
+  CLOUDTRAIL_OUTPUT_FORMAT,
+  CLOUDTRAIL_PARTITION_KEYS,
+  CLOUDTRAIL_SERDE,
+  CLOUDTRAIL_TABLE_NAME,
+  logsLocation,
+  projectionParameters,
+} from './cloudtrail-table';
+import { ACCOUNT_ID_PATTERN, ORGANIZATION_ID_PATTERN, REGION_PATTERN } from './config';
+import { InvalidPropsError } from './errors';
+import { historyQueries } from './history-queries';
+
+/** First day of the projected `timestamp` partition, as in AWS's example table. */
+export const DEFAULT_PROJECTION_START_DATE = '2020/01/01';
+/** Athena cancels a query that would scan more: about $5 at $5 per TB. */
+export const DEFAULT_BYTES_SCANNED_CUTOFF = 1_000_000_000_000;
+
+/** Properties of {@link AuditHistory}. */
+export interface AuditHistoryProps {
+  /** The bucket the trail writes to. */
+  readonly logBucket: s3.IBucket;
+
+  /**
+   * The trail's key prefix (the part before `AWSLogs/`): empty or ending with `/`.
+   *
+   * @default ''
+   */
+  readonly keyPrefix?: string;
+
+  /**
+   * ID of the organization (`o-` + 10-32 lower-case letters or digits) when the bucket holds an
+   * organization trail's files (`AWSLogs/<org-id>/<account>/CloudTrail/...`).
+   *
+   * @default - the bucket holds an account trail's files (`AWSLogs/<account>/CloudTrail/...`)
+   */
+  readonly organizationId?: string;
+
+  /**
+   * Accounts whose files the table projects (`projection.account.type = enum`), so that queries
+   * need not name one.
+   *
+   * @default - the stack's account; for an organization trail, none: the account partition is
+   * `injected` and every query names the accounts it searches
+   */
+  readonly accountIds?: readonly string[];
+
+  /**
+   * Regions whose files the table projects. A multi-Region trail writes a folder per Region in
+   * use; fewer Regions make queries start faster.
+   *
+   * @default - every Region of the stack's partition that this aws-cdk-lib knows
+   */
+  readonly regions?: readonly string[];
+
+  /**
+   * First delivery day the table projects (`yyyy/MM/dd`); older files are not queried.
+   *
+   * @default DEFAULT_PROJECTION_START_DATE ('2020/01/01')
+   */
+  readonly startDate?: string;
+
+  /**
+   * Where the results bucket's server access logs go (prefix `athena-results/`).
+   *
+   * @default - no access logs (the finding is acknowledged)
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+
+  /**
+   * How long query results are kept.
+   *
+   * @default Duration.days(30)
+   */
+  readonly resultsExpiration?: Duration;
+
+  /**
+   * Bytes one query may scan before Athena cancels it (at least 10 MB).
+   *
+   * @default DEFAULT_BYTES_SCANNED_CUTOFF (1 TB, about $5)
+   */
+  readonly bytesScannedCutoffPerQuery?: number;
+}
+
+/**
+ * Years of CloudTrail history, queryable with Athena: a Glue database and table over the trail
+ * bucket (AWS's CloudTrail table with partition projection over account, Region and delivery
+ * day, so nothing needs crawling or `ALTER TABLE ADD PARTITION`), a workgroup that enforces
+ * encrypted results in its own bucket, and saved queries about MediaPackage.
+ *
+ * No IAM principal is created: whoever queries needs Athena on the workgroup, Glue read on the
+ * database, `s3:GetObject`/`s3:ListBucket` on the trail's logs (and `kms:Decrypt` of the trail
+ * key through S3), and read/write on the results bucket (see docs/operations.md).
+ */
+export class AuditHistory extends Construct {
+  /** Query results (SSE-S3, private, TLS only, expired by lifecycle). */
+  public readonly resultsBucket: s3.Bucket;
+  public readonly database: glue.CfnDatabase;
+  public readonly table: glue.CfnTable;
+  public readonly workGroup: athena.CfnWorkGroup;
+  public readonly namedQueries: readonly athena.CfnNamedQuery[];
+  /** Name of the Glue database. */
+  public readonly databaseName: string;
+  /** Name of the Athena workgroup. */
+  public readonly workGroupName: string;
+  /** How the `account` partition is projected. */
+  public readonly accountProjection: AccountProjection;
+
+  public constructor(scope: Construct, id: string, props: AuditHistoryProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const keyPrefix = props.keyPrefix ?? '';
+    const startDate = props.startDate ?? DEFAULT_PROJECTION_START_DATE;
+    this.validate(props, startDate);
+
+    this.accountProjection =
+      props.accountIds !== undefined && props.accountIds.length > 0
+        ? { type: 'enum', accountIds: props.accountIds }
+        : props.organizationId === undefined
+          ? { type: 'enum', accountIds: [Aws.ACCOUNT_ID] }
+          : { type: 'injected' };
+    const layout = {
+      bucketName: props.logBucket.bucketName,
+      keyPrefix,
+      ...(props.organizationId === undefined ? {} : { organizationId: props.organizationId }),
+      account: this.accountProjection,
+      regions: props.regions ?? defaultRegions(stack),
+      startDate,
+    };
+
+    this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Results are copies of audit logs: kept (and billed) after the stack is deleted until
+      // their lifecycle expires them, rather than failing the deletion of a non-empty bucket.
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'ExpireQueryResults',
+          expiration: props.resultsExpiration ?? Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      ...(props.accessLogsBucket === undefined
+        ? {}
+        : {
+            serverAccessLogsBucket: props.accessLogsBucket,
+            serverAccessLogsPrefix: 'athena-results/',
+          }),
+    });
+    if (props.accessLogsBucket === undefined) {
+      Validations.of(this.resultsBucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'Query results bucket of the history workgroup, in a deployment that reads an existing trail and owns no access-log bucket: results are derived copies of the trail logs, expire by lifecycle, and Athena records who ran each query (workgroup query history, CloudTrail StartQueryExecution).',
+      });
+    }
+
+    this.databaseName = glueName(Names.uniqueResourceName(this, { maxLength: 64, separator: '_' }));
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseInput: {
+        name: this.databaseName,
+        description: 'CloudTrail history of the MediaPackage audit alerts (Athena)',
+      },
+    });
+
+    this.table = new glue.CfnTable(this, 'Table', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.database.ref,
+      tableInput: {
+        name: CLOUDTRAIL_TABLE_NAME,
+        description: `CloudTrail log files under ${logsLocation(layout)}, partitioned by account, Region and delivery day (projected)`,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: projectionParameters(layout),
+        partitionKeys: CLOUDTRAIL_PARTITION_KEYS.map((key) => ({ ...key })),
+        storageDescriptor: {
+          location: logsLocation(layout),
+          inputFormat: CLOUDTRAIL_INPUT_FORMAT,
+          outputFormat: CLOUDTRAIL_OUTPUT_FORMAT,
+          serdeInfo: { serializationLibrary: CLOUDTRAIL_SERDE },
+          columns: CLOUDTRAIL_COLUMNS.map((column) => ({ ...column })),
+        },
+      },
+    });
+
+    this.workGroupName = Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: this.workGroupName,
+      description: 'Queries the CloudTrail history of the MediaPackage audit alerts',
+      state: 'ENABLED',
+      // Lets CloudFormation delete the workgroup with its saved queries and history.
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery:
+          props.bytesScannedCutoffPerQuery ?? DEFAULT_BYTES_SCANNED_CUTOFF,
+        resultConfiguration: {
+          outputLocation: this.resultsBucket.s3UrlForObject('results/'),
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+
+    const table = `"${this.databaseName}"."${CLOUDTRAIL_TABLE_NAME}"`;
+    this.namedQueries = historyQueries({
+      table,
+      ...(this.accountProjection.type === 'injected'
+        ? { injectedAccountIds: [Aws.ACCOUNT_ID] }
+        : {}),
+    }).map((query, index) => {
+      const namedQuery = new athena.CfnNamedQuery(this, `Query${index + 1}`, {
+        name: query.name,
+        description: query.description,
+        database: this.databaseName,
+        workGroup: this.workGroup.ref,
+        queryString: query.sql,
+      });
+      namedQuery.node.addDependency(this.database);
+      return namedQuery;
+    });
+  }
+
+  private validate(props: AuditHistoryProps, startDate: string): void {
+    const problems: string[] = [];
+    if (props.organizationId !== undefined && !ORGANIZATION_ID_PATTERN.test(props.organizationId)) {
+      problems.push(
+        `organizationId '${props.organizationId}' is not an organization ID (o- followed by 10-32 lower-case letters or digits)`,
+      );
+    }
+    for (const account of props.accountIds ?? []) {
+      if (!Token.isUnresolved(account) && !ACCOUNT_ID_PATTERN.test(account)) {
+        problems.push(`account ID '${account}' is not 12 digits`);
+      }
+    }
+    if (props.regions !== undefined && props.regions.length === 0) {
+      problems.push('regions must name at least one Region');
+    }
+    for (const region of props.regions ?? []) {
+      if (!REGION_PATTERN.test(region)) problems.push(`'${region}' is not a Region name`);
+    }
+    if (!isProjectionDate(startDate)) {
+      problems.push(`startDate '${startDate}' is not a date written yyyy/MM/dd`);
+    }
+    const cutoff = props.bytesScannedCutoffPerQuery;
+    if (cutoff !== undefined && (!Number.isSafeInteger(cutoff) || cutoff < 10_000_000)) {
+      problems.push('bytesScannedCutoffPerQuery must be a whole number of at least 10 MB');
+    }
+    if (problems.length > 0) throw new InvalidPropsError(this, problems.join('; '));
+  }
+}
+
+/** Every Region of the stack's partition (`aws` when the stack is environment-agnostic). */
+function defaultRegions(stack: Stack): string[] {
+  const partition = Token.isUnresolved(stack.region)
+    ? 'aws'
+    : (RegionInfo.get(stack.region).partition ?? 'aws');
+  return RegionInfo.regions
+    .filter((region) => region.partition === partition)
+    .map((region) => region.name)
+    .sort();
+}
+
+/** Glue and Athena want lower-case names of letters, digits and underscores. */
+function glueName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+function isProjectionDate(value: string): boolean {
+  const match = /^(\d{4})\/(\d{2})\/(\d{2})$/.exec(value);
+  if (match === null) return false;
+  const [, year, month, day] = match.map(Number) as [number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
+}

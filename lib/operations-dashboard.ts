@@ -1,0 +1,203 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SEVERITIES } from '../lambda/rules-schema';
+import {
+  alertsPublishedMetric,
+  PIPELINE_METRIC_NAMES,
+  pipelineMetric,
+  searchByDimension,
+} from './pipeline-metrics';
+
+/** Logs Insights query of the "Latest alerts" widget: one line per published alert. */
+export const LATEST_ALERTS_QUERY =
+  'fields @timestamp, eventName, eventSource, severity, outcome, s3Key | filter message = "Alert published" | sort @timestamp desc | limit 50';
+
+/** Logs Insights query of the "Recent errors" widget. */
+export const RECENT_ERRORS_QUERY =
+  'fields @timestamp, message, s3Key, reason, error.name, error.message | filter level = "ERROR" | sort @timestamp desc | limit 20';
+
+/** Properties of {@link OperationsDashboard}. */
+export interface OperationsDashboardProps {
+  /** The alert function. */
+  readonly function: lambda.IFunction;
+  /** Its timeout, drawn on the duration graph. */
+  readonly functionTimeout: Duration;
+  /** Its log group, for the Logs Insights widgets. */
+  readonly logGroup: logs.ILogGroup;
+  /** Its dead-letter queue. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Alarms whose states the dashboard shows. */
+  readonly alarms: readonly cloudwatch.IAlarm[];
+  /**
+   * Name of the dashboard.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly dashboardName?: string;
+}
+
+/** Graphs aggregate over 5 minutes: CloudTrail delivers about every 5 minutes. */
+const PERIOD = Duration.minutes(5);
+const FULL = 24;
+const THIRD = 8;
+const HALF = 12;
+
+/**
+ * One CloudWatch dashboard for the pipeline: the alarms' states, the work done (files, records,
+ * bytes, duration), the alerts (by severity and by call), what was skipped or could not be read,
+ * SNS retries, the function's errors, throttles and duration against its timeout, the
+ * dead-letter queue, and Logs Insights tables of the latest alerts and errors.
+ */
+export class OperationsDashboard extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  public constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
+    super(scope, id);
+    const metric = (name: string, label: string, statistic = 'Sum'): cloudwatch.Metric =>
+      pipelineMetric(name, { label, statistic, period: PERIOD });
+    const timeoutMs = props.functionTimeout.toMilliseconds();
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      ...(props.dashboardName === undefined ? {} : { dashboardName: props.dashboardName }),
+      defaultInterval: Duration.days(1),
+    });
+
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: [
+          '# MediaPackage audit alerts',
+          'CloudTrail log files -> function -> SNS alerts. What each alarm means and what to do: `docs/operations.md` in the repository. History beyond a few files: the Athena workgroup and its saved queries.',
+        ].join('\n'),
+        width: FULL,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: [...props.alarms],
+        width: FULL,
+        height: 3,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Log files processed and records scanned',
+        left: [metric(PIPELINE_METRIC_NAMES.logFilesProcessed, 'Log files')],
+        right: [metric(PIPELINE_METRIC_NAMES.recordsScanned, 'Records')],
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Bytes read (uncompressed)',
+        left: [metric(PIPELINE_METRIC_NAMES.bytesRead, 'Bytes')],
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Processing time per log file (ms)',
+        left: [
+          metric(PIPELINE_METRIC_NAMES.processingDuration, 'Average', 'Average'),
+          metric(PIPELINE_METRIC_NAMES.processingDuration, 'p99', 'p99'),
+          metric(PIPELINE_METRIC_NAMES.processingDuration, 'Maximum', 'Maximum'),
+        ],
+        width: THIRD,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Alerts published by severity',
+        left: SEVERITIES.map((severity) => alertsPublishedMetric(severity, PERIOD)),
+        stacked: true,
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Alerts by call',
+        left: [searchByDimension(PIPELINE_METRIC_NAMES.alertsByEventName, 'eventName', PERIOD, '')],
+        stacked: true,
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Alerts not sent: suppressed by a rule, or already sent',
+        left: [
+          metric(PIPELINE_METRIC_NAMES.alertsSuppressed, 'Suppressed'),
+          metric(PIPELINE_METRIC_NAMES.alertsAlreadyPublished, 'Already published'),
+        ],
+        width: THIRD,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Objects skipped (not a log file), by reason',
+        left: [searchByDimension(PIPELINE_METRIC_NAMES.objectsSkipped, 'reason', PERIOD, '')],
+        stacked: true,
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Unreadable log files by reason, and bad records',
+        left: [searchByDimension(PIPELINE_METRIC_NAMES.objectsUnreadable, 'reason', PERIOD, '')],
+        right: [metric(PIPELINE_METRIC_NAMES.badRecords, 'Bad records')],
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'SNS publish retries and failed objects',
+        left: [
+          metric(PIPELINE_METRIC_NAMES.publishRetries, 'Publish retries'),
+          metric(PIPELINE_METRIC_NAMES.objectsFailed, 'Objects failed (invocation retried)'),
+        ],
+        width: THIRD,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Function invocations, errors and throttles',
+        left: [
+          props.function.metricInvocations({ period: PERIOD, label: 'Invocations' }),
+          props.function.metricErrors({ period: PERIOD, label: 'Errors' }),
+          props.function.metricThrottles({ period: PERIOD, label: 'Throttles' }),
+        ],
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function duration (ms) and timeout',
+        left: [
+          props.function.metricDuration({ period: PERIOD, statistic: 'Maximum', label: 'Maximum' }),
+          props.function.metricDuration({ period: PERIOD, statistic: 'p95', label: 'p95' }),
+        ],
+        leftAnnotations: [{ value: timeoutMs, label: 'Timeout', color: cloudwatch.Color.RED }],
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queue: failed log files waiting for replay',
+        left: [
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: PERIOD,
+            statistic: 'Maximum',
+            label: 'Messages',
+          }),
+        ],
+        width: THIRD,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: 'Latest alerts',
+        logGroupNames: [props.logGroup.logGroupName],
+        queryString: LATEST_ALERTS_QUERY,
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        width: HALF,
+        height: 8,
+      }),
+      new cloudwatch.LogQueryWidget({
+        title: 'Recent errors',
+        logGroupNames: [props.logGroup.logGroupName],
+        queryString: RECENT_ERRORS_QUERY,
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        width: HALF,
+        height: 8,
+      }),
+    );
+  }
+}

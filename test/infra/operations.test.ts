@@ -1,0 +1,483 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { IConstruct } from 'constructs';
+import { METRICS_NAMESPACE as HANDLER_NAMESPACE } from '../../lambda/handler';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audit-function';
+import { InvalidPropsError } from '../../lib/errors';
+import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
+import type { OperationsAlarmsOptions } from '../../lib/operations-alarms';
+import { LATEST_ALERTS_QUERY, RECENT_ERRORS_QUERY } from '../../lib/operations-dashboard';
+import { UNREADABLE_REASONS } from '../../lib/pipeline-metrics';
+import { newStack, renderCfnString } from './support';
+
+const OPS_TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:media-ops';
+const SERVICE = { Name: 'service', Value: SERVICE_NAME };
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+
+function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** The CloudFormation properties of `alarm`. */
+function alarmProperties(stack: Stack, alarm: cloudwatch.Alarm): Record<string, unknown> {
+  const resources = (Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource> })
+    .Resources;
+  const resource = resources[logicalId(stack, alarm)];
+  if (resource === undefined) throw new Error(`no alarm ${alarm.node.path}`);
+  return resource.Properties;
+}
+
+/** A `MetricStat` entry of a metric-math alarm, as CloudFormation holds it. */
+function metricStat(id: string, metricName: string, dimensions: object[], period: number): object {
+  return {
+    Id: id,
+    MetricStat: {
+      Metric: { Namespace: METRICS_NAMESPACE, MetricName: metricName, Dimensions: dimensions },
+      Period: period,
+      Stat: 'Sum',
+    },
+    ReturnData: false,
+  };
+}
+
+describe('Construct: MediaPackageAuditAlerts operations', () => {
+  describe('alarms with the default thresholds', () => {
+    let stack: Stack;
+    let alerts: MediaPackageAuditAlerts;
+    let topicAction: object[];
+
+    beforeAll(() => {
+      // Prepare
+      stack = newStack();
+      // Act
+      alerts = new MediaPackageAuditAlerts(stack, 'Audit', { alertEmails: ['ops@example.com'] });
+      topicAction = [{ Ref: logicalId(stack, alerts.topic) }];
+    });
+
+    it('emits in the namespace the function writes its metrics to', () => {
+      // Assess: the alarms use the lib's constants; the handler must agree.
+      expect(METRICS_NAMESPACE).toBe(HANDLER_NAMESPACE);
+    });
+
+    it('alarms on any function error in 5 minutes', () => {
+      // Assess
+      expect(alarmProperties(stack, alerts.operationsAlarms.functionErrors)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [
+          { Name: 'FunctionName', Value: { Ref: logicalId(stack, alerts.alertFunction) } },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topicAction,
+        OKActions: topicAction,
+      });
+    });
+
+    it('alarms on any throttle in 5 minutes', () => {
+      // Assess
+      expect(alarmProperties(stack, alerts.operationsAlarms.functionThrottles)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topicAction,
+        OKActions: topicAction,
+      });
+    });
+
+    it('alarms when the longest invocation passes 80% of the 5-minute timeout', () => {
+      // Assess
+      expect(alarmProperties(stack, alerts.operationsAlarms.durationNearTimeout)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Duration',
+        Statistic: 'Maximum',
+        Period: 300,
+        Threshold: 240_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topicAction,
+      });
+    });
+
+    it('alarms as soon as the dead-letter queue holds a message, and says how to replay', () => {
+      // Prepare
+      const properties = alarmProperties(stack, alerts.operationsAlarms.deadLetterQueueNotEmpty);
+      // Assess
+      expect(properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [logicalId(stack, alerts.deadLetterQueue), 'QueueName'] },
+          },
+        ],
+        Statistic: 'Maximum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topicAction,
+        OKActions: topicAction,
+      });
+      expect(renderCfnString(properties.AlarmDescription)).toContain(
+        `npx mp-audit replay --from-dlq <Ref:${logicalId(stack, alerts.deadLetterQueue)}>` +
+          ` --topic-arn <Ref:${logicalId(stack, alerts.topic)}>` +
+          ` --idempotency-table <Ref:${logicalId(stack, alerts.idempotencyTable)}>`,
+      );
+    });
+
+    it('alarms when no log file was processed for an hour, counting missing data as breaching', () => {
+      // Assess
+      expect(alarmProperties(stack, alerts.operationsAlarms.noLogFilesProcessed)).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: 'LogFilesProcessed',
+        Dimensions: [SERVICE],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 12,
+        DatapointsToAlarm: 12,
+        TreatMissingData: 'breaching',
+        AlarmActions: topicAction,
+        OKActions: topicAction,
+      });
+    });
+
+    it('alarms on 25 alerts in 5 minutes, summing the four severities it is emitted under', () => {
+      // Prepare
+      const properties = alarmProperties(stack, alerts.operationsAlarms.alertSpike);
+      // Assess
+      expect(properties).toMatchObject({
+        Threshold: 25,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topicAction,
+      });
+      expect(properties.OKActions).toBeUndefined();
+      expect(properties.Metrics).toEqual([
+        expect.objectContaining({
+          Expression: 'FILL(high, 0) + FILL(medium, 0) + FILL(low, 0) + FILL(info, 0)',
+          ReturnData: true,
+        }),
+        ...['high', 'medium', 'low', 'info'].map((severity): unknown =>
+          expect.objectContaining(
+            metricStat(
+              severity,
+              'AlertsPublished',
+              [SERVICE, { Name: 'severity', Value: severity }],
+              300,
+            ),
+          ),
+        ),
+      ]);
+    });
+
+    it('alarms when more than 1% of the records in 15 minutes are bad', () => {
+      // Prepare
+      const properties = alarmProperties(stack, alerts.operationsAlarms.badRecordRate);
+      // Assess
+      expect(properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topicAction,
+        OKActions: topicAction,
+      });
+      expect(properties.Metrics).toEqual([
+        expect.objectContaining({ Expression: '100 * FILL(bad, 0) / records', ReturnData: true }),
+        expect.objectContaining(metricStat('bad', 'BadRecords', [SERVICE], 900)),
+        expect.objectContaining(metricStat('records', 'RecordsScanned', [SERVICE], 900)),
+      ]);
+    });
+
+    it('alarms on any unreadable log file, whatever the reason', () => {
+      // Prepare
+      const properties = alarmProperties(stack, alerts.operationsAlarms.unreadableLogFiles);
+      const metrics = properties.Metrics as { Expression?: string; MetricStat?: unknown }[];
+      // Assess
+      expect(properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topicAction,
+      });
+      expect(metrics[0]?.Expression).toBe(
+        'FILL(empty, 0) + FILL(corruptGzip, 0) + FILL(truncated, 0) + FILL(invalidJson, 0) + ' +
+          'FILL(notCloudtrail, 0) + FILL(missingRecords, 0)',
+      );
+      expect(metrics.slice(1).map((metric) => metric.MetricStat)).toEqual(
+        UNREADABLE_REASONS.map((reason) => ({
+          Metric: {
+            Namespace: METRICS_NAMESPACE,
+            MetricName: 'ObjectsUnreadable',
+            // CloudFormation lists dimensions by name; their order does not matter to CloudWatch.
+            Dimensions: [{ Name: 'reason', Value: reason }, SERVICE],
+          },
+          Period: 300,
+          Stat: 'Sum',
+        })),
+      );
+    });
+
+    it('describes every alarm: what it means, what to do, and its section of the runbook', () => {
+      // Prepare
+      const runbook = fs.readFileSync(
+        path.join(__dirname, '..', '..', 'docs', 'operations.md'),
+        'utf8',
+      );
+      const anchors = [...runbook.matchAll(/^#{2,3} (.+)$/gm)].map(([, heading]) =>
+        (heading ?? '')
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      );
+      // Assess
+      expect(alerts.operationsAlarms.alarms).toHaveLength(8);
+      for (const alarm of alerts.operationsAlarms.alarms) {
+        const description = renderCfnString(alarmProperties(stack, alarm).AlarmDescription);
+        expect(description).toMatch(/^MediaPackage audit: /);
+        expect(description).toContain(' Do: ');
+        expect(description.length).toBeLessThanOrEqual(1024);
+        const anchor = /Runbook: docs\/operations\.md#([a-z-]+)$/.exec(description)?.[1];
+        expect(anchors).toContain(anchor);
+      }
+    });
+  });
+
+  describe('alarms with tuned thresholds and an operations topic', () => {
+    let stack: Stack;
+    let alerts: MediaPackageAuditAlerts;
+    let custom: cloudwatch.Alarm;
+
+    beforeAll(() => {
+      // Prepare
+      stack = newStack();
+      // Act
+      alerts = new MediaPackageAuditAlerts(stack, 'Audit', {
+        functionTimeout: Duration.minutes(10),
+        operationsTopic: sns.Topic.fromTopicArn(stack, 'Ops', OPS_TOPIC_ARN),
+        alarms: {
+          errorsThreshold: 3,
+          throttlesThreshold: 5,
+          durationThresholdPercent: 50,
+          noLogFilesPeriod: Duration.hours(6),
+          alertSpikeThreshold: 100,
+          alertSpikePeriod: Duration.minutes(15),
+          badRecordRateThresholdPercent: 0.5,
+        },
+      });
+      custom = alerts.addAlarm(
+        new cloudwatch.Alarm(stack, 'Custom', {
+          metric: alerts.alertFunction.metricInvocations(),
+          threshold: 1000,
+          evaluationPeriods: 1,
+        }),
+      );
+    });
+
+    it('sends every alarm and recovery to the operations topic, not to the alert topic', () => {
+      // Assess
+      for (const alarm of alerts.operationsAlarms.alarms) {
+        const properties = alarmProperties(stack, alarm);
+        expect(properties.AlarmActions).toEqual([OPS_TOPIC_ARN]);
+        if (alarm !== alerts.operationsAlarms.alertSpike) {
+          expect(properties.OKActions).toEqual([OPS_TOPIC_ARN]);
+        }
+      }
+      expect(alerts.operationsTopic.topicArn).toBe(OPS_TOPIC_ARN);
+    });
+
+    it('sends alarms added with addAlarm to the operations topic', () => {
+      // Assess
+      expect(alarmProperties(stack, custom).AlarmActions).toEqual([OPS_TOPIC_ARN]);
+    });
+
+    it('uses each threshold and period given', () => {
+      // Assess
+      const { operationsAlarms: alarms } = alerts;
+      expect(alarmProperties(stack, alarms.functionErrors).Threshold).toBe(3);
+      expect(alarmProperties(stack, alarms.functionThrottles).Threshold).toBe(5);
+      expect(alarmProperties(stack, alarms.durationNearTimeout).Threshold).toBe(300_000);
+      expect(alarmProperties(stack, alarms.noLogFilesProcessed)).toMatchObject({
+        Period: 300,
+        EvaluationPeriods: 72,
+        DatapointsToAlarm: 72,
+      });
+      const spike = alarmProperties(stack, alarms.alertSpike);
+      expect(spike.Threshold).toBe(100);
+      expect(JSON.stringify(spike.Metrics)).toContain('"Period":900');
+      expect(alarmProperties(stack, alarms.badRecordRate).Threshold).toBe(0.5);
+    });
+  });
+
+  describe('alarm props validation', () => {
+    it.each<[string, OperationsAlarmsOptions, RegExp]>([
+      [
+        'a no-log-file period off the 5-minute grid',
+        { noLogFilesPeriod: Duration.minutes(7) },
+        /noLogFilesPeriod must be a multiple of 5/,
+      ],
+      [
+        'a no-log-file period over 24 hours',
+        { noLogFilesPeriod: Duration.hours(25) },
+        /noLogFilesPeriod .* to 24 hours/,
+      ],
+      [
+        'a no-log-file period under 10 minutes',
+        { noLogFilesPeriod: Duration.minutes(5) },
+        /from 10 minutes/,
+      ],
+      [
+        'a spike period in seconds',
+        { alertSpikePeriod: Duration.seconds(90) },
+        /alertSpikePeriod must be whole minutes/,
+      ],
+      [
+        'a duration threshold of 0%',
+        { durationThresholdPercent: 0 },
+        /durationThresholdPercent must be more than 0/,
+      ],
+      ['a bad-record rate over 100%', { badRecordRateThresholdPercent: 120 }, /at most 100/],
+      [
+        'an error threshold of 0',
+        { errorsThreshold: 0 },
+        /errorsThreshold must be a whole number of 1 or more/,
+      ],
+      [
+        'a fractional spike threshold',
+        { alertSpikeThreshold: 2.5 },
+        /alertSpikeThreshold must be a whole number/,
+      ],
+    ])('refuses %s', (_name, alarms, message) => {
+      // Act
+      const build = (): unknown => new MediaPackageAuditAlerts(newStack(), 'Audit', { alarms });
+      // Assess
+      expect(build).toThrow(InvalidPropsError);
+      expect(build).toThrow(message);
+    });
+  });
+
+  describe('dashboard', () => {
+    let stack: Stack;
+    let alerts: MediaPackageAuditAlerts;
+    let body: { widgets: { type: string; properties: Record<string, unknown> }[] };
+    let bodyText: string;
+
+    beforeAll(() => {
+      // Prepare
+      stack = newStack();
+      // Act
+      alerts = new MediaPackageAuditAlerts(stack, 'Audit');
+      const dashboards = Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard');
+      const [dashboard] = Object.values(dashboards) as { Properties: { DashboardBody: unknown } }[];
+      bodyText = renderCfnString(dashboard?.Properties.DashboardBody);
+      body = JSON.parse(bodyText) as typeof body;
+    });
+
+    it('creates one dashboard', () => {
+      // Assess
+      Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      expect(alerts.dashboard).toBeDefined();
+    });
+
+    it('shows the state of every alarm', () => {
+      // Prepare
+      const statuses = body.widgets.filter(
+        (widget) => widget.type === 'alarm' && Array.isArray(widget.properties.alarms),
+      );
+      // Assess
+      expect(statuses).toHaveLength(1);
+      expect(statuses[0]?.properties.alarms).toEqual(
+        alerts.operationsAlarms.alarms.map((alarm) => `<${logicalId(stack, alarm)}.Arn>`),
+      );
+    });
+
+    it('lists the latest alerts and errors from the function log group with Logs Insights', () => {
+      // Prepare
+      const logWidgets = body.widgets.filter((widget) => widget.type === 'log');
+      const logGroupName = `<Ref:${logicalId(stack, alerts.alertFunction.logGroup)}>`;
+      // Assess
+      expect(LATEST_ALERTS_QUERY).toBe(
+        'fields @timestamp, eventName, eventSource, severity, outcome, s3Key | filter message = "Alert published" | sort @timestamp desc | limit 50',
+      );
+      expect(logWidgets.map((widget) => widget.properties.query)).toEqual([
+        `SOURCE '${logGroupName}' | ${LATEST_ALERTS_QUERY}`,
+        `SOURCE '${logGroupName}' | ${RECENT_ERRORS_QUERY}`,
+      ]);
+    });
+
+    it('graphs the function metrics, the Lambda metrics and the dead-letter queue', () => {
+      // Assess: metrics split by a dimension whose values vary are graphed with SEARCH.
+      for (const name of ['AlertsByEventName', 'ObjectsSkipped', 'ObjectsUnreadable']) {
+        expect(bodyText).toContain(`MetricName=\\"${name}\\"`);
+      }
+      for (const name of [
+        'LogFilesProcessed',
+        'RecordsScanned',
+        'BytesRead',
+        'ProcessingDuration',
+        'AlertsPublished',
+        'AlertsSuppressed',
+        'AlertsAlreadyPublished',
+        'BadRecords',
+        'PublishRetries',
+        'ObjectsFailed',
+        'Invocations',
+        'Errors',
+        'Throttles',
+        'Duration',
+        'ApproximateNumberOfMessagesVisible',
+      ]) {
+        expect(bodyText).toContain(`"${name}"`);
+      }
+      expect(bodyText).toContain(`"${METRICS_NAMESPACE}"`);
+    });
+
+    it('graphs the severities and the split metrics with the dimensions the function emits', () => {
+      // Assess
+      for (const severity of ['high', 'medium', 'low', 'info']) {
+        expect(bodyText).toContain(
+          `"${METRICS_NAMESPACE}","AlertsPublished","service","${SERVICE_NAME}","severity","${severity}"`,
+        );
+      }
+      expect(bodyText).toContain(
+        `SEARCH('{${METRICS_NAMESPACE},service,eventName} MetricName=\\"AlertsByEventName\\" service=\\"${SERVICE_NAME}\\"', 'Sum', 300)`,
+      );
+    });
+
+    it('can be left out', () => {
+      // Prepare
+      const other = newStack();
+      // Act
+      const withoutDashboard = new MediaPackageAuditAlerts(other, 'Audit', { dashboard: false });
+      // Assess
+      Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+      expect(withoutDashboard.dashboard).toBeUndefined();
+      Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    });
+  });
+});
