@@ -143,9 +143,7 @@ const SOURCE_CACHE_LIMIT = 1_000;
  * whose calls can tamper with the pipeline when their raw text names one of its resources.
  * A source the reader could not read exactly (null) is always parsed.
  */
-export function rawRecordFilter(
-  rules: CompiledRules,
-): (raw: Buffer, eventSource: string | null | undefined) => boolean {
+export function rawRecordFilter(rules: CompiledRules): RecordFilter {
   const decisions = new Map<string, 'parse' | 'skip' | 'own-resources'>();
   const selfProtection = rules.config.selfProtection.enabled;
   const decide = (source: string): 'parse' | 'skip' | 'own-resources' => {
@@ -156,7 +154,7 @@ export function rawRecordFilter(
       ? 'own-resources'
       : 'skip';
   };
-  return (raw, eventSource) => {
+  const bySource = (eventSource: string | null | undefined): boolean | undefined => {
     if (eventSource === null) return true;
     // No string eventSource: evaluateRecord ignores such a record.
     if (eventSource === undefined) return false;
@@ -165,11 +163,18 @@ export function rawRecordFilter(
       decision = decide(eventSource);
       if (decisions.size < SOURCE_CACHE_LIMIT) decisions.set(eventSource, decision);
     }
-    if (decision === 'own-resources') {
-      return rules.ownMarkers.some((marker) => raw.indexOf(marker) !== -1);
-    }
-    return decision === 'parse';
+    return decision === 'own-resources' ? undefined : decision === 'parse';
   };
+  const filter = (raw: Buffer, eventSource: string | null | undefined): boolean =>
+    bySource(eventSource) ?? rules.ownMarkers.some((marker) => raw.indexOf(marker) !== -1);
+  return Object.assign(filter, { bySource });
+}
+
+/** The reader's prefilter: the raw bytes and the record's top-level eventSource. */
+export interface RecordFilter {
+  (raw: Buffer, eventSource: string | null | undefined): boolean;
+  /** From the eventSource alone: true to parse, false to skip, undefined to look at the bytes. */
+  bySource(eventSource: string | null | undefined): boolean | undefined;
 }
 
 export function isMediaPackageEventSource(value: unknown): value is MediaPackageEventSource {

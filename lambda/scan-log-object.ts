@@ -60,6 +60,7 @@ export async function scanLogObject(
       stats,
       // Only records whose raw text names a watched source can match: skip parsing the rest.
       prefilter,
+      sourcePrefilter: prefilter.bySource,
       onBadRecord: (error) => badRecords.push(error),
     })) {
       const decision = evaluateRecord(record, rules, now);
