@@ -174,7 +174,7 @@ export function rawRecordFilter(rules: CompiledRules): RecordFilter {
 export interface RecordFilter {
   (raw: Buffer, eventSource: string | null | undefined): boolean;
   /** From the eventSource alone: true to parse, false to skip, undefined to look at the bytes. */
-  bySource(eventSource: string | null | undefined): boolean | undefined;
+  readonly bySource: (eventSource: string | null | undefined) => boolean | undefined;
 }
 
 export function isMediaPackageEventSource(value: unknown): value is MediaPackageEventSource {
