@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { loadRulesFile } from '../lib/rules-file';
 import { compileRules, suppressionExpiresAt } from '../lambda/matcher';
 import type { RulesConfig } from '../lambda/rules-schema';
-import { RulesValidationError } from '../lambda/rules-schema';
+import { RulesValidationError, SUPPRESSION_CONDITIONS } from '../lambda/rules-schema';
 import { scanLogObject } from '../lambda/scan-log-object';
 import type { CommandIo } from './scan';
 import { expandPaths } from './scan';
@@ -37,18 +37,7 @@ export function describeRules(rules: RulesConfig, now = new Date()): string[] {
     ...rules.suppressions.map((suppression, index) => {
       const expiresAt = suppressionExpiresAt(suppression.expires);
       const expired = expiresAt !== null && now.getTime() >= expiresAt;
-      const conditions = (
-        [
-          'principalArn',
-          'account',
-          'region',
-          'sourceIp',
-          'userAgent',
-          'eventName',
-          'eventSource',
-        ] as const
-      )
-        .filter((key) => suppression[key] !== undefined)
+      const conditions = SUPPRESSION_CONDITIONS.filter((key) => suppression[key] !== undefined)
         .map((key) => `${key} ${(suppression[key] ?? []).join('|')}`)
         .join(', ');
       return `  [${index}] ${conditions}${suppression.expires === undefined ? '' : `, until ${suppression.expires}${expired ? ' (EXPIRED: no longer applies)' : ''}`} - ${suppression.reason}`;

@@ -92,7 +92,8 @@ const severityRule = z.strictObject(
   { error: 'expected a severity rule object, e.g. { "eventName": "Rotate*", "severity": "high" }' },
 );
 
-const SUPPRESSION_CONDITIONS = [
+/** The conditions a suppression may set; every one given must match. */
+export const SUPPRESSION_CONDITIONS = [
   'principalArn',
   'account',
   'region',

@@ -9,15 +9,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { localClientConfig, startLocalAws } from '../test/support/local-aws';
+  drainQueue,
+  localClientConfig,
+  startLocalAws,
+  subscribeNewQueue,
+} from '../test/support/local-aws';
 
 const SAMPLES = join(__dirname, '..', 'samples');
 const BUCKET = 'demo-cloudtrail-logs';
@@ -81,13 +80,7 @@ async function main(): Promise<void> {
     const { TopicArn } = await sns.send(
       new CreateTopicCommand({ Name: 'mediapackage-audit-alerts' }),
     );
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'alert-subscriber' }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(
-      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
-    );
+    const queueUrl = await subscribeNewQueue(sns, sqs, TopicArn ?? '', 'alert-subscriber');
 
     // The handler configures itself from the environment, exactly as in Lambda.
     process.env.AWS_ENDPOINT_URL = local.endpoint;
@@ -118,28 +111,19 @@ async function main(): Promise<void> {
       console.log(`uploaded ${key}: ${outcome}`);
     }
 
-    let received = 0;
-    for (;;) {
-      const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    const messages = await drainQueue(sqs, queueUrl);
+    for (const message of messages) {
+      const envelope = JSON.parse(message.Body ?? '{}') as { Subject?: string; Message: string };
+      // Real SNS hands each protocol its own key; the emulator delivers the whole structure.
+      const structure = JSON.parse(envelope.Message) as { email: string; https: string };
+      console.log(
+        `\n${'='.repeat(78)}\nEMAIL  Subject: ${envelope.Subject ?? ''}\n${'-'.repeat(78)}`,
       );
-      if (Messages === undefined || Messages.length === 0) break;
-      for (const message of Messages) {
-        received += 1;
-        const envelope = JSON.parse(message.Body ?? '{}') as { Subject?: string; Message: string };
-        // Real SNS hands each protocol its own key; the emulator delivers the whole structure.
-        const structure = JSON.parse(envelope.Message) as { email: string; https: string };
-        console.log(
-          `\n${'='.repeat(78)}\nEMAIL  Subject: ${envelope.Subject ?? ''}\n${'-'.repeat(78)}`,
-        );
-        console.log(structure.email);
-        console.log(`${'-'.repeat(78)}\nSLACK (AWS Chatbot custom notification)`);
-        console.log(slackRendering(JSON.parse(structure.https) as ChatbotNotification));
-        await sqs.send(
-          new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }),
-        );
-      }
+      console.log(structure.email);
+      console.log(`${'-'.repeat(78)}\nSLACK (AWS Chatbot custom notification)`);
+      console.log(slackRendering(JSON.parse(structure.https) as ChatbotNotification));
     }
+    const received = messages.length;
     console.log(
       `\n${received} alert(s) received by the subscriber from ${files.length} uploaded object(s).`,
     );

@@ -2,16 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { Message } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalAws } from '../support/local-aws';
-import { localClientConfig, startLocalAws } from '../support/local-aws';
+import {
+  drainQueue,
+  localClientConfig,
+  startLocalAws,
+  subscribeNewQueue,
+} from '../support/local-aws';
 
 interface ExpectedAlert {
   eventID: string;
@@ -50,21 +49,6 @@ function s3Event(key: string): unknown {
   };
 }
 
-async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const received: Message[] = [];
-  for (;;) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-      }),
-    );
-    if (Messages === undefined || Messages.length === 0) return received;
-    received.push(...Messages);
-  }
-}
-
 describe('End to end: S3 log object in, SNS alert out at the subscriber queue', () => {
   let local: LocalAws;
   let s3: S3Client;
@@ -81,14 +65,7 @@ describe('End to end: S3 log object in, SNS alert out at the subscriber queue', 
     const sns = new SNSClient(config);
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'alerts' }));
-    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'subscriber' }));
-    queueUrl = queue.QueueUrl ?? '';
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(
-      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
-    );
+    queueUrl = await subscribeNewQueue(sns, sqs, TopicArn ?? '', 'subscriber');
     // The handler is configured only through the SDK's standard variables, as in Lambda.
     process.env.AWS_ENDPOINT_URL = local.endpoint;
     process.env.ALERT_TOPIC_ARN = TopicArn;
@@ -118,7 +95,7 @@ describe('End to end: S3 log object in, SNS alert out at the subscriber queue', 
 
     // Act
     await handler(s3Event(LOG_KEY));
-    const messages = await drain(sqs, queueUrl);
+    const messages = await drainQueue(sqs, queueUrl);
 
     // Assess
     const envelopes = messages.map((message) => JSON.parse(message.Body ?? '') as SnsEnvelope);
@@ -184,7 +161,7 @@ describe('End to end: S3 log object in, SNS alert out at the subscriber queue', 
 
     // Act
     const summary = await handler(event);
-    const messages = await drain(sqs, queueUrl);
+    const messages = await drainQueue(sqs, queueUrl);
 
     // Assess
     expect(summary).toMatchObject({ logFiles: 2, skippedObjects: 1, unreadableObjects: 1 });

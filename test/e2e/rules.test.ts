@@ -1,11 +1,6 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { createHandler } from '../../lambda/handler';
 import type { CloudTrailRecordShape } from '../../scripts/cloudtrail-factory';
@@ -19,7 +14,12 @@ import {
   s3PutEvent,
 } from '../../scripts/cloudtrail-factory';
 import type { LocalAws } from '../support/local-aws';
-import { localClientConfig, startLocalAws } from '../support/local-aws';
+import {
+  drainQueue,
+  localClientConfig,
+  startLocalAws,
+  subscribeNewQueue,
+} from '../support/local-aws';
 
 interface SnsEnvelope {
   Message: string;
@@ -54,21 +54,6 @@ const CUSTOM_RULES = {
   ],
 };
 
-async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const received: Message[] = [];
-  for (;;) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-      }),
-    );
-    if (Messages === undefined || Messages.length === 0) return received;
-    received.push(...Messages);
-  }
-}
-
 /** What the subscriber got: each alert with the attributes SNS delivered alongside. */
 function delivered(messages: readonly Message[]) {
   return messages.map((message) => {
@@ -102,14 +87,7 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
     const sns = new SNSClient(config);
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'rules-alerts' }));
-    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'rules-subscriber' }));
-    queueUrl = queue.QueueUrl ?? '';
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(
-      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
-    );
+    queueUrl = await subscribeNewQueue(sns, sqs, TopicArn ?? '', 'rules-subscriber');
     // Configured only through the environment, as the function is in Lambda.
     process.env.AWS_ENDPOINT_URL = local.endpoint;
     process.env.ALERT_TOPIC_ARN = TopicArn;
@@ -202,7 +180,7 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
 
     // Act
     const summary = await handler(s3PutEvent(BUCKET, key, body.length));
-    const alerts = delivered(await drain(sqs, queueUrl));
+    const alerts = delivered(await drainQueue(sqs, queueUrl));
 
     // Assess
     expect(summary).toMatchObject({ logFiles: 1, alertsPublished: 5, alertsSuppressed: 2 });
@@ -277,6 +255,6 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
     await expect(invocation).rejects.toThrow(
       'MP_AUDIT_RULES: invalid rules:\n  suppressions[0].reason: a reason is required',
     );
-    expect(await drain(sqs, queueUrl)).toEqual([]);
+    expect(await drainQueue(sqs, queueUrl)).toEqual([]);
   });
 });

@@ -6,6 +6,14 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { SubscribeCommand } from '@aws-sdk/client-sns';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
 
 /** A running emulator. */
 export interface LocalAws {
@@ -111,4 +119,40 @@ export function localClientConfig(endpoint: string): LocalClientConfig {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     forcePathStyle: true,
   };
+}
+
+/**
+ * Creates a standard SQS queue and subscribes it to the topic, as an alert subscriber would be.
+ * Returns the queue's URL.
+ */
+export async function subscribeNewQueue(
+  sns: SNSClient,
+  sqs: SQSClient,
+  topicArn: string,
+  queueName: string,
+): Promise<string> {
+  const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await sns.send(
+    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
+  );
+  return QueueUrl;
+}
+
+/** Receives every message waiting in the queue (until one empty long poll of a second). */
+export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const received: Message[] = [];
+  for (;;) {
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    if (Messages === undefined || Messages.length === 0) return received;
+    received.push(...Messages);
+  }
 }
