@@ -38,6 +38,8 @@ function bundle(entry: string, outfile: string): void {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    // As the construct bundles the function: the ES module builds, which tree-shake.
+    mainFields: ['module', 'main'],
     minify: true,
     sourcemap: 'external',
     logLevel: 'error',
