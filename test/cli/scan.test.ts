@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type * as MpAudit from '../../bin/mp-audit';
-import type { CommandIo } from '../../cli/scan';
 import { runScan } from '../../cli/scan';
 import {
   ACCOUNT_ID,
@@ -13,26 +12,11 @@ import {
   logFileBody,
   otherServiceRecord,
 } from '../lambda/fixtures';
+import { captureIo } from '../support/captured-io';
 
 // Jest would resolve '../../bin/mp-audit' to the executable shim mp-audit.js, which runs the CLI
 // on import: load the TypeScript module itself.
 const { main } = jest.requireActual<typeof MpAudit>('../../bin/mp-audit.ts');
-
-interface CapturedIo extends CommandIo {
-  readonly stdout: string[];
-  readonly stderr: string[];
-}
-
-function captureIo(): CapturedIo {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-  };
-}
 
 interface AlertLine {
   eventID: string;

@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { main } from '../../bin/mp-audit';
-import type { CommandIo } from '../../cli/scan';
 import type { CloudTrailRecordShape } from '../../scripts/cloudtrail-factory';
 import {
   IDENTITY_PRESETS,
@@ -12,22 +11,7 @@ import {
   mediaPackageRecord,
   otherServiceRecord,
 } from '../../scripts/cloudtrail-factory';
-
-interface CapturedIo extends CommandIo {
-  readonly stdout: string[];
-  readonly stderr: string[];
-}
-
-function captureIo(): CapturedIo {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-  };
-}
+import { captureIo } from '../support/captured-io';
 
 interface DecisionLine {
   decision: 'alert' | 'suppressed';
