@@ -38,7 +38,7 @@ import {
 import type { FaultCounts, FaultProxy, InjectedFault } from '../support/fault-proxy';
 import { startFaultProxy } from '../support/fault-proxy';
 import type { LocalAws } from '../support/local-aws';
-import { localClientConfig, startLocalAws } from '../support/local-aws';
+import { localClientConfig, messagesLeft, startLocalAws } from '../support/local-aws';
 import type { LocalDynamoDb } from '../support/local-dynamodb';
 import { startLocalDynamoDb } from '../support/local-dynamodb';
 
@@ -531,19 +531,6 @@ function tally(values: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   return counts;
-}
-
-async function messagesLeft(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages ?? 'NaN') +
-    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 'NaN')
-  );
 }
 
 /** The eventIDs of the alerts an SNS publish carried, from its form parameters. */

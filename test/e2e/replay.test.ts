@@ -34,7 +34,7 @@ import {
 import type { FaultProxy } from '../support/fault-proxy';
 import { startFaultProxy } from '../support/fault-proxy';
 import type { LocalAws } from '../support/local-aws';
-import { localClientConfig, startLocalAws } from '../support/local-aws';
+import { localClientConfig, messagesLeft, startLocalAws } from '../support/local-aws';
 import type { LocalDynamoDb } from '../support/local-dynamodb';
 import { startLocalDynamoDb } from '../support/local-dynamodb';
 
@@ -201,20 +201,6 @@ describe('mp-audit replay end to end', () => {
       ids.push(MessageId ?? '');
     }
     return ids;
-  }
-
-  /** Messages still in the queue, visible or held by a consumer. */
-  async function messagesLeft(queueUrl: string): Promise<number> {
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    return (
-      Number(Attributes?.ApproximateNumberOfMessages ?? 'NaN') +
-      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 'NaN')
-    );
   }
 
   async function idempotencyRecords(): Promise<number> {
@@ -391,7 +377,7 @@ describe('mp-audit replay end to end', () => {
       // Act
       const first = await replay({ ...publishing, fromDlq: dlqUrl, topicArn });
       const firstAlerts = await drainAlerts();
-      const leftAfterFirst = await messagesLeft(dlqUrl);
+      const leftAfterFirst = await messagesLeft(sqs, dlqUrl);
       // The grant is fixed, and the message's visibility timeout (5 minutes) has run out.
       proxy.configure({});
       await sqs.send(
@@ -403,7 +389,7 @@ describe('mp-audit replay end to end', () => {
       );
       const second = await replay({ ...publishing, fromDlq: dlqUrl, topicArn });
       const secondAlerts = await drainAlerts();
-      const leftAfterSecond = await messagesLeft(dlqUrl);
+      const leftAfterSecond = await messagesLeft(sqs, dlqUrl);
 
       // Assess
       expect(first.code).toBe(1);
@@ -432,7 +418,7 @@ describe('mp-audit replay end to end', () => {
       expect(run.code).toBe(0);
       expect(sorted(printedEventIds(run.out))).toEqual(sorted(file.writes));
       expect(delivered).toEqual([]);
-      expect(await messagesLeft(dlqUrl)).toBe(1);
+      expect(await messagesLeft(sqs, dlqUrl)).toBe(1);
       expect(await idempotencyRecords()).toBe(recordsBefore);
     });
 
@@ -446,7 +432,7 @@ describe('mp-audit replay end to end', () => {
       // Assess
       expect(run.code).toBe(1);
       expect(run.err.join('\n')).toMatch(/is not a failed invocation record: .*left in the queue/);
-      expect(await messagesLeft(dlqUrl)).toBe(1);
+      expect(await messagesLeft(sqs, dlqUrl)).toBe(1);
     });
   });
 

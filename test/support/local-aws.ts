@@ -156,3 +156,17 @@ export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Mess
     received.push(...Messages);
   }
 }
+
+/** Messages still in the queue, visible or held by a consumer. */
+export async function messagesLeft(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 'NaN') +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 'NaN')
+  );
+}
