@@ -352,13 +352,30 @@ class RecordScanner {
       if (byte === QUOTE) {
         if (!this.started || this.finished) this.expectInsideDocument();
         if (inRecordsArray && depth === 2 && !recording) this.failNotObject(byte);
-        inString = true;
         if (depth === 1) {
           captureStart = i + 1;
         } else if (recording && depth === 3) {
           captureStart = i + 1;
           this.sourceState = this.sourceState === SOURCE_COLON ? SOURCE_VALUE : SOURCE_NONE;
+        } else {
+          // Most strings (inside a record's nested values) need nothing but their end: walk
+          // them here, without going round the main loop.
+          let j = i + 1;
+          let b = 0;
+          while (j < length && (b = chunk[j] as number) !== QUOTE) {
+            j += b === BACKSLASH ? 2 : 1;
+          }
+          if (j < length) {
+            i = j + 1;
+            continue;
+          }
+          // The string goes on in the next chunk: let the general path carry its state.
+          if (j > length) this.escapePending = true;
+          inString = true;
+          i = length;
+          break;
         }
+        inString = true;
       } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
         if (!this.started) {
           if (byte !== OPEN_BRACE) this.fail('not-cloudtrail', 'the document is not a JSON object');
