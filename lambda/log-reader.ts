@@ -361,9 +361,10 @@ class RecordScanner {
           // Most strings (inside a record's nested values) need nothing but their end: walk
           // them here, without going round the main loop.
           let j = i + 1;
-          let b = 0;
-          while (j < length && (b = chunk[j] as number) !== QUOTE) {
-            j += b === BACKSLASH ? 2 : 1;
+          while (j < length) {
+            const next = chunk[j] as number;
+            if (next === QUOTE) break;
+            j += next === BACKSLASH ? 2 : 1;
           }
           if (j < length) {
             i = j + 1;
@@ -372,7 +373,6 @@ class RecordScanner {
           // The string goes on in the next chunk: let the general path carry its state.
           if (j > length) this.escapePending = true;
           inString = true;
-          i = length;
           break;
         }
         inString = true;
