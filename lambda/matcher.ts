@@ -177,12 +177,6 @@ export interface RecordFilter {
   readonly bySource: (eventSource: string | null | undefined) => boolean | undefined;
 }
 
-export function isMediaPackageEventSource(value: unknown): value is MediaPackageEventSource {
-  return (
-    typeof value === 'string' && (MEDIAPACKAGE_EVENT_SOURCES as readonly string[]).includes(value)
-  );
-}
-
 /**
  * Whether the call only reads. CloudTrail's `readOnly` decides when present (it is a boolean,
  * but tolerate the string form); without it, the name does: Describe*, List*, Get* are reads.

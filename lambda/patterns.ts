@@ -11,14 +11,3 @@ export function wildcardToRegExp(pattern: string): RegExp {
     .join('.*');
   return new RegExp(`^${escaped}$`, 's');
 }
-
-/** True when the pattern matches any value at all (`*`, `**`, ...). */
-export function matchesEverything(pattern: string): boolean {
-  return /^\*+$/.test(pattern);
-}
-
-/** The literal text a match must contain, used to skip parsing records that cannot match. */
-export function literalPrefix(pattern: string): string {
-  const star = pattern.indexOf('*');
-  return star === -1 ? pattern : pattern.slice(0, star);
-}

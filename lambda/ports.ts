@@ -21,11 +21,4 @@ export interface PipelineMetrics {
   ): void;
 }
 
-export const silentLogger: PipelineLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-
 export const noMetrics: PipelineMetrics = { add: () => undefined };
