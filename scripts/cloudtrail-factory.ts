@@ -462,6 +462,61 @@ function pickIdentityAndClient(
 export type MediaPackageSource =
   'mediapackage.amazonaws.com' | 'mediapackagev2.amazonaws.com' | 'mediapackage-vod.amazonaws.com';
 
+/**
+ * The write calls of each MediaPackage event source, as AWS documents them (AWS-FACTS.md):
+ * the calls that must alert. Kept here, apart from the product's matcher, so tests and the
+ * benchmark check it against AWS's list rather than against itself.
+ */
+export const MEDIAPACKAGE_WRITE_CALLS: Readonly<Record<MediaPackageSource, readonly string[]>> = {
+  'mediapackage.amazonaws.com': [
+    'ConfigureLogs',
+    'CreateChannel',
+    'CreateHarvestJob',
+    'CreateOriginEndpoint',
+    'DeleteChannel',
+    'DeleteOriginEndpoint',
+    'RotateChannelCredentials',
+    'RotateIngestEndpointCredentials',
+    'TagResource',
+    'UntagResource',
+    'UpdateChannel',
+    'UpdateOriginEndpoint',
+  ],
+  'mediapackagev2.amazonaws.com': [
+    'CancelHarvestJob',
+    'CreateChannel',
+    'CreateChannelGroup',
+    'CreateHarvestJob',
+    'CreateOriginEndpoint',
+    'DeleteChannel',
+    'DeleteChannelGroup',
+    'DeleteChannelPolicy',
+    'DeleteOriginEndpoint',
+    'DeleteOriginEndpointPolicy',
+    'PutChannelPolicy',
+    'PutOriginEndpointPolicy',
+    'ResetChannelState',
+    'ResetOriginEndpointState',
+    'TagResource',
+    'UntagResource',
+    'UpdateChannel',
+    'UpdateChannelGroup',
+    'UpdateOriginEndpoint',
+  ],
+  'mediapackage-vod.amazonaws.com': [
+    'ConfigureLogs',
+    'CreateAsset',
+    'CreatePackagingConfiguration',
+    'CreatePackagingGroup',
+    'DeleteAsset',
+    'DeletePackagingConfiguration',
+    'DeletePackagingGroup',
+    'TagResource',
+    'UntagResource',
+    'UpdatePackagingGroup',
+  ],
+};
+
 /** Resource names a call refers to; unset ones are picked from realistic pools. */
 export interface ResourceNames {
   /** v1 channel id or v2 channel name. */

@@ -21,59 +21,10 @@ import type {
 import {
   createRng,
   logObjectKey,
+  MEDIAPACKAGE_WRITE_CALLS,
   mediaPackageRecord,
   otherServiceRecord,
 } from '../cloudtrail-factory';
-
-const WRITES: Record<MediaPackageSource, readonly string[]> = {
-  'mediapackage.amazonaws.com': [
-    'CreateChannel',
-    'UpdateChannel',
-    'DeleteChannel',
-    'RotateIngestEndpointCredentials',
-    'RotateChannelCredentials',
-    'ConfigureLogs',
-    'CreateOriginEndpoint',
-    'UpdateOriginEndpoint',
-    'DeleteOriginEndpoint',
-    'CreateHarvestJob',
-    'TagResource',
-    'UntagResource',
-  ],
-  'mediapackagev2.amazonaws.com': [
-    'CreateChannelGroup',
-    'UpdateChannelGroup',
-    'DeleteChannelGroup',
-    'CreateChannel',
-    'UpdateChannel',
-    'DeleteChannel',
-    'PutChannelPolicy',
-    'DeleteChannelPolicy',
-    'ResetChannelState',
-    'CreateOriginEndpoint',
-    'UpdateOriginEndpoint',
-    'DeleteOriginEndpoint',
-    'PutOriginEndpointPolicy',
-    'DeleteOriginEndpointPolicy',
-    'ResetOriginEndpointState',
-    'CreateHarvestJob',
-    'CancelHarvestJob',
-    'TagResource',
-    'UntagResource',
-  ],
-  'mediapackage-vod.amazonaws.com': [
-    'CreatePackagingGroup',
-    'UpdatePackagingGroup',
-    'DeletePackagingGroup',
-    'ConfigureLogs',
-    'CreatePackagingConfiguration',
-    'DeletePackagingConfiguration',
-    'CreateAsset',
-    'DeleteAsset',
-    'TagResource',
-    'UntagResource',
-  ],
-};
 
 const READS: Record<MediaPackageSource, readonly string[]> = {
   'mediapackage.amazonaws.com': [
@@ -99,7 +50,7 @@ const READS: Record<MediaPackageSource, readonly string[]> = {
   ],
 };
 
-const SOURCES = Object.keys(WRITES) as MediaPackageSource[];
+const SOURCES = Object.keys(MEDIAPACKAGE_WRITE_CALLS) as MediaPackageSource[];
 
 /** Reads and service calls dominate a real trail; a few writes, and MediaLive's same-named calls. */
 const NOISE: readonly [OtherServiceCall, number][] = [
@@ -160,7 +111,7 @@ function mediaPackageCall(
 ): { record: CloudTrailRecordShape; alerts: boolean } {
   const source = rng.pick(SOURCES);
   const write = rng.chance(0.4);
-  const eventName = rng.pick(write ? WRITES[source] : READS[source]);
+  const eventName = rng.pick(write ? MEDIAPACKAGE_WRITE_CALLS[source] : READS[source]);
   const failed = rng.chance(0.08);
   const omitReadOnly = rng.chance(0.05);
   const record = mediaPackageRecord(rng, {

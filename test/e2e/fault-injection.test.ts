@@ -27,6 +27,7 @@ import type {
   Rng,
 } from '../../scripts/cloudtrail-factory';
 import {
+  MEDIAPACKAGE_WRITE_CALLS,
   OTHER_SERVICE_CALLS,
   createRng,
   gzipLogFile,
@@ -57,48 +58,6 @@ const RETRY_DELAYS_MS = [20, 40] as const;
 /** Invocations running at once, each in its own execution environment. */
 const CONCURRENCY = 4;
 
-/** Write calls per source (AWS-FACTS.md): each of them must alert. */
-const MEDIAPACKAGE_WRITES: Readonly<Record<MediaPackageSource, readonly string[]>> = {
-  'mediapackage.amazonaws.com': [
-    'ConfigureLogs',
-    'CreateChannel',
-    'CreateHarvestJob',
-    'CreateOriginEndpoint',
-    'DeleteChannel',
-    'DeleteOriginEndpoint',
-    'RotateIngestEndpointCredentials',
-    'TagResource',
-    'UntagResource',
-    'UpdateChannel',
-    'UpdateOriginEndpoint',
-  ],
-  'mediapackagev2.amazonaws.com': [
-    'CancelHarvestJob',
-    'CreateChannel',
-    'CreateChannelGroup',
-    'CreateOriginEndpoint',
-    'DeleteChannel',
-    'DeleteChannelPolicy',
-    'DeleteOriginEndpoint',
-    'PutChannelPolicy',
-    'PutOriginEndpointPolicy',
-    'ResetChannelState',
-    'TagResource',
-    'UpdateChannel',
-    'UpdateOriginEndpoint',
-  ],
-  'mediapackage-vod.amazonaws.com': [
-    'ConfigureLogs',
-    'CreateAsset',
-    'CreatePackagingConfiguration',
-    'CreatePackagingGroup',
-    'DeleteAsset',
-    'DeletePackagingGroup',
-    'TagResource',
-    'UpdatePackagingGroup',
-  ],
-};
-
 /** Read calls: they must never alert. */
 const MEDIAPACKAGE_READS: Readonly<Record<MediaPackageSource, readonly string[]>> = {
   'mediapackage.amazonaws.com': ['DescribeChannel', 'ListChannels', 'DescribeOriginEndpoint'],
@@ -106,7 +65,7 @@ const MEDIAPACKAGE_READS: Readonly<Record<MediaPackageSource, readonly string[]>
   'mediapackage-vod.amazonaws.com': ['DescribeAsset', 'ListAssets', 'DescribePackagingGroup'],
 };
 
-const SOURCES = Object.keys(MEDIAPACKAGE_WRITES) as MediaPackageSource[];
+const SOURCES = Object.keys(MEDIAPACKAGE_WRITE_CALLS) as MediaPackageSource[];
 
 interface LogFile {
   readonly key: string;
@@ -144,7 +103,7 @@ function buildCorpus(rng: Rng, fileCount: number): Corpus {
       const source = rng.pick(SOURCES);
       return mediaPackageRecord(rng, {
         source,
-        eventName: rng.pick(MEDIAPACKAGE_WRITES[source]),
+        eventName: rng.pick(MEDIAPACKAGE_WRITE_CALLS[source]),
         region,
         eventTime: eventTime(),
         ...(rng.chance(0.15) ? { errorCode: 'AccessDeniedException' } : {}),

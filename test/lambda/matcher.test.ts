@@ -1,56 +1,7 @@
 import type { Severity } from '../../lambda/matcher';
 import { isReadOnlyCall, matchEvent, severityOf } from '../../lambda/matcher';
+import { MEDIAPACKAGE_WRITE_CALLS } from '../../scripts/cloudtrail-factory';
 import { cloudTrailRecord, serviceOriginatedSecretsRecord } from './fixtures';
-
-const WRITE_CALLS: Record<string, readonly string[]> = {
-  'mediapackage.amazonaws.com': [
-    'ConfigureLogs',
-    'CreateChannel',
-    'CreateHarvestJob',
-    'CreateOriginEndpoint',
-    'DeleteChannel',
-    'DeleteOriginEndpoint',
-    'RotateChannelCredentials',
-    'RotateIngestEndpointCredentials',
-    'TagResource',
-    'UntagResource',
-    'UpdateChannel',
-    'UpdateOriginEndpoint',
-  ],
-  'mediapackagev2.amazonaws.com': [
-    'CancelHarvestJob',
-    'CreateChannel',
-    'CreateChannelGroup',
-    'CreateHarvestJob',
-    'CreateOriginEndpoint',
-    'DeleteChannel',
-    'DeleteChannelGroup',
-    'DeleteChannelPolicy',
-    'DeleteOriginEndpoint',
-    'DeleteOriginEndpointPolicy',
-    'PutChannelPolicy',
-    'PutOriginEndpointPolicy',
-    'ResetChannelState',
-    'ResetOriginEndpointState',
-    'TagResource',
-    'UntagResource',
-    'UpdateChannel',
-    'UpdateChannelGroup',
-    'UpdateOriginEndpoint',
-  ],
-  'mediapackage-vod.amazonaws.com': [
-    'ConfigureLogs',
-    'CreateAsset',
-    'CreatePackagingConfiguration',
-    'CreatePackagingGroup',
-    'DeleteAsset',
-    'DeletePackagingConfiguration',
-    'DeletePackagingGroup',
-    'TagResource',
-    'UntagResource',
-    'UpdatePackagingGroup',
-  ],
-};
 
 const READ_CALLS: Record<string, readonly string[]> = {
   'mediapackage.amazonaws.com': [
@@ -92,7 +43,7 @@ function expectedSeverity(eventName: string): Severity {
   return 'medium';
 }
 
-const writes = Object.entries(WRITE_CALLS).flatMap(([source, names]) =>
+const writes = Object.entries(MEDIAPACKAGE_WRITE_CALLS).flatMap(([source, names]) =>
   names.map((name) => [source, name] as const),
 );
 const reads = Object.entries(READ_CALLS).flatMap(([source, names]) =>
