@@ -8,14 +8,12 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
+  createLocalPipeline,
   drainQueue,
   localClientConfig,
   startLocalAws,
-  subscribeNewQueue,
 } from '../test/support/local-aws';
 
 const SAMPLES = join(__dirname, '..', 'samples');
@@ -72,15 +70,16 @@ async function main(): Promise<void> {
   const local = await startLocalAws();
   try {
     const config = localClientConfig(local.endpoint);
-    const s3 = new S3Client(config);
-    const sns = new SNSClient(config);
-    const sqs = new SQSClient(config);
-
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const { TopicArn } = await sns.send(
-      new CreateTopicCommand({ Name: 'mediapackage-audit-alerts' }),
-    );
-    const queueUrl = await subscribeNewQueue(sns, sqs, TopicArn ?? '', 'alert-subscriber');
+    const {
+      s3,
+      sqs,
+      topicArn: TopicArn,
+      queueUrl,
+    } = await createLocalPipeline(local.endpoint, {
+      bucket: BUCKET,
+      topic: 'mediapackage-audit-alerts',
+      queue: 'alert-subscriber',
+    });
 
     // The handler configures itself from the environment, exactly as in Lambda.
     process.env.AWS_ENDPOINT_URL = local.endpoint;

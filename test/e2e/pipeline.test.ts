@@ -1,16 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalAws } from '../support/local-aws';
-import {
-  drainQueue,
-  localClientConfig,
-  startLocalAws,
-  subscribeNewQueue,
-} from '../support/local-aws';
+import { createLocalPipeline, drainQueue, startLocalAws } from '../support/local-aws';
 
 interface ExpectedAlert {
   eventID: string;
@@ -59,13 +54,17 @@ describe('End to end: S3 log object in, SNS alert out at the subscriber queue', 
 
   beforeAll(async () => {
     local = await startLocalAws();
-    const config = localClientConfig(local.endpoint);
-    s3 = new S3Client(config);
-    sqs = new SQSClient(config);
-    const sns = new SNSClient(config);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'alerts' }));
-    queueUrl = await subscribeNewQueue(sns, sqs, TopicArn ?? '', 'subscriber');
+    let TopicArn: string;
+    ({
+      s3,
+      sqs,
+      topicArn: TopicArn,
+      queueUrl,
+    } = await createLocalPipeline(local.endpoint, {
+      bucket: BUCKET,
+      topic: 'alerts',
+      queue: 'subscriber',
+    }));
     // The handler is configured only through the SDK's standard variables, as in Lambda.
     process.env.AWS_ENDPOINT_URL = local.endpoint;
     process.env.ALERT_TOPIC_ARN = TopicArn;

@@ -1,6 +1,6 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { createHandler } from '../../lambda/handler';
 import type { CloudTrailRecordShape } from '../../scripts/cloudtrail-factory';
@@ -14,12 +14,7 @@ import {
   s3PutEvent,
 } from '../../scripts/cloudtrail-factory';
 import type { LocalAws } from '../support/local-aws';
-import {
-  drainQueue,
-  localClientConfig,
-  startLocalAws,
-  subscribeNewQueue,
-} from '../support/local-aws';
+import { createLocalPipeline, drainQueue, startLocalAws } from '../support/local-aws';
 
 interface SnsEnvelope {
   Message: string;
@@ -81,13 +76,17 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
 
   beforeAll(async () => {
     local = await startLocalAws();
-    const config = localClientConfig(local.endpoint);
-    s3 = new S3Client(config);
-    sqs = new SQSClient(config);
-    const sns = new SNSClient(config);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'rules-alerts' }));
-    queueUrl = await subscribeNewQueue(sns, sqs, TopicArn ?? '', 'rules-subscriber');
+    let TopicArn: string;
+    ({
+      s3,
+      sqs,
+      topicArn: TopicArn,
+      queueUrl,
+    } = await createLocalPipeline(local.endpoint, {
+      bucket: BUCKET,
+      topic: 'rules-alerts',
+      queue: 'rules-subscriber',
+    }));
     // Configured only through the environment, as the function is in Lambda.
     process.env.AWS_ENDPOINT_URL = local.endpoint;
     process.env.ALERT_TOPIC_ARN = TopicArn;

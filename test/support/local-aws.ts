@@ -6,13 +6,14 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { SNSClient } from '@aws-sdk/client-sns';
-import { SubscribeCommand } from '@aws-sdk/client-sns';
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import type { Message } from '@aws-sdk/client-sqs';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SQSClient,
 } from '@aws-sdk/client-sqs';
 
 /** A running emulator. */
@@ -169,4 +170,28 @@ export async function messagesLeft(sqs: SQSClient, queueUrl: string): Promise<nu
     Number(Attributes?.ApproximateNumberOfMessages ?? 'NaN') +
     Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 'NaN')
   );
+}
+
+/** Clients for the emulator and what the pipeline needs there: a log bucket, a topic, a subscriber. */
+export interface LocalPipeline {
+  readonly s3: S3Client;
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly topicArn: string;
+  readonly queueUrl: string;
+}
+
+/** Creates the bucket, the alert topic and a subscriber queue on the emulator. */
+export async function createLocalPipeline(
+  endpoint: string,
+  names: { readonly bucket: string; readonly topic: string; readonly queue: string },
+): Promise<LocalPipeline> {
+  const config = localClientConfig(endpoint);
+  const s3 = new S3Client(config);
+  const sns = new SNSClient(config);
+  const sqs = new SQSClient(config);
+  await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
+  const { TopicArn = '' } = await sns.send(new CreateTopicCommand({ Name: names.topic }));
+  const queueUrl = await subscribeNewQueue(sns, sqs, TopicArn, names.queue);
+  return { s3, sns, sqs, topicArn: TopicArn, queueUrl };
 }
