@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { MediaPackageAlert } from '../lambda/alert';
 import { logObjectName } from '../lambda/alert-formats';
 import { formatSubject } from '../lambda/alert-formats';
 import type { CompiledRules } from '../lambda/matcher';
+import { classifyObjectKey } from '../lambda/log-object-key';
 import { scanLogObject } from '../lambda/scan-log-object';
 
 /** Where a command writes: injected so tests can capture it. */
@@ -55,8 +56,6 @@ export function alertText(alert: MediaPackageAlert): string {
 }
 
 const LOG_FILE_NAME = /\.json(\.gz)?$/;
-const NOT_LOG_FOLDERS = /(^|[\\/])CloudTrail-(Digest|Insight)[\\/]/;
-
 /** Expands folders (recursively) into their `.json.gz` and `.json` files, sorted. */
 export async function expandPaths(
   paths: readonly string[],
@@ -103,9 +102,13 @@ export async function runScan(options: ScanOptions, io: CommandIo): Promise<numb
     unreadable.set(reason, (unreadable.get(reason) ?? 0) + 1);
   }
   for (const file of files) {
-    if (NOT_LOG_FOLDERS.test(file)) {
-      const reason = file.includes('Digest') ? 'digest-file' : 'insights-file';
-      skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+    // Local files may have any name, but digest and Insights files are never log files.
+    const keyClass = classifyObjectKey(file.split(sep).join('/'));
+    if (
+      keyClass.kind === 'skip' &&
+      (keyClass.reason === 'digest-file' || keyClass.reason === 'insights-file')
+    ) {
+      skipped.set(keyClass.reason, (skipped.get(keyClass.reason) ?? 0) + 1);
       continue;
     }
     let scan;

@@ -11,11 +11,14 @@ export type KeyClass =
 const LOG_FILE_KEY =
   /(^|\/)AWSLogs\/(o-[a-z0-9]{10,32}\/)?\d{12}\/CloudTrail\/[a-z0-9-]+\/\d{4}\/\d{2}\/\d{2}\/[^/]+\.json(\.gz)?$/;
 
+const DIGEST_FOLDER = /(^|\/)CloudTrail-Digest\//;
+const INSIGHT_FOLDER = /(^|\/)CloudTrail-Insight\//;
+
 /** Decides from its key whether an object is a CloudTrail log file worth reading. */
 export function classifyObjectKey(key: string): KeyClass {
   if (key.endsWith('/')) return { kind: 'skip', reason: 'folder-marker' };
-  if (key.includes('/CloudTrail-Digest/')) return { kind: 'skip', reason: 'digest-file' };
-  if (key.includes('/CloudTrail-Insight/')) return { kind: 'skip', reason: 'insights-file' };
+  if (DIGEST_FOLDER.test(key)) return { kind: 'skip', reason: 'digest-file' };
+  if (INSIGHT_FOLDER.test(key)) return { kind: 'skip', reason: 'insights-file' };
   if (!LOG_FILE_KEY.test(key)) return { kind: 'skip', reason: 'not-a-log-file' };
   return { kind: 'log-file' };
 }
