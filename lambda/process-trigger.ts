@@ -226,6 +226,8 @@ export async function processLogObject(
     ...where,
     records: scan.stats.records,
     bytesRead: scan.stats.bytesRead,
+    // `exact` or `fast-then-exact` on a CloudTrail file explains a slow read.
+    cutPath: scan.stats.cutPath,
     alerts: scan.alerts.length,
     duplicateEvents: scan.duplicateEvents,
     durationMs: Date.now() - started,

@@ -1,0 +1,264 @@
+/**
+ * The fast way to cut a log, for the layout CloudTrail itself writes: compact JSON whose
+ * records all start with the same key (`{"Records":[{"eventVersion":…},{"eventVersion":…}]}`).
+ *
+ * Instead of looking at every byte in JavaScript, it lets `Buffer#indexOf` (native, memchr
+ * speed) find two things: the boundaries `},{"eventVersion":` between records, and each
+ * record's `"eventSource":"…"`. A record is handed on only when one of its event sources is
+ * one the caller watches (or cannot be read plainly); the rest, over 99% of a busy trail, are
+ * counted and never copied or parsed.
+ *
+ * Why it is safe. In valid JSON a quote after `{` cannot be inside a string (it would be
+ * escaped), so `},{"eventVersion":` only ever occurs between two objects of an array. Between
+ * records it is a true boundary; inside a record (an array of objects whose first key is also
+ * `eventVersion`, which CloudTrail does not write) it would cut the record in two, and neither
+ * piece parses. So a piece that is handed on and does not parse makes the reader re-read from
+ * there with the exact byte-by-byte scanner (`recut`). A file that does not start with this
+ * layout, the last record and the document's end are all read by the exact scanner, so
+ * truncation and trailing garbage are reported exactly as it reports them.
+ *
+ * What it does not do: check the JSON of records it skips (nor does the exact scanner parse
+ * them), and it would treat such an inner array object, if it named a watched source and
+ * sat between two others like it, as a record: an extra alert, never a missed one.
+ */
+import type { CutPath, RecordCutter, ScannedRecord } from './record-scanner';
+import { CAPTURE_LIMIT, RecordScanner } from './record-scanner';
+
+/** The file's first bytes, up to the first record's first key. */
+const DOCUMENT_HEAD = Buffer.from('{"Records":[{"');
+/** Where the first record's `{` is. */
+const FIRST_RECORD_AT = DOCUMENT_HEAD.length - 2;
+const FIRST_KEY = /^[A-Za-z0-9_]{1,64}$/;
+/**
+ * The key `"eventSource"` less its first two bytes, which are checked apart: a needle whose
+ * first byte is rare lets indexOf skip ahead with memchr (measured: 3x faster than searching
+ * for `"eventSource"`, whose first byte is the commonest in JSON).
+ */
+const SOURCE_KEY_TAIL = Buffer.from('ventSource"');
+/** Any escape that could spell `eventSource` or a watched source differently. */
+const UNICODE_ESCAPE = Buffer.from('\\u');
+/** Bytes of the next chunk joined to an unfinished record to find where it ends. */
+const STITCH_BYTES = 16 * 1024;
+/** A record still unfinished after this many bytes is left to the exact scanner. */
+const MAX_CARRIED_BYTES = 1024 * 1024;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const LOWER_E = 0x65;
+const FIRST_NON_ASCII = 0x80;
+
+/** Decides from a record's event source: true to parse, false to skip, undefined to ask. */
+export type SourcePrefilter = (eventSource: string | null | undefined) => boolean | undefined;
+
+type Layout = { readonly separator: Buffer } | 'other' | 'undecided';
+
+/** Whether the document starts with CloudTrail's compact layout, and its record separator. */
+function compactLayout(head: Buffer): Layout {
+  const known = Math.min(head.length, DOCUMENT_HEAD.length);
+  if (head.compare(DOCUMENT_HEAD, 0, known, 0, known) !== 0) return 'other';
+  const keyEnd = head.indexOf(QUOTE, DOCUMENT_HEAD.length);
+  if (keyEnd === -1 || keyEnd + 1 >= head.length) {
+    return head.length > DOCUMENT_HEAD.length + 64 ? 'other' : 'undecided';
+  }
+  const key = head.toString('latin1', DOCUMENT_HEAD.length, keyEnd);
+  if (!FIRST_KEY.test(key) || head[keyEnd + 1] !== COLON) return 'other';
+  return { separator: Buffer.from(`},{"${key}":`) };
+}
+
+/** Whether `ventSource"` at `at` is the end of the string `"eventSource"`. */
+function isSourceKeyAt(buffer: Buffer, at: number): boolean {
+  return at >= 2 && buffer[at - 1] === LOWER_E && buffer[at - 2] === QUOTE;
+}
+
+/**
+ * The plain string value after the key that ends before `at`, or null when it is not one to
+ * judge from bytes: no `:"` straight after the key, an escape, non-ASCII, too long or cut.
+ */
+function plainSourceValue(buffer: Buffer, at: number, end: number): string | null {
+  if (buffer[at] !== COLON || buffer[at + 1] !== QUOTE) return null;
+  const first = at + 2;
+  const limit = Math.min(end, first + CAPTURE_LIMIT);
+  for (let i = first; i < limit; i += 1) {
+    const byte = buffer[i] as number;
+    if (byte === QUOTE) return buffer.toString('latin1', first, i);
+    if (byte === BACKSLASH || byte >= FIRST_NON_ASCII) return null;
+  }
+  return null;
+}
+
+/**
+ * Cuts CloudTrail's compact layout with native byte search, and hands anything else to the
+ * exact scanner. Memory: the chunk at hand plus one unfinished record.
+ */
+export class CompactRecordSplitter implements RecordCutter {
+  /** Bytes held over: the document's head until the layout is known, then an unfinished record. */
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  /** `},{"eventVersion":` once the layout is known to be compact. */
+  private separator: Buffer | undefined;
+  /** Set once the exact scanner reads the rest of the document. */
+  private exact: RecordScanner | undefined;
+  private cutCount = 0;
+  /** Whether the fast path gave up before the last record. */
+  private gaveUp = false;
+
+  public constructor(
+    private readonly objectName: string,
+    private readonly sourcePrefilter: SourcePrefilter,
+  ) {}
+
+  public get recordCount(): number {
+    return this.exact?.recordCount ?? this.cutCount;
+  }
+
+  public get path(): CutPath {
+    if (this.separator === undefined) return 'exact';
+    return this.gaveUp ? 'fast-then-exact' : 'fast';
+  }
+
+  public push(chunk: Buffer): ScannedRecord[] {
+    if (this.exact !== undefined) return this.exact.push(chunk);
+    if (this.separator !== undefined) return this.cutChunk(chunk);
+    this.hold(chunk);
+    const head = Buffer.concat(this.pending);
+    const layout = compactLayout(head);
+    if (layout === 'undecided') {
+      this.pending = [head];
+      return [];
+    }
+    this.pending = [];
+    this.pendingLength = 0;
+    if (layout === 'other') return this.handOver(undefined, [head]);
+    this.separator = layout.separator;
+    return this.cutChunk(head.subarray(FIRST_RECORD_AT));
+  }
+
+  public flush(): ScannedRecord[] {
+    if (this.exact !== undefined) return this.exact.flush();
+    // The last record and the document's close are read exactly, errors and all.
+    const held = this.pending;
+    const exact = this.startExact(this.separator === undefined ? undefined : this.cutCount);
+    return held.flatMap((part) => exact.push(part));
+  }
+
+  public end(): void {
+    (this.exact ?? this.startExact(undefined)).end();
+  }
+
+  private hold(bytes: Buffer): void {
+    this.pending.push(bytes);
+    this.pendingLength += bytes.length;
+  }
+
+  /** From here on the exact scanner reads: from the start, or between two records. */
+  private handOver(betweenRecords: number | undefined, parts: readonly Buffer[]): ScannedRecord[] {
+    const exact = this.startExact(betweenRecords);
+    return parts.flatMap((part) => exact.push(part));
+  }
+
+  private startExact(betweenRecords: number | undefined): RecordScanner {
+    this.exact = new RecordScanner(
+      this.objectName,
+      this.sourcePrefilter,
+      betweenRecords === undefined ? undefined : { betweenRecords },
+    );
+    this.pending = [];
+    this.pendingLength = 0;
+    return this.exact;
+  }
+
+  private cutChunk(chunk: Buffer): ScannedRecord[] {
+    const completed: ScannedRecord[] = [];
+    let start = 0;
+    if (this.pendingLength > 0) {
+      // The record held over ends in this chunk, most likely near its start: join only a
+      // little of the chunk to it rather than copying the whole chunk.
+      const head = chunk.subarray(0, STITCH_BYTES);
+      const rest = chunk.subarray(head.length);
+      const carried = this.pendingLength;
+      const stitched = Buffer.concat([...this.pending, head]);
+      const next = this.cutRecords(stitched, 0, carried, rest, completed);
+      if (next < carried) {
+        // Still unfinished: hold the record and the rest of the chunk for the next one.
+        this.pending = [stitched.subarray(next)];
+        this.pendingLength = stitched.length - next;
+        if (rest.length > 0) this.hold(rest);
+        if (this.pendingLength > MAX_CARRIED_BYTES) {
+          this.gaveUp = true;
+          completed.push(...this.handOver(this.cutCount, this.pending));
+        }
+        return completed;
+      }
+      start = next - carried;
+    }
+    start = this.cutRecords(chunk, start, Infinity, undefined, completed);
+    this.pending = start < chunk.length ? [chunk.subarray(start)] : [];
+    this.pendingLength = chunk.length - start;
+    return completed;
+  }
+
+  /**
+   * Cuts the records of `buffer` from `start`, a record's first byte, while records start
+   * before `stopAt`; returns where the unfinished record starts. `rest` is what follows
+   * `buffer` in this chunk, for a recut.
+   */
+  private cutRecords(
+    buffer: Buffer,
+    start: number,
+    stopAt: number,
+    rest: Buffer | undefined,
+    completed: ScannedRecord[],
+  ): number {
+    const separator = this.separator as Buffer;
+    let sourceAt = buffer.indexOf(SOURCE_KEY_TAIL, start);
+    let escapeAt = buffer.indexOf(UNICODE_ESCAPE, start);
+    let recordStart = start;
+    while (recordStart < stopAt) {
+      const boundary = buffer.indexOf(separator, recordStart);
+      if (boundary === -1) break;
+      const recordEnd = boundary + 1;
+      const index = this.cutCount;
+      this.cutCount += 1;
+      // false: skip; true: parse; undefined: let the prefilter look at the bytes.
+      let verdict: boolean | undefined = false;
+      let eventSource: string | null | undefined;
+      while (sourceAt !== -1 && sourceAt < recordEnd) {
+        if (verdict !== true && isSourceKeyAt(buffer, sourceAt)) {
+          const value = plainSourceValue(buffer, sourceAt + SOURCE_KEY_TAIL.length, recordEnd);
+          const said = value === null ? true : this.sourcePrefilter(value);
+          if (said === true) {
+            verdict = true;
+          } else if (said === undefined) {
+            verdict = undefined;
+            eventSource = value;
+          }
+        }
+        sourceAt = buffer.indexOf(SOURCE_KEY_TAIL, sourceAt + 1);
+      }
+      if (escapeAt !== -1 && escapeAt < recordEnd) {
+        verdict = true;
+        while (escapeAt !== -1 && escapeAt < recordEnd) {
+          escapeAt = buffer.indexOf(UNICODE_ESCAPE, escapeAt + 1);
+        }
+      }
+      if (verdict !== false) {
+        const from = recordStart;
+        completed.push({
+          raw: buffer.subarray(from, recordEnd),
+          eventSource: verdict === true ? null : eventSource,
+          index,
+          keep: verdict === true,
+          recut: () => {
+            this.gaveUp = true;
+            this.cutCount = index;
+            const remaining = buffer.subarray(from);
+            return this.handOver(index, rest === undefined ? [remaining] : [remaining, rest]);
+          },
+        });
+      }
+      recordStart = boundary + 2;
+    }
+    return recordStart;
+  }
+}
