@@ -12,6 +12,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildSync } from 'esbuild';
+import { FUNCTION_ALIASES, FUNCTION_MAIN_FIELDS } from '../../lib/bundling';
 import type { CorpusManifest } from './corpus';
 import { generateCorpus } from './corpus';
 import type { WorkerResult } from './worker';
@@ -38,8 +39,9 @@ function bundle(entry: string, outfile: string): void {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // As the construct bundles the function: the ES module builds, which tree-shake.
-    mainFields: ['module', 'main'],
+    // As the construct bundles the function (lib/bundling.ts).
+    mainFields: FUNCTION_MAIN_FIELDS,
+    alias: { ...FUNCTION_ALIASES },
     minify: true,
     sourcemap: 'external',
     logLevel: 'error',

@@ -194,6 +194,31 @@ describe('Stack: MediaPackageAuditStack', () => {
       expect(JSON.parse(result.stdout)).toEqual(loadRulesFile(rulesFile));
     });
 
+    it('bundles the slim credential chain: the environment Lambda fills in, no profile, SSO or web-identity providers', () => {
+      // Prepare
+      const bundle = path.join(assetDir(), 'index.js');
+      const code = fs.readFileSync(bundle, 'utf8');
+      const script =
+        'require(process.argv[1]).createDefaultClients().s3.config.credentials()' +
+        '.then((c) => process.stdout.write(c.accessKeyId))';
+      // Act: in a plain Node.js process with the variables Lambda sets.
+      const result = spawnSync(process.execPath, ['-e', script, bundle], {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-west-2',
+          AWS_ACCESS_KEY_ID: 'ASIABUNDLEDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'bundled-secret',
+          AWS_SESSION_TOKEN: 'bundled-token',
+        },
+      });
+      // Assess
+      expect(result.stdout).toBe('ASIABUNDLEDEXAMPLE');
+      expect(code).not.toContain('sso_start_url');
+      expect(code).not.toContain('AssumeRoleWithWebIdentity');
+      expect(code).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    });
+
     it('outputs the topics, bucket, function and role, DLQ, table, dashboard and Athena names', () => {
       // Prepare
       const template = Template.fromStack(synth.stack);
