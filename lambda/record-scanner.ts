@@ -78,8 +78,8 @@ export interface RecordCutter {
 
 /**
  * `fast`: by native byte search, CloudTrail's own layout (the last record is always read
- * exactly); `exact`: byte by byte; `fast-then-exact`: the fast path met something it would
- * not vouch for and handed the rest of the file over.
+ * exactly); `exact`: byte by byte; `fast-then-exact`: the fast path met a record it would not
+ * vouch for and handed it (and the rest of its chunk) to the exact scanner.
  */
 export type CutPath = 'fast' | 'exact' | 'fast-then-exact';
 
@@ -321,6 +321,16 @@ export class RecordScanner implements RecordCutter {
     this.recording = recording;
     this.inRecordsArray = inRecordsArray;
     return completed;
+  }
+
+  /**
+   * The bytes so far of the record being read, from its `{`, when the scanner is inside a
+   * record of the Records array; undefined elsewhere. Lets a faster cutter take over here.
+   */
+  public recordInProgress(): Buffer[] | undefined {
+    return this.recording && this.inRecordsArray && !this.finished
+      ? [...this.recordParts]
+      : undefined;
   }
 
   /** The captured string so far plus its end in this chunk, capped. */

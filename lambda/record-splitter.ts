@@ -13,9 +13,10 @@
  * records it is a true boundary; inside a record (an array of objects whose first key is also
  * `eventVersion`, which CloudTrail does not write) it would cut the record in two, and neither
  * piece parses. So a piece that is handed on and does not parse makes the reader re-read from
- * there with the exact byte-by-byte scanner (`recut`). A file that does not start with this
- * layout, the last record and the document's end are all read by the exact scanner, so
- * truncation and trailing garbage are reported exactly as it reports them.
+ * there with the exact byte-by-byte scanner (`recut`), which also takes records over 1 MiB;
+ * the fast path takes over again inside the next record that starts in a later chunk. A file
+ * that does not start with this layout, the last record and the document's end are read by the
+ * exact scanner, so truncation and trailing garbage are reported exactly as it reports them.
  *
  * What it does not do: check the JSON of records it skips (nor does the exact scanner parse
  * them), and it would treat such an inner array object, if it named a watched source and
@@ -97,10 +98,12 @@ export class CompactRecordSplitter implements RecordCutter {
   private pendingLength = 0;
   /** `},{"eventVersion":` once the layout is known to be compact. */
   private separator: Buffer | undefined;
-  /** Set once the exact scanner reads the rest of the document. */
+  /** Set while the exact scanner reads: the whole document, or from a record on. */
   private exact: RecordScanner | undefined;
+  /** The record the exact scanner was handed, when it may hand back once past it. */
+  private exactFrom: number | undefined;
   private cutCount = 0;
-  /** Whether the fast path gave up before the last record. */
+  /** Whether the fast path handed any record but the last to the exact scanner. */
   private gaveUp = false;
 
   public constructor(
@@ -118,7 +121,7 @@ export class CompactRecordSplitter implements RecordCutter {
   }
 
   public push(chunk: Buffer): ScannedRecord[] {
-    if (this.exact !== undefined) return this.exact.push(chunk);
+    if (this.exact !== undefined && !this.takeBack()) return this.exact.push(chunk);
     if (this.separator !== undefined) return this.cutChunk(chunk);
     this.hold(chunk);
     const head = Buffer.concat(this.pending);
@@ -146,6 +149,24 @@ export class CompactRecordSplitter implements RecordCutter {
     (this.exact ?? this.startExact(undefined)).end();
   }
 
+  /**
+   * Takes the cutting back from the exact scanner once it is past the record it was handed
+   * and inside a later one: that record's bytes so far become the unfinished record.
+   */
+  private takeBack(): boolean {
+    const exact = this.exact as RecordScanner;
+    if (this.exactFrom === undefined || exact.recordCount <= this.exactFrom) return false;
+    const inProgress = exact.recordInProgress();
+    if (inProgress === undefined) return false;
+    this.exact = undefined;
+    this.exactFrom = undefined;
+    this.cutCount = exact.recordCount;
+    this.pending = [];
+    this.pendingLength = 0;
+    for (const part of inProgress) this.hold(part);
+    return true;
+  }
+
   private hold(bytes: Buffer): void {
     this.pending.push(bytes);
     this.pendingLength += bytes.length;
@@ -158,6 +179,7 @@ export class CompactRecordSplitter implements RecordCutter {
   }
 
   private startExact(betweenRecords: number | undefined): RecordScanner {
+    this.exactFrom = undefined;
     this.exact = new RecordScanner(
       this.objectName,
       this.sourcePrefilter,
@@ -186,7 +208,9 @@ export class CompactRecordSplitter implements RecordCutter {
         if (rest.length > 0) this.hold(rest);
         if (this.pendingLength > MAX_CARRIED_BYTES) {
           this.gaveUp = true;
-          completed.push(...this.handOver(this.cutCount, this.pending));
+          const from = this.cutCount;
+          completed.push(...this.handOver(from, this.pending));
+          this.exactFrom = from;
         }
         return completed;
       }
@@ -253,7 +277,12 @@ export class CompactRecordSplitter implements RecordCutter {
             this.gaveUp = true;
             this.cutCount = index;
             const remaining = buffer.subarray(from);
-            return this.handOver(index, rest === undefined ? [remaining] : [remaining, rest]);
+            const exactRecords = this.handOver(
+              index,
+              rest === undefined ? [remaining] : [remaining, rest],
+            );
+            this.exactFrom = index;
+            return exactRecords;
           },
         });
       }

@@ -10,6 +10,8 @@ import type { CloudTrailRecord } from '../../lambda/cloudtrail-record';
 import { LogReadError } from '../../lambda/errors';
 import type { ReadOptions, ReadStats } from '../../lambda/log-reader';
 import { emptyReadStats, readCloudTrailRecords } from '../../lambda/log-reader';
+import type { ScannedRecord } from '../../lambda/record-scanner';
+import { CompactRecordSplitter } from '../../lambda/record-splitter';
 import type { CompiledRules } from '../../lambda/matcher';
 import {
   DEFAULT_COMPILED_RULES,
@@ -315,6 +317,70 @@ describe('Class: CompactRecordSplitter (the fast path), against the exact scanne
     // Assess
     expect(fast.stats.cutPath).toBe('fast-then-exact');
     expect(eventIds(fast.records)).toEqual(eventIds([records[2]]));
+  });
+});
+
+describe('Class: CompactRecordSplitter, handing records to the exact scanner and back', () => {
+  const filter = rawRecordFilter(DEFAULT_COMPILED_RULES);
+
+  /** Pushes each chunk; a piece that does not parse is recut, as the reader does. */
+  function cutAll(splitter: CompactRecordSplitter, chunks: readonly Buffer[]): ScannedRecord[][] {
+    return chunks.map((chunk) => {
+      const batch = splitter.push(chunk);
+      const bad = batch.findIndex(({ raw }) => {
+        try {
+          JSON.parse(raw.toString('utf8'));
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      const recut = bad === -1 ? undefined : batch[bad]?.recut;
+      return recut === undefined ? batch : [...batch.slice(0, bad), ...recut()];
+    });
+  }
+
+  it('takes the cutting back in the chunk after a record it could not vouch for', () => {
+    // Prepare: three chunks, each with MediaPackage writes; one in the first is broken.
+    const rng = createRng(13);
+    const records = Array.from({ length: 60 }, (_, n) =>
+      n % 5 === 2 ? mediaPackageWrite(rng) : otherRecord(rng),
+    );
+    const broken = JSON.stringify(records[7]);
+    // A key with no value: not JSON, but strings and nesting stay whole.
+    const text = JSON.stringify({ Records: records }).replace(
+      broken,
+      broken.replace('"eventVersion":', '"eventVersion":,'),
+    );
+    const bytes = Buffer.from(text);
+    const third = Math.floor(bytes.length / 3);
+    const chunks = [
+      bytes.subarray(0, third),
+      bytes.subarray(third, 2 * third),
+      bytes.subarray(2 * third),
+    ];
+    const splitter = new CompactRecordSplitter('test', filter.bySource);
+
+    // Act
+    const batches = cutAll(splitter, chunks);
+    const last = splitter.flush();
+    splitter.end();
+
+    // Assess: the exact scanner read the rest of the first chunk (no recut handle), the fast
+    // path the next chunks (a recut handle on each record it hands on).
+    const [first, second, thirdBatch] = batches as [
+      ScannedRecord[],
+      ScannedRecord[],
+      ScannedRecord[],
+    ];
+    expect(splitter.path).toBe('fast-then-exact');
+    expect(first.some((record) => record.recut === undefined)).toBe(true);
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.every((record) => record.recut !== undefined)).toBe(true);
+    expect(thirdBatch.every((record) => record.recut !== undefined)).toBe(true);
+    expect(splitter.recordCount).toBe(records.length);
+    const indexes = [...first, ...second, ...thirdBatch, ...last].map((record) => record.index);
+    expect(indexes).toEqual(records.flatMap((_, n) => (n % 5 === 2 ? [n] : [])));
   });
 });
 
