@@ -100,7 +100,7 @@ export class CompactRecordSplitter implements RecordCutter {
   private separator: Buffer | undefined;
   /** Set while the exact scanner reads: the whole document, or from a record on. */
   private exact: RecordScanner | undefined;
-  /** The record the exact scanner was handed, when it may hand back once past it. */
+  /** The record the exact scanner started at; it may hand back once past it (not from the start). */
   private exactFrom: number | undefined;
   private cutCount = 0;
   /** Whether the fast path handed any record but the last to the exact scanner. */
@@ -179,7 +179,7 @@ export class CompactRecordSplitter implements RecordCutter {
   }
 
   private startExact(betweenRecords: number | undefined): RecordScanner {
-    this.exactFrom = undefined;
+    this.exactFrom = betweenRecords;
     this.exact = new RecordScanner(
       this.objectName,
       this.sourcePrefilter,
@@ -208,9 +208,7 @@ export class CompactRecordSplitter implements RecordCutter {
         if (rest.length > 0) this.hold(rest);
         if (this.pendingLength > MAX_CARRIED_BYTES) {
           this.gaveUp = true;
-          const from = this.cutCount;
-          completed.push(...this.handOver(from, this.pending));
-          this.exactFrom = from;
+          completed.push(...this.handOver(this.cutCount, this.pending));
         }
         return completed;
       }
@@ -277,12 +275,7 @@ export class CompactRecordSplitter implements RecordCutter {
             this.gaveUp = true;
             this.cutCount = index;
             const remaining = buffer.subarray(from);
-            const exactRecords = this.handOver(
-              index,
-              rest === undefined ? [remaining] : [remaining, rest],
-            );
-            this.exactFrom = index;
-            return exactRecords;
+            return this.handOver(index, rest === undefined ? [remaining] : [remaining, rest]);
           },
         });
       }
