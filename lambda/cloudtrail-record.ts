@@ -59,3 +59,21 @@ export interface LogObjectRef {
   readonly bucket: string;
   readonly key: string;
 }
+
+/**
+ * Marks a record the reader could not keep whole (over its size cap): its small top-level
+ * fields were kept, its large ones (usually `requestParameters`/`responseElements`) dropped.
+ * A symbol, so it never reaches JSON output and no record text can forge it.
+ */
+export const OMITTED_PARTS: unique symbol = Symbol('mp-audit.omitted-parts');
+
+/** What the reader dropped from an oversized record. */
+export interface OmittedParts {
+  /** Size of the whole record in bytes, as read. */
+  readonly recordBytes: number;
+  /** Top-level keys whose values were dropped (too large to keep). */
+  readonly members: readonly string[];
+}
+
+/** A record as the reader yields it: oversized ones carry what was dropped. */
+export type ReadRecord = CloudTrailRecord & { readonly [OMITTED_PARTS]?: OmittedParts };
