@@ -5,7 +5,19 @@
 
 /** Why a log object could not be read to the end. */
 export type LogReadFailure =
-  'empty' | 'corrupt-gzip' | 'truncated' | 'invalid-json' | 'not-cloudtrail' | 'missing-records';
+  | 'empty'
+  | 'corrupt-gzip'
+  | 'truncated'
+  | 'invalid-json'
+  | 'not-cloudtrail'
+  | 'missing-records'
+  /** The read ran out of its time budget (the invocation's remaining time less a margin). */
+  | 'time-budget'
+  /** The read inflated more bytes than its budget allows (a gzip bomb, a giant file). */
+  | 'byte-budget';
+
+/** Failures that are the read's budget running out, not damage in the object. */
+export const BUDGET_FAILURES: ReadonlySet<LogReadFailure> = new Set(['time-budget', 'byte-budget']);
 
 /** A log object that cannot be read as a CloudTrail log file. Retrying will not help. */
 export class LogReadError extends Error {

@@ -1,10 +1,12 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { CloudTrailRecord } from './cloudtrail-record';
+import type { ReadRecord } from './cloudtrail-record';
+import { OMITTED_PARTS } from './cloudtrail-record';
 import { BadRecordError, LogReadError } from './errors';
 import type { CutPath, RecordCutter, ScannedRecord } from './record-scanner';
 import { RecordScanner } from './record-scanner';
 import { CompactRecordSplitter } from './record-splitter';
+import { recoverRecords } from './record-recovery';
 
 /** Counters a read fills in as it goes, so a caller sees them even when the read fails. */
 export interface ReadStats {
@@ -16,6 +18,10 @@ export interface ReadStats {
   parsedRecords: number;
   /** Records that were not valid JSON objects and were skipped. */
   badRecords: number;
+  /** Records over the size cap, read without holding them: their big fields were dropped. */
+  oversizedRecords: number;
+  /** Whole records found again inside damaged bytes (a record whose brackets broke). */
+  recoveredRecords: number;
   /** How the records were cut: see CutPath. */
   cutPath: CutPath;
 }
@@ -48,12 +54,38 @@ export interface ReadOptions {
    * the whole read.
    */
   readonly onBadRecord?: (error: BadRecordError) => void;
+  /**
+   * With a `sourcePrefilter`, the fast path also skips records of a watched source whose
+   * bytes say they are reads (see CompactRecordSplitter), for rules that never alert on reads.
+   * @default false
+   */
+  readonly skipReadOnly?: boolean;
+  /**
+   * When to stop reading (epoch milliseconds): the read ends with a `time-budget` error after
+   * the records found so far. Checked between chunks.
+   * @default no limit
+   */
+  readonly deadline?: number;
+  /**
+   * Most bytes to inflate: past them the read ends with a `byte-budget` error after the
+   * records found so far (a gzip bomb, a giant file).
+   * @default no limit
+   */
+  readonly maxInflatedBytes?: number;
   /** Filled in during the read. */
   readonly stats?: ReadStats;
 }
 
 export function emptyReadStats(): ReadStats {
-  return { bytesRead: 0, records: 0, parsedRecords: 0, badRecords: 0, cutPath: 'exact' };
+  return {
+    bytesRead: 0,
+    records: 0,
+    parsedRecords: 0,
+    badRecords: 0,
+    oversizedRecords: 0,
+    recoveredRecords: 0,
+    cutPath: 'exact',
+  };
 }
 
 /**
@@ -83,17 +115,46 @@ export function mayMentionMediaPackage(rawRecord: Buffer): boolean {
 export async function* readCloudTrailRecords(
   source: AsyncIterable<Uint8Array>,
   options: ReadOptions,
-): AsyncGenerator<CloudTrailRecord, void, undefined> {
+): AsyncGenerator<ReadRecord, void, undefined> {
   const stats = options.stats ?? emptyReadStats();
   const cutter: RecordCutter =
     options.sourcePrefilter !== undefined && options.fastPath !== false
-      ? new CompactRecordSplitter(options.objectName, options.sourcePrefilter)
+      ? new CompactRecordSplitter(options.objectName, options.sourcePrefilter, {
+          skipReadOnly: options.skipReadOnly === true,
+        })
       : new RecordScanner(options.objectName, options.sourcePrefilter);
+  const maxBytes = options.maxInflatedBytes ?? Infinity;
+  const deadline = options.deadline ?? Infinity;
   for await (const chunk of decompress(source, options.objectName)) {
     stats.bytesRead += chunk.length;
     yield* parseScanned(cutter.push(chunk), cutter, options, stats);
+    // Checked after the chunk's records are out, so a budget never costs what was found.
+    if (stats.bytesRead > maxBytes) {
+      throw new LogReadError(
+        options.objectName,
+        'byte-budget',
+        `stopped after ${stats.bytesRead} inflated bytes, over the budget of ${maxBytes}`,
+      );
+    }
+    if (Date.now() >= deadline) {
+      throw new LogReadError(
+        options.objectName,
+        'time-budget',
+        `stopped at byte ${stats.bytesRead}: the time budget of this read ran out`,
+      );
+    }
   }
   yield* parseScanned(cutter.flush(), cutter, options, stats);
+  const unfinished = cutter.unfinishedRecord();
+  if (unfinished !== undefined) {
+    // Whole records inside the bytes of one that never ended (damage near the end).
+    for (const record of recoverRecords(unfinished)) {
+      stats.recoveredRecords += 1;
+      stats.parsedRecords += 1;
+      stats.records = cutter.recordCount + stats.recoveredRecords;
+      yield record;
+    }
+  }
   cutter.end();
 }
 
@@ -103,12 +164,25 @@ function* parseScanned(
   cutter: RecordCutter,
   options: ReadOptions,
   stats: ReadStats,
-): Generator<CloudTrailRecord, void, undefined> {
+): Generator<ReadRecord, void, undefined> {
   let batch = completed;
-  stats.records = cutter.recordCount;
-  stats.cutPath = cutter.path;
+  // Records recovered from damaged bytes are counted on top of the cutter's count.
+  const sync = (): void => {
+    stats.records = cutter.recordCount + stats.recoveredRecords;
+    stats.cutPath = cutter.path;
+  };
+  sync();
   for (let next = 0; next < batch.length; next += 1) {
-    const { raw, eventSource, index, keep, recut } = batch[next] as ScannedRecord;
+    const { raw, eventSource, index, keep, recut, bad, oversized } = batch[next] as ScannedRecord;
+    if (bad !== undefined) {
+      stats.badRecords += 1;
+      const error = new BadRecordError(options.objectName, index, bad, false);
+      if (options.onBadRecord === undefined) {
+        throw new LogReadError(options.objectName, 'invalid-json', error.message, error);
+      }
+      options.onBadRecord(error);
+      continue;
+    }
     if (!keep && options.prefilter !== undefined && !options.prefilter(raw, eventSource)) {
       continue;
     }
@@ -117,8 +191,7 @@ function* parseScanned(
       // A fast cut that does not parse may have been made in the wrong place: read on from
       // this record with the exact scanner, which cuts and reports exactly.
       batch = recut();
-      stats.records = cutter.recordCount;
-      stats.cutPath = cutter.path;
+      sync();
       next = -1;
       continue;
     }
@@ -129,34 +202,52 @@ function* parseScanned(
         throw new LogReadError(options.objectName, 'invalid-json', record.message, record);
       }
       options.onBadRecord(record);
+      // Damage that broke a record's brackets can have swallowed the records after it.
+      for (const recovered of recoverRecords(raw, 1)) {
+        stats.recoveredRecords += 1;
+        stats.parsedRecords += 1;
+        sync();
+        yield recovered;
+      }
+      continue;
+    }
+    if (oversized !== undefined) {
+      stats.oversizedRecords += 1;
+      yield {
+        ...record,
+        [OMITTED_PARTS]: {
+          recordBytes: oversized.recordBytes,
+          members: oversized.omittedMembers,
+        },
+      };
       continue;
     }
     yield record;
   }
-  stats.records = cutter.recordCount;
+  sync();
 }
 
-function parseRecord(
-  raw: Buffer,
-  index: number,
-  objectName: string,
-): CloudTrailRecord | BadRecordError {
+/**
+ * Parses one record. The error never quotes the record: its text may hold secrets, and
+ * errors reach logs.
+ */
+function parseRecord(raw: Buffer, index: number, objectName: string): ReadRecord | BadRecordError {
   let value: unknown;
   try {
     value = JSON.parse(raw.toString('utf8'));
   } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
     return new BadRecordError(
       objectName,
       index,
-      `not valid JSON (${(error as Error).message})`,
+      `not valid JSON${position === undefined ? '' : ` (at character ${position} of the record)`}, ${raw.length} bytes`,
       mayMentionMediaPackage(raw),
-      error,
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return new BadRecordError(objectName, index, 'not a JSON object', mayMentionMediaPackage(raw));
   }
-  return value as CloudTrailRecord;
+  return value as ReadRecord;
 }
 
 /** Yields the object's bytes, gunzipped when they start with the gzip magic number. */

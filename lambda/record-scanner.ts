@@ -2,8 +2,18 @@
  * The exact way to cut a log: a byte-by-byte scan of JSON's strings and nesting. It reads any
  * JSON layout and reports malformed documents precisely; CompactRecordSplitter hands it the
  * files (or the rest of a file) that do not have CloudTrail's own compact layout.
+ *
+ * It never gives up on a file part-way: damage is noted (the first problem, with its byte
+ * offset, is reported by `end`) and the scan goes on, so no record before or after it is lost.
+ * A non-object entry in `Records` or stray bytes between records become a bad entry, counted
+ * like a record; a byte-order mark, NUL padding and whitespace around the document are
+ * skipped; bytes after the document are skipped up to the next `{`, which starts another
+ * document whose records are read too. A record over RECORD_MAX_BYTES is never held whole:
+ * OversizedRecord keeps its small top-level fields.
  */
 import { LogReadError } from './errors';
+import type { LogReadFailure } from './errors';
+import { OversizedRecord } from './oversized-record';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -13,10 +23,17 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const NUL = 0x00;
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 const RECORDS_KEY = 'Records';
 const EVENT_SOURCE_KEY = 'eventSource';
 /** Captured strings are keys and event sources: short. Longer ones are marked unknown. */
 export const CAPTURE_LIMIT = 64;
+/**
+ * Largest record held whole. CloudTrail omits request parameters over about 100 KB, so real
+ * records are far smaller; a bigger one is read by OversizedRecord without holding it.
+ */
+export const RECORD_MAX_BYTES = 1024 * 1024;
 const NON_ASCII = /[\u0080-\uffff]/;
 const SOURCE_NONE = 0;
 /** The record's key `"eventSource"` has just ended. */
@@ -52,6 +69,13 @@ export interface ScannedRecord {
   /** The source prefilter already decided to parse it. */
   readonly keep: boolean;
   /**
+   * Set for an entry of Records that is not an object (or stray bytes where one should be):
+   * why, without quoting it. `raw` is then empty.
+   */
+  readonly bad?: string;
+  /** Set for a record over RECORD_MAX_BYTES: `raw` holds only its small top-level fields. */
+  readonly oversized?: { readonly recordBytes: number; readonly omittedMembers: string[] };
+  /**
    * Set by a cutter that may have cut in the wrong place (see CompactRecordSplitter): when
    * these bytes do not parse, call it before the next `push` to re-read from this record's
    * first byte with the byte-by-byte scanner. Returns what replaces the rest of this batch.
@@ -67,10 +91,16 @@ export interface RecordCutter {
   flush(): ScannedRecord[];
   /**
    * Checks, after `flush`, that the document was whole and had a Records array.
-   * @throws LogReadError when it was not.
+   * @throws LogReadError when it was not, naming the first problem and where it was.
    */
   end(): void;
-  /** Records completed so far, kept or skipped. */
+  /**
+   * After the input is over, the bytes of a record that never ended (a truncated file, or
+   * damage that unbalanced the brackets), at most RECORD_MAX_BYTES: the reader tries to
+   * recover whole records from them.
+   */
+  unfinishedRecord(): Buffer | undefined;
+  /** Records completed so far, kept or skipped, bad entries included. */
   readonly recordCount: number;
   /** How the records are being cut; see CutPath. */
   readonly path: CutPath;
@@ -87,10 +117,19 @@ export type CutPath = 'fast' | 'exact' | 'fast-then-exact';
 export interface ScannerStart {
   /** Start inside the Records array, before the record with this index. */
   readonly betweenRecords: number;
+  /** Bytes of the document before this point, so problems are reported at true offsets. */
+  readonly offset?: number;
 }
 
 function isJsonWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/** Printable for a message: a byte's character, or its hex code. */
+function describeByte(byte: number): string {
+  return byte >= 0x20 && byte < 0x7f
+    ? JSON.stringify(String.fromCharCode(byte))
+    : `byte 0x${byte.toString(16).padStart(2, '0')}`;
 }
 
 /**
@@ -102,14 +141,21 @@ function isJsonWhitespace(byte: number): boolean {
  */
 export class RecordScanner implements RecordCutter {
   private depth = 0;
-  private started = false;
-  private finished = false;
+  /** A document has begun (its `{` was read) and not yet ended. */
+  private inDocument = false;
+  /** Some document began: bytes outside one are trailing bytes, not a non-JSON file. */
+  private documentsSeen = 0;
   private inString = false;
   private escapePending = false;
   private inRecordsArray = false;
   private recordsSeen = false;
   private recording = false;
+  /** Skipping an entry of Records that is not an object (a bad entry, already counted). */
+  private inBadEntry = false;
   private recordParts: Buffer[] = [];
+  private recordBytes = 0;
+  /** Set while a record over RECORD_MAX_BYTES is being read. */
+  private oversized: OversizedRecord | undefined;
   /** A captured string (a document key, or a record's key or value) spanning chunks. */
   private captureCarry = '';
   private captureLength = 0;
@@ -119,7 +165,11 @@ export class RecordScanner implements RecordCutter {
   private sourceState = SOURCE_NONE;
   private recordSource: string | null | undefined = undefined;
   private sourceUncertain = false;
-  /** Records completed so far, kept or skipped. */
+  /** Bytes consumed before the current chunk. */
+  private offset: number;
+  /** The first problem met, reported by `end`; the scan goes on past it. */
+  private problem: { reason: LogReadFailure; detail: string } | undefined;
+  /** Records completed so far, kept or skipped, bad entries included. */
   public recordCount = 0;
   public readonly path = 'exact';
 
@@ -130,8 +180,10 @@ export class RecordScanner implements RecordCutter {
     ) => boolean | undefined,
     start?: ScannerStart,
   ) {
+    this.offset = start?.offset ?? 0;
     if (start !== undefined) {
-      this.started = true;
+      this.inDocument = true;
+      this.documentsSeen = 1;
       this.depth = 2;
       this.inRecordsArray = true;
       this.lastTopLevelString = RECORDS_KEY;
@@ -141,19 +193,29 @@ export class RecordScanner implements RecordCutter {
 
   public push(chunk: Buffer): ScannedRecord[] {
     const completed: ScannedRecord[] = [];
+    this.scan(chunk, 0, completed);
+    this.offset += chunk.length;
+    return completed;
+  }
+
+  private scan(chunk: Buffer, from: number, completed: ScannedRecord[]): void {
+    let i = from;
+    if (this.oversized !== undefined) {
+      i = this.continueOversized(chunk, i, completed);
+      if (i < 0) return;
+    }
     const length = chunk.length;
     let depth = this.depth;
     let inString = this.inString;
     let recording = this.recording;
     let inRecordsArray = this.inRecordsArray;
-    let recordStart = recording ? 0 : -1;
+    let recordStart = recording ? i : -1;
     // Strings worth reading: document keys (depth 1) and a record's own keys and values
     // (depth 3). -1 when the current string is not one of them.
-    let captureStart = inString && (depth === 1 || (recording && depth === 3)) ? 0 : -1;
-    let i = 0;
+    let captureStart = inString && (depth === 1 || (recording && depth === 3)) ? i : -1;
     if (inString && this.escapePending) {
       this.escapePending = false;
-      i = 1;
+      i += 1;
     }
     while (i < length) {
       if (inString) {
@@ -213,10 +275,26 @@ export class RecordScanner implements RecordCutter {
         i += 1;
         continue;
       }
+      if (depth === 0) {
+        // Outside any document: skip what cannot start one, up to the next `{`.
+        i = this.skipOutsideDocument(chunk, i);
+        if (i >= length) break;
+      }
       const byte = chunk[i] as number;
+      if (inRecordsArray && depth === 2 && !recording) {
+        // Between two entries of Records: only `,`, whitespace, `{` and `]` belong here.
+        if (byte === OPEN_BRACE || byte === CLOSE_BRACKET || byte === COMMA) {
+          this.inBadEntry = false;
+        } else if (!isJsonWhitespace(byte) && !this.inBadEntry) {
+          this.startBadEntry(byte, this.offset + i, completed);
+        }
+        if (byte === CLOSE_BRACE) {
+          // A stray `}` here would close the array's parent: it is part of the bad entry.
+          i += 1;
+          continue;
+        }
+      }
       if (byte === QUOTE) {
-        if (!this.started || this.finished) this.expectInsideDocument();
-        if (inRecordsArray && depth === 2 && !recording) this.failNotObject(byte);
         if (depth === 1) {
           captureStart = i + 1;
         } else if (recording && depth === 3) {
@@ -242,18 +320,11 @@ export class RecordScanner implements RecordCutter {
         }
         inString = true;
       } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-        if (!this.started) {
-          if (byte !== OPEN_BRACE) this.fail('not-cloudtrail', 'the document is not a JSON object');
-          this.started = true;
-        } else if (this.finished) {
-          this.fail('invalid-json', 'content follows the end of the document');
-        }
-        if (inRecordsArray && depth === 2 && !recording) {
-          if (byte !== OPEN_BRACE) {
-            this.fail('invalid-json', 'an element of Records is not an object');
-          }
+        if (depth === 0) this.startDocument(this.offset + i);
+        if (inRecordsArray && depth === 2 && !recording && !this.inBadEntry) {
           recording = true;
           this.recordParts = [];
+          this.recordBytes = 0;
           this.recordSource = undefined;
           this.sourceUncertain = false;
           this.sourceState = SOURCE_NONE;
@@ -267,35 +338,20 @@ export class RecordScanner implements RecordCutter {
         depth += 1;
       } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
         depth -= 1;
-        if (depth < 0 || !this.started) this.fail('invalid-json', 'unbalanced brackets');
         if (recording && depth === 2) {
-          const eventSource = this.sourceUncertain ? null : this.recordSource;
-          const index = this.recordCount;
-          this.recordCount += 1;
-          const verdict = this.sourcePrefilter?.(eventSource);
-          if (verdict !== false) {
-            this.recordParts.push(chunk.subarray(recordStart, i + 1));
-            completed.push({
-              raw:
-                this.recordParts.length === 1
-                  ? (this.recordParts[0] as Buffer)
-                  : Buffer.concat(this.recordParts),
-              eventSource,
-              index,
-              keep: verdict === true,
-            });
-          }
+          this.recordParts.push(chunk.subarray(recordStart, i + 1));
+          this.completeRecord(completed);
           recording = false;
-          this.recordParts = [];
           recordStart = -1;
         } else if (inRecordsArray && depth === 1) {
           inRecordsArray = false;
           this.recordsSeen = true;
         }
-        if (depth === 0) this.finished = true;
+        if (depth === 0) {
+          this.inDocument = false;
+          this.lastTopLevelString = '';
+        }
       } else if (!isJsonWhitespace(byte)) {
-        if (!this.started || this.finished) this.expectInsideDocument();
-        if (byte !== COMMA && inRecordsArray && depth === 2 && !recording) this.failNotObject(byte);
         if (recording && depth === 3 && this.sourceState !== SOURCE_NONE) {
           if (byte === COLON && this.sourceState === SOURCE_KEY) this.sourceState = SOURCE_COLON;
           else this.noStringSource();
@@ -304,7 +360,9 @@ export class RecordScanner implements RecordCutter {
       i += 1;
     }
     if (recording) {
-      this.recordParts.push(chunk.subarray(recordStart < 0 ? 0 : recordStart));
+      const tail = chunk.subarray(recordStart < 0 ? from : recordStart);
+      this.recordParts.push(tail);
+      this.recordBytes += tail.length;
     }
     if (inString && captureStart >= 0) {
       if (this.captureCarry.length < CAPTURE_LIMIT) {
@@ -320,7 +378,121 @@ export class RecordScanner implements RecordCutter {
     this.inString = inString;
     this.recording = recording;
     this.inRecordsArray = inRecordsArray;
-    return completed;
+    if (recording && this.recordBytes > RECORD_MAX_BYTES) this.startOversized();
+  }
+
+  /** Hands the record's bytes so far to an OversizedRecord, which reads the rest of it. */
+  private startOversized(): void {
+    const oversized = new OversizedRecord();
+    for (const part of this.recordParts) {
+      if (oversized.consume(part, 0) !== -1) break;
+    }
+    this.recordParts = [];
+    this.recordBytes = 0;
+    this.oversized = oversized;
+    // The record's own state is the OversizedRecord's now; the scanner resumes at depth 2.
+    this.inString = false;
+    this.escapePending = false;
+    this.captureCarry = '';
+    this.captureLength = 0;
+    this.captureEscaped = false;
+  }
+
+  /** Feeds an oversized record; returns where the scan resumes, or -1 if it goes on. */
+  private continueOversized(chunk: Buffer, from: number, completed: ScannedRecord[]): number {
+    const oversized = this.oversized as OversizedRecord;
+    const end = oversized.consume(chunk, from);
+    if (end === -1) return -1;
+    this.oversized = undefined;
+    this.recording = false;
+    this.depth = 2;
+    completed.push(...this.salvaged(oversized));
+    return end;
+  }
+
+  private completeRecord(completed: ScannedRecord[]): void {
+    const parts = this.recordParts;
+    this.recordParts = [];
+    this.recordBytes = 0;
+    const size = parts.reduce((sum, part) => sum + part.length, 0);
+    if (size > RECORD_MAX_BYTES) {
+      // A big record that arrived in one chunk: read it the bounded way too.
+      const oversized = new OversizedRecord();
+      for (const part of parts) oversized.consume(part, 0);
+      completed.push(...this.salvaged(oversized));
+      return;
+    }
+    const eventSource = this.sourceUncertain ? null : this.recordSource;
+    const index = this.recordCount;
+    this.recordCount += 1;
+    const verdict = this.sourcePrefilter?.(eventSource);
+    if (verdict !== false) {
+      completed.push({
+        raw: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts),
+        eventSource,
+        index,
+        keep: verdict === true,
+      });
+    }
+  }
+
+  /** The record an OversizedRecord kept, as the prefilter sees it. */
+  private salvaged(oversized: OversizedRecord): ScannedRecord[] {
+    const index = this.recordCount;
+    this.recordCount += 1;
+    const scanned = oversized.toScannedRecord(index, this.sourcePrefilter);
+    return scanned === undefined ? [] : [scanned];
+  }
+
+  /** An entry of Records that is not an object: counted as a bad record, then skipped. */
+  private startBadEntry(byte: number, at: number, completed: ScannedRecord[]): void {
+    this.inBadEntry = true;
+    const index = this.recordCount;
+    this.recordCount += 1;
+    completed.push({
+      raw: Buffer.alloc(0),
+      eventSource: undefined,
+      index,
+      keep: true,
+      bad: `an element of Records is not an object (found ${describeByte(byte)} at byte ${at})`,
+    });
+  }
+
+  private startDocument(at: number): void {
+    if (this.documentsSeen > 0) {
+      this.note(
+        'invalid-json',
+        `another JSON document follows the first at byte ${at}; its records were read too`,
+      );
+    }
+    this.documentsSeen += 1;
+    this.inDocument = true;
+    this.lastTopLevelString = '';
+  }
+
+  /**
+   * Skips bytes outside any document from `i`: whitespace, NUL padding and a leading
+   * byte-order mark silently, anything else as a noted problem. Returns the index of the `{`
+   * that starts the next document, or the chunk's length.
+   */
+  private skipOutsideDocument(chunk: Buffer, from: number): number {
+    for (let i = from; i < chunk.length; i += 1) {
+      const byte = chunk[i] as number;
+      if (byte === OPEN_BRACE) return i;
+      const at = this.offset + i;
+      if (isJsonWhitespace(byte) || byte === NUL) continue;
+      if (this.documentsSeen === 0 && at < 3 && byte === BYTE_ORDER_MARK[at]) continue;
+      if (this.documentsSeen === 0) {
+        // Nothing was found yet, so stopping loses nothing: not a CloudTrail file.
+        this.fail('not-cloudtrail', 'the document is not a JSON object');
+      } else {
+        this.note(
+          'invalid-json',
+          `content follows the end of the document (${describeByte(byte)} at byte ${at})`,
+        );
+      }
+    }
+    return chunk.length;
   }
 
   /**
@@ -328,9 +500,16 @@ export class RecordScanner implements RecordCutter {
    * record of the Records array; undefined elsewhere. Lets a faster cutter take over here.
    */
   public recordInProgress(): Buffer[] | undefined {
-    return this.recording && this.inRecordsArray && !this.finished
+    return this.recording && this.inRecordsArray && this.oversized === undefined
       ? [...this.recordParts]
       : undefined;
+  }
+
+  public unfinishedRecord(): Buffer | undefined {
+    if (!this.recording || this.oversized !== undefined || this.recordParts.length === 0) {
+      return undefined;
+    }
+    return Buffer.concat(this.recordParts);
   }
 
   /** The captured string so far plus its end in this chunk, capped. */
@@ -346,43 +525,34 @@ export class RecordScanner implements RecordCutter {
     this.sourceState = SOURCE_NONE;
   }
 
+  private note(reason: LogReadFailure, detail: string): void {
+    this.problem ??= { reason, detail };
+  }
+
   public flush(): ScannedRecord[] {
     return [];
   }
 
   public end(): void {
-    if (!this.started) {
-      this.fail('not-cloudtrail', 'the object holds no JSON document');
+    if (this.documentsSeen === 0) {
+      this.fail(
+        this.problem?.reason ?? 'not-cloudtrail',
+        this.problem?.detail ?? 'the object holds no JSON document',
+      );
     }
-    if (!this.finished || this.inString) {
-      this.fail('truncated', 'the JSON document ends early');
+    if (this.inDocument || this.inString) {
+      this.fail(
+        'truncated',
+        `the JSON document ends early, at byte ${this.offset}${this.problem === undefined ? '' : ` (and before: ${this.problem.detail})`}`,
+      );
     }
     if (!this.recordsSeen) {
       this.fail('missing-records', 'the document has no Records array');
     }
+    if (this.problem !== undefined) this.fail(this.problem.reason, this.problem.detail);
   }
 
-  private expectInsideDocument(): void {
-    if (!this.started) {
-      this.fail('not-cloudtrail', 'the document is not a JSON object');
-    }
-    if (this.finished) {
-      this.fail('invalid-json', 'content follows the end of the document');
-    }
-  }
-
-  /** Inside the Records array, between elements, only objects may start. */
-  private failNotObject(byte: number): never {
-    this.fail(
-      'invalid-json',
-      `an element of Records is not an object (found ${JSON.stringify(String.fromCharCode(byte))})`,
-    );
-  }
-
-  private fail(
-    reason: 'not-cloudtrail' | 'invalid-json' | 'truncated' | 'missing-records',
-    detail: string,
-  ): never {
+  private fail(reason: LogReadFailure, detail: string): never {
     throw new LogReadError(this.objectName, reason, detail);
   }
 }

@@ -22,8 +22,9 @@
  * them), and it would treat such an inner array object, if it named a watched source and
  * sat between two others like it, as a record: an extra alert, never a missed one.
  */
+import { OversizedRecord } from './oversized-record';
 import type { CutPath, RecordCutter, ScannedRecord } from './record-scanner';
-import { CAPTURE_LIMIT, RecordScanner } from './record-scanner';
+import { CAPTURE_LIMIT, RECORD_MAX_BYTES, RecordScanner } from './record-scanner';
 
 /** The file's first bytes, up to the first record's first key. */
 const DOCUMENT_HEAD = Buffer.from('{"Records":[{"');
@@ -41,7 +42,14 @@ const UNICODE_ESCAPE = Buffer.from('\\u');
 /** Bytes of the next chunk joined to an unfinished record to find where it ends. */
 const STITCH_BYTES = 16 * 1024;
 /** A record still unfinished after this many bytes is left to the exact scanner. */
-const MAX_CARRIED_BYTES = 1024 * 1024;
+const MAX_CARRIED_BYTES = RECORD_MAX_BYTES;
+/** The top-level `"eventName":"` (the first one: CloudTrail writes it before any value). */
+const EVENT_NAME_KEY = Buffer.from('"eventName":"');
+/** CloudTrail's `"readOnly":` (the last one: CloudTrail writes it after the parameters). */
+const READ_ONLY_KEY = Buffer.from('"readOnly":');
+const TRUE = Buffer.from('true');
+/** Event names of reads, as the matcher's `isReadOnlyCall` knows them. */
+const READ_NAME_PREFIXES = ['Describe', 'List', 'Get'].map((prefix) => Buffer.from(prefix));
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -51,6 +59,33 @@ const FIRST_NON_ASCII = 0x80;
 
 /** Decides from a record's event source: true to parse, false to skip, undefined to ask. */
 export type SourcePrefilter = (eventSource: string | null | undefined) => boolean | undefined;
+
+export interface SplitterOptions {
+  /**
+   * Skip, unparsed, records whose bytes say they are reads: the first `"eventName":"` (the
+   * top-level one, which CloudTrail writes before any value a caller controls) names a read
+   * (`Describe*`, `List*`, `Get*`) and the last `"readOnly":` (the top-level one, written after
+   * the parameters) is `true`. Both must hold, so a parameter named `readOnly` cannot hide a
+   * write call. Only for rules that never alert on reads.
+   * @default false
+   */
+  readonly skipReadOnly?: boolean;
+}
+
+/** Whether `buffer[at...]` starts with `prefix`. */
+function startsWithAt(buffer: Buffer, at: number, prefix: Buffer): boolean {
+  return buffer.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+}
+
+/** See SplitterOptions.skipReadOnly. */
+function isPlainRead(buffer: Buffer, start: number, end: number): boolean {
+  const name = buffer.indexOf(EVENT_NAME_KEY, start);
+  if (name === -1 || name >= end) return false;
+  const nameAt = name + EVENT_NAME_KEY.length;
+  if (!READ_NAME_PREFIXES.some((prefix) => startsWithAt(buffer, nameAt, prefix))) return false;
+  const flag = buffer.lastIndexOf(READ_ONLY_KEY, end - READ_ONLY_KEY.length);
+  return flag >= start && startsWithAt(buffer, flag + READ_ONLY_KEY.length, TRUE);
+}
 
 type Layout = { readonly separator: Buffer } | 'other' | 'undecided';
 
@@ -105,11 +140,23 @@ export class CompactRecordSplitter implements RecordCutter {
   private cutCount = 0;
   /** Whether the fast path handed any record but the last to the exact scanner. */
   private gaveUp = false;
+  /** `ventVersion"`: the first key less its quote and first letter, to find other record starts. */
+  private keyTail: Buffer | undefined;
+  private readonly skipReadOnly: boolean;
+  /** Bytes received so far, the current chunk included: where exact scanners start. */
+  private received = 0;
 
   public constructor(
     private readonly objectName: string,
     private readonly sourcePrefilter: SourcePrefilter,
-  ) {}
+    options: SplitterOptions = {},
+  ) {
+    this.skipReadOnly = options.skipReadOnly === true;
+  }
+
+  public unfinishedRecord(): Buffer | undefined {
+    return this.exact?.unfinishedRecord();
+  }
 
   public get recordCount(): number {
     return this.exact?.recordCount ?? this.cutCount;
@@ -121,6 +168,7 @@ export class CompactRecordSplitter implements RecordCutter {
   }
 
   public push(chunk: Buffer): ScannedRecord[] {
+    this.received += chunk.length;
     if (this.exact !== undefined && !this.takeBack()) return this.exact.push(chunk);
     if (this.separator !== undefined) return this.cutChunk(chunk);
     this.hold(chunk);
@@ -134,6 +182,7 @@ export class CompactRecordSplitter implements RecordCutter {
     this.pendingLength = 0;
     if (layout === 'other') return this.handOver(undefined, [head]);
     this.separator = layout.separator;
+    this.keyTail = layout.separator.subarray(5, layout.separator.length - 1);
     return this.cutChunk(head.subarray(FIRST_RECORD_AT));
   }
 
@@ -141,12 +190,15 @@ export class CompactRecordSplitter implements RecordCutter {
     if (this.exact !== undefined) return this.exact.flush();
     // The last record and the document's close are read exactly, errors and all.
     const held = this.pending;
-    const exact = this.startExact(this.separator === undefined ? undefined : this.cutCount);
+    const exact = this.startExact(
+      this.separator === undefined ? undefined : this.cutCount,
+      this.received - this.pendingLength,
+    );
     return held.flatMap((part) => exact.push(part));
   }
 
   public end(): void {
-    (this.exact ?? this.startExact(undefined)).end();
+    (this.exact ?? this.startExact(undefined, this.received)).end();
   }
 
   /**
@@ -174,16 +226,18 @@ export class CompactRecordSplitter implements RecordCutter {
 
   /** From here on the exact scanner reads: from the start, or between two records. */
   private handOver(betweenRecords: number | undefined, parts: readonly Buffer[]): ScannedRecord[] {
-    const exact = this.startExact(betweenRecords);
+    // The parts always run to the end of what was received: that places them in the file.
+    const offset = this.received - parts.reduce((sum, part) => sum + part.length, 0);
+    const exact = this.startExact(betweenRecords, offset);
     return parts.flatMap((part) => exact.push(part));
   }
 
-  private startExact(betweenRecords: number | undefined): RecordScanner {
+  private startExact(betweenRecords: number | undefined, offset = 0): RecordScanner {
     this.exactFrom = betweenRecords;
     this.exact = new RecordScanner(
       this.objectName,
       this.sourcePrefilter,
-      betweenRecords === undefined ? undefined : { betweenRecords },
+      betweenRecords === undefined ? undefined : { betweenRecords, offset },
     );
     this.pending = [];
     this.pendingLength = 0;
@@ -221,6 +275,19 @@ export class CompactRecordSplitter implements RecordCutter {
   }
 
   /**
+   * Counts (and judges) the records of a piece that holds more than one record start, with a
+   * scanner of its own; the splitter's count moves on by as many records as it found.
+   */
+  private countExactly(piece: Buffer, index: number): ScannedRecord[] {
+    const scanner = new RecordScanner(this.objectName, this.sourcePrefilter, {
+      betweenRecords: index,
+    });
+    const found = scanner.push(piece).filter((scanned) => scanned.bad === undefined);
+    this.cutCount = Math.max(scanner.recordCount, index + 1);
+    return found;
+  }
+
+  /**
    * Cuts the records of `buffer` from `start`, a record's first byte, while records start
    * before `stopAt`; returns where the unfinished record starts. `rest` is what follows
    * `buffer` in this chunk, for a recut.
@@ -245,12 +312,14 @@ export class CompactRecordSplitter implements RecordCutter {
       // false: skip; true: parse; undefined: let the prefilter look at the bytes.
       let verdict: boolean | undefined = false;
       let eventSource: string | null | undefined;
+      let plain = true;
       while (sourceAt !== -1 && sourceAt < recordEnd) {
         if (verdict !== true && isSourceKeyAt(buffer, sourceAt)) {
           const value = plainSourceValue(buffer, sourceAt + SOURCE_KEY_TAIL.length, recordEnd);
           const said = value === null ? true : this.sourcePrefilter(value);
           if (said === true) {
             verdict = true;
+            plain = value !== null;
           } else if (said === undefined) {
             verdict = undefined;
             eventSource = value;
@@ -260,9 +329,39 @@ export class CompactRecordSplitter implements RecordCutter {
       }
       if (escapeAt !== -1 && escapeAt < recordEnd) {
         verdict = true;
+        plain = false;
         while (escapeAt !== -1 && escapeAt < recordEnd) {
           escapeAt = buffer.indexOf(UNICODE_ESCAPE, escapeAt + 1);
         }
+      }
+      // Another record start inside this piece (a record written with spaces, say): count
+      // and judge the piece exactly.
+      const keyTail = this.keyTail as Buffer;
+      let irregular = false;
+      for (
+        let keyAt = buffer.indexOf(keyTail, recordStart + 4);
+        keyAt !== -1 && keyAt < recordEnd;
+        keyAt = buffer.indexOf(keyTail, keyAt + 1)
+      ) {
+        if (buffer[keyAt - 2] === QUOTE) irregular = true;
+        if (irregular) break;
+      }
+      if (verdict === false && irregular) {
+        completed.push(...this.countExactly(buffer.subarray(recordStart, recordEnd), index));
+        recordStart = boundary + 2;
+        continue;
+      }
+      if (verdict === true && plain && this.skipReadOnly && !irregular) {
+        if (isPlainRead(buffer, recordStart, recordEnd)) verdict = false;
+      }
+      if (verdict !== false && recordEnd - recordStart > RECORD_MAX_BYTES) {
+        // Too big to parse whole: keep its small fields, as the exact scanner would.
+        const oversized = new OversizedRecord();
+        oversized.consume(buffer, recordStart);
+        const scanned = oversized.toScannedRecord(index, this.sourcePrefilter);
+        if (scanned !== undefined) completed.push(scanned);
+        recordStart = boundary + 2;
+        continue;
       }
       if (verdict !== false) {
         const from = recordStart;
