@@ -98,10 +98,7 @@ export class OversizedRecord {
         const backslash = chunk.indexOf(BACKSLASH, i);
         const stop =
           quote === -1 ? backslash : backslash === -1 ? quote : Math.min(quote, backslash);
-        if (stop === -1) {
-          i = length;
-          break;
-        }
+        if (stop === -1) break;
         if (stop === backslash) {
           i = stop + 2;
           if (i > length) this.escapePending = true;
