@@ -3,6 +3,8 @@ import { loadRulesFile } from '../lib/rules-file';
 import { compileRules, suppressionExpiresAt } from '../lambda/matcher';
 import type { RulesConfig } from '../lambda/rules-schema';
 import { RulesValidationError, SUPPRESSION_CONDITIONS } from '../lambda/rules-schema';
+import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read-budget';
+import { redactText } from '../lambda/redact';
 import { scanLogObject } from '../lambda/scan-log-object';
 import type { CommandIo } from './scan';
 import { expandPaths } from './scan';
@@ -88,60 +90,66 @@ export async function runRulesTest(
   let alerts = 0;
   let suppressed = 0;
   for (const file of files) {
+    // Decisions are printed as they are found: memory does not grow with their number.
     const scan = await scanLogObject(
       createReadStream(file),
       { bucket: '', key: file },
       {
         objectName: file,
         rules,
+        maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
         ...(options.now === undefined ? {} : { now: options.now }),
+        onAlert: (alert) => {
+          alerts += 1;
+          io.out(
+            options.json
+              ? JSON.stringify({
+                  decision: 'alert',
+                  eventID: alert.eventID,
+                  eventSource: alert.eventSource,
+                  eventName: alert.eventName,
+                  severity: alert.severity,
+                  outcome: alert.outcome,
+                  category: alert.category,
+                  userArn: alert.actor.arn,
+                  sourceFile: file,
+                })
+              : `ALERT      ${alert.severity.padEnd(6)} ${alert.eventName} (${alert.eventSource}) ${alert.eventID} by ${alert.actor.arn ?? alert.actor.identityType}${alert.category === 'self-protection' ? ' [self-protection]' : ''}`,
+          );
+        },
+        onSuppressed: ({ match, suppression, suppressionIndex }) => {
+          suppressed += 1;
+          // Fields quoted from the record go through the same redaction as alerts.
+          const eventID = typeof match.record.eventID === 'string' ? match.record.eventID : '-';
+          const userArn = match.record.userIdentity?.arn;
+          io.out(
+            redactText(
+              options.json
+                ? JSON.stringify({
+                    decision: 'suppressed',
+                    eventID,
+                    eventSource: match.eventSource,
+                    eventName: match.eventName,
+                    severity: match.severity,
+                    outcome: match.outcome,
+                    suppression: suppressionIndex,
+                    reason: suppression.reason,
+                    userArn: typeof userArn === 'string' ? userArn : null,
+                    sourceFile: file,
+                  })
+                : `SUPPRESSED ${match.severity.padEnd(6)} ${match.eventName} (${match.eventSource}) ${eventID} by suppressions[${suppressionIndex}]: ${suppression.reason}`,
+            ),
+          );
+        },
+        onBadRecord: () => undefined,
       },
     ).catch((error: unknown) => {
-      io.err(`mp-audit: cannot read ${file}: ${(error as Error).message}`);
+      io.err(`mp-audit: cannot read ${file}: ${redactText((error as Error).message)}`);
       return undefined;
     });
     if (scan === undefined || scan.readError !== null) {
-      if (scan?.readError) io.err(`mp-audit: ${scan.readError.message}`);
+      if (scan?.readError) io.err(`mp-audit: ${redactText(scan.readError.message)}`);
       failed += 1;
-      if (scan === undefined) continue;
-    }
-    for (const alert of scan.alerts) {
-      alerts += 1;
-      io.out(
-        options.json
-          ? JSON.stringify({
-              decision: 'alert',
-              eventID: alert.eventID,
-              eventSource: alert.eventSource,
-              eventName: alert.eventName,
-              severity: alert.severity,
-              outcome: alert.outcome,
-              category: alert.category,
-              userArn: alert.actor.arn,
-              sourceFile: file,
-            })
-          : `ALERT      ${alert.severity.padEnd(6)} ${alert.eventName} (${alert.eventSource}) ${alert.eventID} by ${alert.actor.arn ?? alert.actor.identityType}${alert.category === 'self-protection' ? ' [self-protection]' : ''}`,
-      );
-    }
-    for (const { match, suppression, suppressionIndex } of scan.suppressed) {
-      suppressed += 1;
-      const eventID = typeof match.record.eventID === 'string' ? match.record.eventID : '-';
-      io.out(
-        options.json
-          ? JSON.stringify({
-              decision: 'suppressed',
-              eventID,
-              eventSource: match.eventSource,
-              eventName: match.eventName,
-              severity: match.severity,
-              outcome: match.outcome,
-              suppression: suppressionIndex,
-              reason: suppression.reason,
-              userArn: match.record.userIdentity?.arn ?? null,
-              sourceFile: file,
-            })
-          : `SUPPRESSED ${match.severity.padEnd(6)} ${match.eventName} (${match.eventSource}) ${eventID} by suppressions[${suppressionIndex}]: ${suppression.reason}`,
-      );
     }
   }
   io.err(

@@ -6,6 +6,8 @@ import { logObjectName } from '../lambda/alert-formats';
 import { formatSubject } from '../lambda/alert-formats';
 import type { CompiledRules } from '../lambda/matcher';
 import { classifyObjectKey } from '../lambda/log-object-key';
+import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read-budget';
+import { redactText } from '../lambda/redact';
 import { scanLogObject } from '../lambda/scan-log-object';
 
 /** Where a command writes: injected so tests can capture it. */
@@ -19,7 +21,12 @@ export interface ScanOptions {
   readonly json: boolean;
   /** @default the default rules (MediaPackage write calls) */
   readonly rules?: CompiledRules;
+  /** Most bytes inflated from one file. @default DEFAULT_MAX_INFLATED_BYTES, as the function */
+  readonly maxInflatedBytes?: number;
 }
+
+/** Bad records printed one by one; the rest are counted in the summary. */
+const BAD_RECORDS_SHOWN = 20;
 
 /** One alert as a line of JSON: the alert plus flat fields for quick filtering (jq, grep). */
 export function alertJsonLine(alert: MediaPackageAlert): string {
@@ -96,6 +103,7 @@ export async function runScan(options: ScanOptions, io: CommandIo): Promise<numb
   let records = 0;
   let alerts = 0;
   let badRecords = 0;
+  let badRecordsShown = 0;
   let scanned = 0;
   for (const { path, reason } of missing) {
     io.err(`mp-audit: cannot read ${path}: ${reason}`);
@@ -113,30 +121,41 @@ export async function runScan(options: ScanOptions, io: CommandIo): Promise<numb
     }
     let scan;
     try {
+      // Alerts are printed as they are found: memory does not grow with their number, and
+      // what a file held is out before anything later in it can stop the read.
       scan = await scanLogObject(
         createReadStream(file),
         { bucket: '', key: file },
-        { objectName: file, ...(options.rules === undefined ? {} : { rules: options.rules }) },
+        {
+          objectName: file,
+          maxInflatedBytes: options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES,
+          ...(options.rules === undefined ? {} : { rules: options.rules }),
+          onAlert: (alert) => {
+            alerts += 1;
+            io.out(options.json ? alertJsonLine(alert) : `${alertText(alert)}\n`);
+          },
+          onBadRecord: (bad) => {
+            badRecordsShown += 1;
+            if (badRecordsShown <= BAD_RECORDS_SHOWN) {
+              io.err(`mp-audit: skipped a bad record: ${bad.message}`);
+            } else if (badRecordsShown === BAD_RECORDS_SHOWN + 1) {
+              io.err('mp-audit: more bad records skipped; see the summary for their number');
+            }
+          },
+        },
       );
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? 'read-error';
-      io.err(`mp-audit: cannot read ${file}: ${(error as Error).message}`);
+      io.err(`mp-audit: cannot read ${file}: ${redactText((error as Error).message)}`);
       unreadable.set(reason, (unreadable.get(reason) ?? 0) + 1);
       continue;
     }
     scanned += 1;
     records += scan.stats.records;
-    badRecords += scan.badRecords.length;
-    for (const bad of scan.badRecords) {
-      io.err(`mp-audit: skipped a bad record: ${bad.message}`);
-    }
+    badRecords += scan.badRecordCount;
     if (scan.readError !== null) {
-      io.err(`mp-audit: ${scan.readError.message}`);
+      io.err(`mp-audit: ${redactText(scan.readError.message)}`);
       unreadable.set(scan.readError.reason, (unreadable.get(scan.readError.reason) ?? 0) + 1);
-    }
-    for (const alert of scan.alerts) {
-      alerts += 1;
-      io.out(options.json ? alertJsonLine(alert) : `${alertText(alert)}\n`);
     }
   }
   const unreadableCount = [...unreadable.values()].reduce((a, b) => a + b, 0);

@@ -10,6 +10,10 @@ import { compileRules } from './matcher';
 import type { PipelineLogger, PipelineMetrics } from './ports';
 import type { PipelineDeps, TriggerSummary } from './process-trigger';
 import { processTriggerEvent } from './process-trigger';
+import { redactingLogger } from './ports';
+import { DEFAULT_MAX_INFLATED_BYTES, readDeadline } from './read-budget';
+import { redactingLogger } from './ports';
+import { DEFAULT_MAX_INFLATED_BYTES, readDeadline } from './read-budget';
 import { DEFAULT_RULES, parseRulesText } from './rules-schema';
 import { ownResourcesFromEnv } from './self-protection';
 
@@ -63,34 +67,25 @@ function powertoolsMetrics(target: Metrics): PipelineMetrics {
 }
 
 function powertoolsLogger(target: Logger): PipelineLogger {
-  return {
+  return redactingLogger({
     debug: (message, extra) => target.debug(message, extra ?? {}),
     info: (message, extra) => target.info(message, extra ?? {}),
     warn: (message, extra) => target.warn(message, extra ?? {}),
     error: (message, extra) => target.error(message, extra ?? {}),
-  };
+  });
 }
 
-/** Reads the function's configuration from its environment, failing loudly if it is missing. */
-export function topicArnFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const topicArn = env.ALERT_TOPIC_ARN;
-  if (topicArn === undefined || !topicArn.startsWith('arn:')) {
-    throw new Error('ALERT_TOPIC_ARN must be set to the ARN of the alert topic');
+/** `MP_AUDIT_MAX_INFLATED_BYTES` (set by the construct from `maxInflatedMb`), else the default. */
+export function maxInflatedBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MP_AUDIT_MAX_INFLATED_BYTES;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_INFLATED_BYTES;
+  const bytes = Number(raw);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new Error(
+      `MP_AUDIT_MAX_INFLATED_BYTES must be a positive whole number of bytes; got '${raw}'`,
+    );
   }
-  return topicArn;
-}
-
-/**
- * The rules in force: `MP_AUDIT_RULES` (JSON, for local runs) or the rules the construct
- * bundled into the code at synth time, else the defaults; with the pipeline's own resources.
- */
-export function rulesFromEnv(env: NodeJS.ProcessEnv = process.env): CompiledRules {
-  // esbuild replaces `process.env.MP_AUDIT_BUNDLED_RULES` with the validated rules at bundle time.
-  const local = env.MP_AUDIT_RULES;
-  const text = local ?? process.env.MP_AUDIT_BUNDLED_RULES;
-  const source = local === undefined ? 'the rules bundled at synth' : 'MP_AUDIT_RULES';
-  const config = text === undefined || text === '' ? DEFAULT_RULES : parseRulesText(text, source);
-  return compileRules(config, ownResourcesFromEnv(env));
+  return bytes;
 }
 
 /**
@@ -127,6 +122,8 @@ export function createHandler(
       const sns = overrides.sns ?? (clients as { sns: SNSClient }).sns;
       const topicArn = overrides.topicArn ?? topicArnFromEnv();
       deps = {
+        maxInflatedBytes: overrides.maxInflatedBytes ?? maxInflatedBytesFromEnv(),
+        maxInflatedBytes: overrides.maxInflatedBytes ?? maxInflatedBytesFromEnv(),
         s3: overrides.s3 ?? (clients as { s3: S3Client }).s3,
         sns,
         topicArn,
@@ -143,8 +140,15 @@ export function createHandler(
       logger.addContext(context);
       deps.delivery?.registerContext?.(context);
     }
+    const remaining = context?.getRemainingTimeInMillis?.();
     try {
-      return await processTriggerEvent(event, deps);
+      return await processTriggerEvent(
+        event,
+        deps,
+        remaining === undefined || !Number.isFinite(remaining)
+          ? {}
+          : { deadline: readDeadline(remaining) },
+      );
     } finally {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }

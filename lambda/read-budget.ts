@@ -1,0 +1,24 @@
+/**
+ * How much work one log object may cost: the budgets the reader stops at, so a gzip bomb, a
+ * giant file or a slow read ends with what was found delivered instead of a timeout.
+ */
+
+/**
+ * The default budget of inflated bytes per object: 2 GiB, ten times the largest CloudTrail
+ * files seen on busy organization trails (tens to hundreds of MB), so only a gzip bomb or a
+ * file that is not a real log reaches it.
+ */
+export const DEFAULT_MAX_INFLATED_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** Time kept back from reading to deliver what was found: a quarter, at most 15 s. */
+export const DELIVERY_MARGIN_MAX_MS = 15_000;
+const DELIVERY_MARGIN_SHARE = 0.25;
+
+/**
+ * When reading must stop for an invocation with `remainingMs` left, so the alerts found can
+ * still be delivered and the handler return before Lambda's deadline.
+ */
+export function readDeadline(remainingMs: number, now = Date.now()): number {
+  const margin = Math.min(DELIVERY_MARGIN_MAX_MS, Math.max(0, remainingMs) * DELIVERY_MARGIN_SHARE);
+  return now + Math.max(0, remainingMs - margin);
+}
