@@ -12,8 +12,6 @@ import type { PipelineDeps, TriggerSummary } from './process-trigger';
 import { processTriggerEvent } from './process-trigger';
 import { redactingLogger } from './ports';
 import { DEFAULT_MAX_INFLATED_BYTES, readDeadline } from './read-budget';
-import { redactingLogger } from './ports';
-import { DEFAULT_MAX_INFLATED_BYTES, readDeadline } from './read-budget';
 import { DEFAULT_RULES, parseRulesText } from './rules-schema';
 import { ownResourcesFromEnv } from './self-protection';
 
@@ -88,6 +86,28 @@ export function maxInflatedBytesFromEnv(env: NodeJS.ProcessEnv = process.env): n
   return bytes;
 }
 
+/** Reads the function's configuration from its environment, failing loudly if it is missing. */
+export function topicArnFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const topicArn = env.ALERT_TOPIC_ARN;
+  if (topicArn === undefined || !topicArn.startsWith('arn:')) {
+    throw new Error('ALERT_TOPIC_ARN must be set to the ARN of the alert topic');
+  }
+  return topicArn;
+}
+
+/**
+ * The rules in force: `MP_AUDIT_RULES` (JSON, for local runs) or the rules the construct
+ * bundled into the code at synth time, else the defaults; with the pipeline's own resources.
+ */
+export function rulesFromEnv(env: NodeJS.ProcessEnv = process.env): CompiledRules {
+  // esbuild replaces `process.env.MP_AUDIT_BUNDLED_RULES` with the validated rules at bundle time.
+  const local = env.MP_AUDIT_RULES;
+  const text = local ?? process.env.MP_AUDIT_BUNDLED_RULES;
+  const source = local === undefined ? 'the rules bundled at synth' : 'MP_AUDIT_RULES';
+  const config = text === undefined || text === '' ? DEFAULT_RULES : parseRulesText(text, source);
+  return compileRules(config, ownResourcesFromEnv(env));
+}
+
 /**
  * Idempotent delivery when `IDEMPOTENCY_TABLE_NAME` is set (as deployed), else plain batched
  * delivery (local runs without DynamoDB). DynamoDB is reached with the SDK's standard
@@ -123,7 +143,6 @@ export function createHandler(
       const topicArn = overrides.topicArn ?? topicArnFromEnv();
       deps = {
         maxInflatedBytes: overrides.maxInflatedBytes ?? maxInflatedBytesFromEnv(),
-        maxInflatedBytes: overrides.maxInflatedBytes ?? maxInflatedBytesFromEnv(),
         s3: overrides.s3 ?? (clients as { s3: S3Client }).s3,
         sns,
         topicArn,
@@ -140,6 +159,7 @@ export function createHandler(
       logger.addContext(context);
       deps.delivery?.registerContext?.(context);
     }
+    // Reading stops early enough to deliver what was found and return before Lambda's deadline.
     const remaining = context?.getRemainingTimeInMillis?.();
     try {
       return await processTriggerEvent(

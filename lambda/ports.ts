@@ -1,7 +1,5 @@
 import { redactSecrets } from './redact';
 
-import { redactSecrets } from './redact';
-
 /**
  * The logging and metrics the pipeline needs, as small interfaces: the Lambda adapter plugs in
  * Powertools, the CLI plugs in plain stderr output, tests plug in recorders.
@@ -26,22 +24,6 @@ export interface PipelineMetrics {
 }
 
 export const noMetrics: PipelineMetrics = { add: () => undefined };
-
-/**
- * Wraps a logger so every field of every line goes through the redaction step first: log
- * lines leave the function like alerts do, and may carry a key, an error message or a
- * reason quoted from input.
- */
-export function redactingLogger(target: PipelineLogger): PipelineLogger {
-  const clean = (extra?: Record<string, unknown>): Record<string, unknown> | undefined =>
-    extra === undefined ? undefined : (redactSecrets(extra) as Record<string, unknown>);
-  return {
-    debug: (message, extra) => target.debug(message, clean(extra)),
-    info: (message, extra) => target.info(message, clean(extra)),
-    warn: (message, extra) => target.warn(message, clean(extra)),
-    error: (message, extra) => target.error(message, clean(extra)),
-  };
-}
 
 /**
  * Wraps a logger so every field of every line goes through the redaction step first: log
