@@ -173,10 +173,16 @@ function* parseScanned(
   };
   sync();
   for (let next = 0; next < batch.length; next += 1) {
-    const { raw, eventSource, index, keep, recut, bad, oversized } = batch[next] as ScannedRecord;
+    const scanned = batch[next] as ScannedRecord;
+    const { raw, eventSource, index, keep, recut, bad, oversized } = scanned;
     if (bad !== undefined) {
       stats.badRecords += 1;
-      const error = new BadRecordError(options.objectName, index, bad, false);
+      const error = new BadRecordError(
+        options.objectName,
+        index,
+        bad,
+        scanned.mayMentionMediaPackage === true,
+      );
       if (options.onBadRecord === undefined) {
         throw new LogReadError(options.objectName, 'invalid-json', error.message, error);
       }

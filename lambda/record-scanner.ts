@@ -69,10 +69,12 @@ export interface ScannedRecord {
   /** The source prefilter already decided to parse it. */
   readonly keep: boolean;
   /**
-   * Set for an entry of Records that is not an object (or stray bytes where one should be):
-   * why, without quoting it. `raw` is then empty.
+   * Set for an entry of Records that is not an object (or stray bytes where one should be),
+   * or a record damaged past reading: why, without quoting it. `raw` is then empty.
    */
   readonly bad?: string;
+  /** For a bad entry: whether its bytes named MediaPackage (an alert may be missing). */
+  readonly mayMentionMediaPackage?: boolean;
   /** Set for a record over RECORD_MAX_BYTES: `raw` holds only its small top-level fields. */
   readonly oversized?: { readonly recordBytes: number; readonly omittedMembers: string[] };
   /**
@@ -119,6 +121,21 @@ export interface ScannerStart {
   readonly betweenRecords: number;
   /** Bytes of the document before this point, so problems are reported at true offsets. */
   readonly offset?: number;
+}
+
+const MEDIAPACKAGE_MARKER = Buffer.from('mediapackage');
+/** `{`, optional whitespace, a quoted key and a colon: where a record plainly starts. */
+const RECORD_START = /\{\s*"eventVersion"\s*:/g;
+
+/**
+ * Where another record starts in `held` after its first byte, or -1. Records start with
+ * CloudTrail's first key, `eventVersion`, which nothing inside a record repeats.
+ */
+function nextRecordStart(held: Buffer): number {
+  const text = held.toString('latin1');
+  RECORD_START.lastIndex = 1;
+  const match = RECORD_START.exec(text);
+  return match === null ? -1 : match.index;
 }
 
 function isJsonWhitespace(byte: number): boolean {
@@ -275,12 +292,20 @@ export class RecordScanner implements RecordCutter {
         i += 1;
         continue;
       }
+      let byte = chunk[i] as number;
+      if (isJsonWhitespace(byte)) {
+        // Whitespace changes nothing: skip a run of it in a tight loop (padding can be GBs).
+        do {
+          i += 1;
+        } while (i < length && isJsonWhitespace(chunk[i] as number));
+        continue;
+      }
       if (depth === 0) {
         // Outside any document: skip what cannot start one, up to the next `{`.
         i = this.skipOutsideDocument(chunk, i);
         if (i >= length) break;
+        byte = chunk[i] as number;
       }
-      const byte = chunk[i] as number;
       if (inRecordsArray && depth === 2 && !recording) {
         // Between two entries of Records: only `,`, whitespace, `{` and `]` belong here.
         if (byte === OPEN_BRACE || byte === CLOSE_BRACKET || byte === COMMA) {
@@ -378,11 +403,33 @@ export class RecordScanner implements RecordCutter {
     this.inString = inString;
     this.recording = recording;
     this.inRecordsArray = inRecordsArray;
-    if (recording && this.recordBytes > RECORD_MAX_BYTES) this.startOversized();
+    if (recording && this.recordBytes > RECORD_MAX_BYTES) this.startOversized(completed);
   }
 
-  /** Hands the record's bytes so far to an OversizedRecord, which reads the rest of it. */
-  private startOversized(): void {
+  /**
+   * A record over RECORD_MAX_BYTES. Real ones are far smaller, so first look for damage that
+   * ran a record into the ones after it (a lost `}` or quote): if another record plainly
+   * starts inside, this one is a bad record and the scan resumes there. Otherwise the record
+   * goes to an OversizedRecord, which reads the rest of it without holding it.
+   */
+  private startOversized(completed: ScannedRecord[]): void {
+    const held = Buffer.concat(this.recordParts);
+    const restart = nextRecordStart(held);
+    if (restart !== -1) {
+      const index = this.recordCount;
+      this.recordCount += 1;
+      completed.push({
+        raw: Buffer.alloc(0),
+        eventSource: undefined,
+        index,
+        keep: true,
+        bad: `damaged: it runs into the records after it (another record starts at its byte ${restart})`,
+        mayMentionMediaPackage: held.subarray(0, restart).indexOf(MEDIAPACKAGE_MARKER) !== -1,
+      });
+      this.resetBetweenRecords();
+      this.scan(held.subarray(restart), 0, completed);
+      return;
+    }
     const oversized = new OversizedRecord();
     for (const part of this.recordParts) {
       if (oversized.consume(part, 0) !== -1) break;
@@ -442,6 +489,22 @@ export class RecordScanner implements RecordCutter {
     this.recordCount += 1;
     const scanned = oversized.toScannedRecord(index, this.sourcePrefilter);
     return scanned === undefined ? [] : [scanned];
+  }
+
+  /** The state between two records of the Records array (after damage was cut off). */
+  private resetBetweenRecords(): void {
+    this.depth = 2;
+    this.inRecordsArray = true;
+    this.recording = false;
+    this.inBadEntry = false;
+    this.inString = false;
+    this.escapePending = false;
+    this.recordParts = [];
+    this.recordBytes = 0;
+    this.captureCarry = '';
+    this.captureLength = 0;
+    this.captureEscaped = false;
+    this.sourceState = SOURCE_NONE;
   }
 
   /** An entry of Records that is not an object: counted as a bad record, then skipped. */
@@ -527,6 +590,11 @@ export class RecordScanner implements RecordCutter {
 
   private note(reason: LogReadFailure, detail: string): void {
     this.problem ??= { reason, detail };
+  }
+
+  /** The first problem noted so far (a cutter that takes over keeps it for its own `end`). */
+  public get noted(): { readonly reason: LogReadFailure; readonly detail: string } | undefined {
+    return this.problem;
   }
 
   public flush(): ScannedRecord[] {

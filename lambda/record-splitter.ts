@@ -22,6 +22,8 @@
  * them), and it would treat such an inner array object, if it named a watched source and
  * sat between two others like it, as a record: an extra alert, never a missed one.
  */
+import { LogReadError } from './errors';
+import type { LogReadFailure } from './errors';
 import { OversizedRecord } from './oversized-record';
 import type { CutPath, RecordCutter, ScannedRecord } from './record-scanner';
 import { CAPTURE_LIMIT, RECORD_MAX_BYTES, RecordScanner } from './record-scanner';
@@ -143,6 +145,8 @@ export class CompactRecordSplitter implements RecordCutter {
   /** `ventVersion"`: the first key less its quote and first letter, to find other record starts. */
   private keyTail: Buffer | undefined;
   private readonly skipReadOnly: boolean;
+  /** The first problem an exact scanner noted before the cutting was taken back from it. */
+  private carried: { readonly reason: LogReadFailure; readonly detail: string } | undefined;
   /** Bytes received so far, the current chunk included: where exact scanners start. */
   private received = 0;
 
@@ -199,6 +203,10 @@ export class CompactRecordSplitter implements RecordCutter {
 
   public end(): void {
     (this.exact ?? this.startExact(undefined, this.received)).end();
+    // A problem an exact scanner noted before the fast path took the cutting back.
+    if (this.carried !== undefined) {
+      throw new LogReadError(this.objectName, this.carried.reason, this.carried.detail);
+    }
   }
 
   /**
@@ -212,6 +220,7 @@ export class CompactRecordSplitter implements RecordCutter {
     if (inProgress === undefined) return false;
     this.exact = undefined;
     this.exactFrom = undefined;
+    this.carried ??= exact.noted;
     this.cutCount = exact.recordCount;
     this.pending = [];
     this.pendingLength = 0;
@@ -275,19 +284,6 @@ export class CompactRecordSplitter implements RecordCutter {
   }
 
   /**
-   * Counts (and judges) the records of a piece that holds more than one record start, with a
-   * scanner of its own; the splitter's count moves on by as many records as it found.
-   */
-  private countExactly(piece: Buffer, index: number): ScannedRecord[] {
-    const scanner = new RecordScanner(this.objectName, this.sourcePrefilter, {
-      betweenRecords: index,
-    });
-    const found = scanner.push(piece).filter((scanned) => scanned.bad === undefined);
-    this.cutCount = Math.max(scanner.recordCount, index + 1);
-    return found;
-  }
-
-  /**
    * Cuts the records of `buffer` from `start`, a record's first byte, while records start
    * before `stopAt`; returns where the unfinished record starts. `rest` is what follows
    * `buffer` in this chunk, for a recut.
@@ -346,12 +342,13 @@ export class CompactRecordSplitter implements RecordCutter {
         if (buffer[keyAt - 2] === QUOTE) irregular = true;
         if (irregular) break;
       }
-      if (verdict === false && irregular) {
-        completed.push(...this.countExactly(buffer.subarray(recordStart, recordEnd), index));
-        recordStart = boundary + 2;
-        continue;
+      if (irregular) {
+        // Parsed, so a piece that is really two records (or a document's end) fails and is
+        // re-read exactly, counted and reported as the exact scanner does.
+        verdict = true;
+        plain = false;
       }
-      if (verdict === true && plain && this.skipReadOnly && !irregular) {
+      if (verdict === true && plain && this.skipReadOnly) {
         if (isPlainRead(buffer, recordStart, recordEnd)) verdict = false;
       }
       if (verdict !== false && recordEnd - recordStart > RECORD_MAX_BYTES) {
