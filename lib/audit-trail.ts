@@ -11,6 +11,9 @@ import { acknowledgeWildcardResource } from './nag-findings';
 export const LOG_FILES_WILDCARD_REASON =
   'CloudTrail names each log file at delivery time (account, Region, date, random suffix); the function may only read objects under the AWSLogs/ prefix of the trail bucket.';
 
+/** The encryption context CloudTrail gives each log file: the ARN of the trail that wrote it. */
+export const TRAIL_ENCRYPTION_CONTEXT_KEY = 'kms:EncryptionContext:aws:cloudtrail:arn';
+
 /** Properties of {@link AuditTrail}. */
 export interface AuditTrailProps {
   /**
@@ -69,7 +72,6 @@ export class AuditTrail extends Construct {
     const trailName =
       props.trailName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     this.trailArn = `arn:${Aws.PARTITION}:cloudtrail:${Aws.REGION}:${Aws.ACCOUNT_ID}:trail/${trailName}`;
-    const trailArnPatternInAccount = `arn:${Aws.PARTITION}:cloudtrail:*:${Aws.ACCOUNT_ID}:trail/*`;
 
     this.encryptionKey = new kms.Key(this, 'Key', {
       description: `Encrypts the CloudTrail log files of ${trailName}`,
@@ -84,9 +86,13 @@ export class AuditTrail extends Construct {
         principals: [cloudTrailPrincipal],
         actions: ['kms:GenerateDataKey*'],
         resources: ['*'],
+        // This trail only: its ARN (the home Region's, for the files of every Region, as the
+        // aws:SourceArn condition already assumes) is the caller and each file's context.
         conditions: {
-          StringEquals: { 'aws:SourceArn': this.trailArn },
-          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnPatternInAccount },
+          StringEquals: {
+            'aws:SourceArn': this.trailArn,
+            [TRAIL_ENCRYPTION_CONTEXT_KEY]: this.trailArn,
+          },
         },
       }),
     );
@@ -185,7 +191,8 @@ export class AuditTrail extends Construct {
 
   /**
    * Lets `grantee` read this trail's log files: `s3:GetObject` on `AWSLogs/*` and `kms:Decrypt`
-   * of the trail key through S3, in both the key policy and the grantee's identity policy.
+   * of the trail key through S3 and only for files of this trail (their encryption context names
+   * its ARN), in both the key policy and the grantee's identity policy.
    */
   public grantReadLogs(grantee: iam.IGrantable): void {
     const logFiles = this.logBucket.arnForObjects('AWSLogs/*');
@@ -194,9 +201,9 @@ export class AuditTrail extends Construct {
       acknowledgeWildcardResource(grantee.grantPrincipal, logFiles, LOG_FILES_WILDCARD_REASON);
     }
     const decryptConditions = {
-      StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` },
-      StringLike: {
-        'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${Aws.PARTITION}:cloudtrail:*:${Aws.ACCOUNT_ID}:trail/*`,
+      StringEquals: {
+        'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com`,
+        [TRAIL_ENCRYPTION_CONTEXT_KEY]: this.trailArn,
       },
     };
     iam.Grant.addToPrincipal({

@@ -92,6 +92,10 @@ describe('Construct: MediaPackageAuditAlerts', () => {
     let topicKeyId: string;
     let bucketId: string;
     let trailName: string;
+    let thisTrailArn: unknown;
+    const s3Endpoint = {
+      'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+    };
 
     beforeAll(() => {
       // Prepare
@@ -118,6 +122,20 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       const trails = template.findResources('AWS::CloudTrail::Trail');
       trailName = (Object.values(trails)[0] as { Properties: { TrailName: string } }).Properties
         .TrailName;
+      thisTrailArn = {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':cloudtrail:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:trail/${trailName}`,
+          ],
+        ],
+      };
     });
 
     it('creates a multi-Region, KMS-encrypted trail of write-only management events', () => {
@@ -166,31 +184,49 @@ describe('Construct: MediaPackageAuditAlerts', () => {
         'kms:GenerateDataKey*',
       ]);
       for (const statement of cloudTrailStatements) {
-        expect(JSON.stringify(statement.Condition?.StringEquals?.['aws:SourceArn'])).toContain(
-          `:trail/${trailName}`,
-        );
+        expect(statement.Condition?.StringEquals?.['aws:SourceArn']).toEqual(thisTrailArn);
       }
       const encrypt = cloudTrailStatements.find((s) => s.Action === 'kms:GenerateDataKey*');
-      expect(encrypt?.Condition?.StringLike).toHaveProperty([
-        'kms:EncryptionContext:aws:cloudtrail:arn',
-      ]);
+      expect(encrypt?.Condition).toEqual({
+        StringEquals: {
+          'aws:SourceArn': thisTrailArn,
+          'kms:EncryptionContext:aws:cloudtrail:arn': thisTrailArn,
+        },
+      });
     });
 
-    it('lets the function decrypt log files through S3 in the trail key policy', () => {
-      // Assess
+    it("lets the function decrypt only this trail's log files, through S3, in the key policy", () => {
+      // Assess: the encryption context names this trail's ARN exactly, not trail/* of the account.
       expect(keyStatements(template, trailKeyId)).toContainEqual(
         expect.objectContaining({
           Effect: 'Allow',
           Action: 'kms:Decrypt',
           Principal: { AWS: { 'Fn::GetAtt': [roleId, 'Arn'] } },
           Condition: {
-            StringEquals: { 'kms:ViaService': expect.anything() as unknown },
-            StringLike: {
-              'kms:EncryptionContext:aws:cloudtrail:arn': expect.anything() as unknown,
+            StringEquals: {
+              'kms:ViaService': s3Endpoint,
+              'kms:EncryptionContext:aws:cloudtrail:arn': thisTrailArn,
             },
           },
         }),
       );
+      expect(renderCfnString(thisTrailArn)).toMatch(/:trail\/[^*]+$/);
+    });
+
+    it("lets the function decrypt only this trail's log files in its own policy too", () => {
+      // Prepare
+      const decrypt = roleStatements(template, roleId).find(
+        (s) =>
+          actionsOf(s).includes('kms:Decrypt') &&
+          JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [trailKeyId, 'Arn'] }),
+      );
+      // Assess
+      expect(decrypt?.Condition).toEqual({
+        StringEquals: {
+          'kms:ViaService': s3Endpoint,
+          'kms:EncryptionContext:aws:cloudtrail:arn': thisTrailArn,
+        },
+      });
     });
 
     it('blocks public access, versions, logs access and keeps the log bucket', () => {
