@@ -6,6 +6,7 @@
  * eventIDs that must alert, worked out from what was generated, not by the product's matcher.
  *
  *   npm run corpus -- --size 200MB --out corpus/ [--seed 7] [--files 1] [--mediapackage-share 0.005]
+ *   npm run corpus -- --help
  */
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
@@ -212,30 +213,84 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * factor);
 }
 
+export const CORPUS_USAGE = `usage: npm run corpus -- --out DIR [--size 20MB] [--seed 1] [--files 1] [--mediapackage-share 0.005]
+
+Writes gzipped CloudTrail log files of --size uncompressed JSON in all (200MB, 1.5GB, 512KB or
+bytes), split into --files files, under DIR in CloudTrail's key layout, and DIR/expected-alerts.json
+with the eventIDs that must alert. Seeded: the same options give the same files.
+
+options:
+  --out DIR                   where to write (required)
+  --size SIZE                 uncompressed JSON in all (default 20MB)
+  --seed N                    generator seed (default 1)
+  --files N                   number of log files (default 1)
+  --mediapackage-share X      share of records that are MediaPackage calls, 0 to 1 (default 0.005)
+  -h, --help                  print this and exit
+`;
+
+export type ParsedCorpusArgs =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'run'; readonly options: CorpusOptions };
+
+/** The command line of `npm run corpus`, parsed without side effects. */
+export function parseCorpusArgs(argv: readonly string[]): ParsedCorpusArgs {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        size: { type: 'string', default: '20MB' },
+        out: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        files: { type: 'string', default: '1' },
+        'mediapackage-share': { type: 'string', default: '0.005' },
+      },
+    });
+    if (values.help) return { kind: 'help' };
+    if (positionals.length > 0) throw new Error(`unexpected argument '${positionals.join(' ')}'`);
+    if (values.out === undefined) throw new Error('--out DIR is required');
+    const whole = (name: string, text: string, min: number): number => {
+      if (!/^\d+$/.test(text) || Number(text) < min)
+        throw new Error(`--${name} expects a whole number of at least ${min}, got '${text}'`);
+      return Number(text);
+    };
+    const share = Number(values['mediapackage-share']);
+    if (values['mediapackage-share'].trim() === '' || !(share >= 0 && share <= 1))
+      throw new Error(
+        `--mediapackage-share expects a number from 0 to 1, got '${values['mediapackage-share']}'`,
+      );
+    const sizeBytes = parseSize(values.size);
+    if (sizeBytes <= 0) throw new Error(`--size must be more than 0, got '${values.size}'`);
+    return {
+      kind: 'run',
+      options: {
+        out: values.out,
+        sizeBytes,
+        seed: whole('seed', values.seed, 0),
+        files: whole('files', values.files, 1),
+        mediaPackageShare: share,
+      },
+    };
+  } catch (error) {
+    return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 if (require.main === module) {
-  const { values } = parseArgs({
-    options: {
-      size: { type: 'string', default: '20MB' },
-      out: { type: 'string' },
-      seed: { type: 'string', default: '1' },
-      files: { type: 'string', default: '1' },
-      'mediapackage-share': { type: 'string', default: '0.005' },
-    },
-  });
-  if (values.out === undefined) {
-    console.error(
-      'usage: npm run corpus -- --size 200MB --out DIR [--seed N] [--files N] [--mediapackage-share 0.005]',
-    );
+  const parsed = parseCorpusArgs(process.argv.slice(2));
+  if (parsed.kind === 'help') {
+    process.stdout.write(CORPUS_USAGE);
+    process.exit(0);
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`${parsed.message}\n\n${CORPUS_USAGE}`);
     process.exit(2);
   }
+  const options = parsed.options;
   const started = Date.now();
-  generateCorpus({
-    out: values.out,
-    sizeBytes: parseSize(values.size),
-    seed: Number(values.seed),
-    files: Number(values.files),
-    mediaPackageShare: Number(values['mediapackage-share']),
-  }).then(
+  generateCorpus(options).then(
     (manifest) => {
       for (const file of manifest.files) {
         console.log(
@@ -243,11 +298,11 @@ if (require.main === module) {
         );
       }
       console.log(
-        `${manifest.totalAlerts} alerts expected; list in ${join(values.out ?? '', 'expected-alerts.json')} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+        `${manifest.totalAlerts} alerts expected; list in ${join(options.out, 'expected-alerts.json')} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       );
     },
     (error: unknown) => {
-      console.error(error);
+      console.error(error instanceof Error ? `corpus: ${error.message}` : error);
       process.exit(1);
     },
   );

@@ -1,26 +1,45 @@
 /**
- * `npm run bench [-- --json] [--sizes 1,20,200] [--runs 3] [--corpus DIR]`
+ * `npm run bench [-- --json] [--sizes 1,20,200] [--runs 3] [--corpus DIR] [--lambda-like [--memory-mb 512]]`
+ * (`npm run bench -- --help` for all options)
  *
  * Prints, for CloudTrail log files of each size (generated, seeded, cached in .bench/), the
  * throughput in MB/s of uncompressed JSON and the peak RSS of three ways to read them: gunzip
  * alone (the floor), the naive load-and-JSON.parse, and this pipeline's reader and matcher;
  * plus pipeline/gunzip. Each measurement runs in its own process. Alert counts are checked
  * against the generator's list. Also the bundled function's size and module load time.
+ *
+ * With --lambda-like each measured process runs in its own cgroup with a CPU quota and a memory
+ * limit like a Lambda function's of --memory-mb (see lambda-like.ts); the report adds the wall
+ * time per file, the cgroup's peak memory, OOM kills and what a 5-minute timeout covers.
  */
-import { execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildSync } from 'esbuild';
 import { FUNCTION_ALIASES, FUNCTION_MAIN_FIELDS } from '../../lib/bundling';
 import type { CorpusManifest } from './corpus';
 import { generateCorpus } from './corpus';
+import type { CgroupStats, Quota, RunCgroup } from './lambda-like';
+import {
+  CgroupSandbox,
+  cpuMaxLine,
+  detectCgroups,
+  insideRun,
+  LAMBDA_MB_PER_VCPU,
+  quotaFor,
+} from './lambda-like';
+import type { RunOptions } from './options';
+import { parseRunArgs, RUN_USAGE } from './options';
 import type { WorkerResult } from './worker';
 
 const ROOT = join(__dirname, '..', '..');
 const BENCH_DIR = join(ROOT, '.bench');
 const MODES = ['gunzip', 'naive', 'pipeline'] as const;
 type Mode = (typeof MODES)[number];
+/** Lambda's longest timeout, and this function's. */
+const TIMEOUT_SECONDS = 300;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -28,6 +47,17 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[middle] ?? 0)
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+function spread(values: readonly number[]): Spread | null {
+  if (values.length === 0) return null;
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
 /** Bundles like the construct does (esbuild, minified, SDK included) for the worker and the function. */
@@ -48,26 +78,159 @@ function bundle(entry: string, outfile: string): void {
   });
 }
 
-function runWorker(worker: string, mode: Mode, file: string): WorkerResult {
-  const output = execFileSync(process.execPath, [worker, mode, file], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return JSON.parse(output) as WorkerResult;
+/** How the measured processes run: as they are, in a cgroup, or pinned to one core. */
+type Confinement =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'cgroup'; readonly sandbox: CgroupSandbox }
+  | { readonly kind: 'taskset' };
+
+interface ProcessOutcome {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** From spawn to exit: Node.js start-up included. */
+  readonly wallSeconds: number;
+  readonly run: RunCgroup | null;
+  readonly stats: CgroupStats | null;
 }
+
+/** The measured process running now, so that Ctrl-C can stop it before removing its cgroup. */
+let currentChild: ChildProcess | null = null;
+
+function runProcess(
+  confinement: Confinement,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ProcessOutcome> {
+  let run: RunCgroup | null = null;
+  let command: string = process.execPath;
+  let commandArgs: string[] = [...args];
+  if (confinement.kind === 'cgroup') {
+    run = confinement.sandbox.create();
+    [command, commandArgs] = confinement.sandbox.wrap(run, process.execPath, args);
+  } else if (confinement.kind === 'taskset') {
+    command = 'taskset';
+    commandArgs = ['-c', '0', process.execPath, ...args];
+  }
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, commandArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    currentChild = child;
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const finish = (error: Error | null, code: number | null, signal: NodeJS.Signals | null) => {
+      currentChild = null;
+      let stats: CgroupStats | null = null;
+      if (run !== null && confinement.kind === 'cgroup') {
+        try {
+          stats = confinement.sandbox.stats(run);
+        } finally {
+          for (const failure of confinement.sandbox.remove(run))
+            console.error(`could not remove cgroup ${failure}`);
+        }
+      }
+      if (error !== null) {
+        reject(error);
+        return;
+      }
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        code,
+        signal,
+        wallSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+        run,
+        stats,
+      });
+    };
+    child.once('error', (error) => finish(error, null, null));
+    child.once('close', (code, signal) => finish(null, code, signal));
+  });
+}
+
+interface RunOutcome {
+  /** Null when the process was OOM-killed. */
+  readonly result: WorkerResult | null;
+  readonly oomKilled: boolean;
+  readonly processWallSeconds: number;
+  readonly cgroup: CgroupStats | null;
+}
+
+async function runWorker(
+  confinement: Confinement,
+  worker: string,
+  mode: Mode,
+  file: string,
+): Promise<RunOutcome> {
+  const outcome = await runProcess(confinement, [worker, mode, file]);
+  const oomKilled =
+    (outcome.stats?.oomKills ?? 0) > 0 ||
+    (confinement.kind === 'cgroup' && outcome.signal === 'SIGKILL');
+  if (outcome.code === 125 && outcome.run !== null)
+    throw new Error(`the ${mode} worker could not join its cgroup: ${outcome.stderr.trim()}`);
+  if (outcome.code !== 0 && !oomKilled) {
+    throw new Error(
+      `the ${mode} worker failed on ${file} (${outcome.signal ?? `exit ${outcome.code}`}): ${outcome.stderr.trim()}`,
+    );
+  }
+  const result = outcome.code === 0 ? (JSON.parse(outcome.stdout) as WorkerResult) : null;
+  if (result !== null && outcome.run !== null && !insideRun(result.procCgroup, outcome.run)) {
+    throw new Error(
+      `the ${mode} worker did not run in its cgroup ${outcome.run.name}: /proc/self/cgroup was\n${result.procCgroup}`,
+    );
+  }
+  return {
+    result,
+    oomKilled,
+    processWallSeconds: outcome.wallSeconds,
+    cgroup: outcome.stats,
+  };
+}
+
+interface ModeReport {
+  /** Median over the runs that finished; null if none did (all OOM-killed). */
+  mbPerSec: number | null;
+  peakRssMB: number | null;
+  /** Null when every run was OOM-killed. */
+  alerts: number | null;
+  countsMatch: boolean | null;
+  mbPerSecRange: Spread | null;
+  /** Wall time of the measured part (reading the file), in seconds. */
+  seconds: Spread | null;
+  /** From spawn to exit, Node.js start-up included. */
+  processWallSeconds: Spread | null;
+  /** CPU time over wall time while reading: 1 is one core's worth. */
+  cpuShare: number | null;
+  /** --lambda-like: the cgroup's peak memory (charged pages: not the same as RSS). */
+  cgroupPeakMB: number | null;
+  /** --lambda-like: periods in which the quota ran out (median). */
+  throttledPeriods: number | null;
+  oomKilledRuns: number;
+  runs: number;
+  /**
+   * --lambda-like: whether the CPU share reached the quota (within 15%). When it did not, the
+   * quota was not the only limit (a busy machine, or work that cannot use that many cores).
+   */
+  quotaBound: boolean | null;
+}
+
+/** CPU share at or above this fraction of the quota counts as held by the quota. */
+const QUOTA_BOUND = 0.85;
 
 interface FileReport {
   readonly file: string;
   readonly uncompressedMB: number;
+  readonly gzipMB: number;
   readonly records: number | null;
   readonly expectedAlerts: number | null;
-  readonly modes: Record<
-    Mode,
-    { mbPerSec: number; peakRssMB: number; alerts: number; countsMatch: boolean | null }
-  >;
+  readonly modes: Record<Mode, ModeReport>;
   /** Median over runs of pipeline MB/s divided by gunzip MB/s measured in the same run. */
-  readonly pipelineOverGunzip: number;
-  readonly naiveOverGunzip: number;
+  readonly pipelineOverGunzip: number | null;
+  readonly pipelineOverGunzipRange: Spread | null;
+  readonly naiveOverGunzip: number | null;
 }
 
 function corpusFor(sizeMB: number, seed: number): CorpusManifest {
@@ -90,52 +253,234 @@ function listLogFiles(dir: string): string[] {
     .sort();
 }
 
-function coldStart(): { bundleBytes: number; moduleLoadMs: number } {
+async function coldStart(
+  confinement: Confinement,
+): Promise<{ bundleBytes: number; moduleLoadMs: number; processMs: number }> {
   const outfile = join(BENCH_DIR, 'function', 'index.js');
   bundle('lambda/handler.ts', outfile);
   const loads: number[] = [];
+  const processes: number[] = [];
   for (let run = 0; run < 7; run += 1) {
-    const output = execFileSync(
-      process.execPath,
+    const outcome = await runProcess(
+      confinement,
       [
         '-e',
         `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`,
       ],
-      { encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1' } },
+      { ...process.env, AWS_REGION: 'us-east-1' },
     );
-    loads.push(Number(output));
+    if (outcome.code !== 0)
+      throw new Error(`loading the bundled function failed: ${outcome.stderr.trim()}`);
+    loads.push(Number(outcome.stdout));
+    processes.push(outcome.wallSeconds * 1000);
   }
-  return { bundleBytes: statSync(outfile).size, moduleLoadMs: median(loads) };
+  return {
+    bundleBytes: statSync(outfile).size,
+    moduleLoadMs: median(loads),
+    processMs: median(processes),
+  };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      json: { type: 'boolean', default: false },
-      sizes: { type: 'string', default: '1,20,200' },
-      runs: { type: 'string', default: '3' },
-      seed: { type: 'string', default: '1' },
-      corpus: { type: 'string' },
-    },
-  });
-  const runs = Math.max(1, Number(values.runs));
-  const seed = Number(values.seed);
-  const log = (line: string): void => {
-    if (!values.json) console.log(line);
+function machine(): {
+  cores: number;
+  cpuModel: string;
+  memoryGiB: number;
+  kernel: string;
+  node: string;
+} {
+  return {
+    cores: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
   };
+}
+
+interface LambdaLikeSetup {
+  readonly confinement: Confinement;
+  readonly quota: Quota;
+  readonly mechanism: 'cgroup-v2' | 'cgroup-v1' | 'taskset-approximation';
+  readonly description: string;
+  /** Why the preferred ways could not be used (empty when cgroup v2 applied). */
+  readonly notes: string[];
+}
+
+/** Sets up --lambda-like, or returns why it cannot. */
+function setUpLambdaLike(options: RunOptions): LambdaLikeSetup | { refused: string[] } {
+  const quota = quotaFor(options.memoryMb, availableParallelism());
+  const reasons: string[] = [];
+  if (process.platform !== 'linux') {
+    reasons.push(`cgroups are a Linux feature; this is ${process.platform}`);
+  } else {
+    let mountinfo = '';
+    let selfCgroup = '';
+    try {
+      mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+      selfCgroup = readFileSync('/proc/self/cgroup', 'utf8');
+    } catch (error) {
+      reasons.push(`cannot read /proc/self: ${String(error)}`);
+    }
+    if (mountinfo !== '') {
+      const detection = detectCgroups({
+        mountinfo,
+        selfCgroup,
+        quota,
+        isRoot: process.getuid?.() === 0,
+      });
+      reasons.push(...detection.reasons);
+      if (detection.placement !== null) {
+        const sandbox = new CgroupSandbox(detection.placement, quota);
+        const swept = sandbox.sweepStale((pid) => {
+          try {
+            process.kill(pid, 0);
+            return true;
+          } catch (error) {
+            return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+          }
+        });
+        for (const dir of swept) reasons.push(`removed ${dir}, left by an earlier run`);
+        return {
+          confinement: { kind: 'cgroup', sandbox },
+          quota,
+          mechanism: detection.placement.kind === 'cgroup2' ? 'cgroup-v2' : 'cgroup-v1',
+          description: sandbox.describe(),
+          notes: reasons,
+        };
+      }
+    }
+  }
+  if (options.tasksetFallback) {
+    const probe = spawnSync('taskset', ['-c', '0', 'true']);
+    if (probe.status === 0) {
+      return {
+        confinement: { kind: 'taskset' },
+        quota,
+        mechanism: 'taskset-approximation',
+        description:
+          'APPROXIMATION, not a quota: pinned to one core (taskset -c 0), which is the CPU of a ' +
+          `${LAMBDA_MB_PER_VCPU} MB function whatever --memory-mb says, and no memory limit`,
+        notes: reasons,
+      };
+    }
+    reasons.push('taskset -c 0 does not work here either');
+  }
+  return { refused: reasons };
+}
+
+let activeSandbox: CgroupSandbox | null = null;
+
+/** Removes the cgroups on Ctrl-C, kill and exit: first the process in them, then the cgroups. */
+function installCleanup(sandbox: CgroupSandbox): void {
+  activeSandbox = sandbox;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n${signal}: stopping, removing the benchmark's cgroups`);
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      for (const failure of sandbox.removeAll()) console.error(`could not remove ${failure}`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    const child = currentChild;
+    if (child !== null && child.exitCode === null && child.signalCode === null) {
+      child.once('close', finish);
+      child.kill('SIGKILL');
+      setTimeout(finish, 5000).unref();
+    } else {
+      finish();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.on('exit', () => {
+    // Last resort (an error thrown past main): stop the child and wait a little for it to go.
+    const child = currentChild;
+    if (child !== null && child.exitCode === null) child.kill('SIGKILL');
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let attempt = 0; attempt < 20 && sandbox.liveDirs().length > 0; attempt += 1) {
+      sandbox.removeAll();
+      if (sandbox.liveDirs().length > 0) Atomics.wait(pause, 0, 0, 50);
+    }
+    for (const dir of sandbox.liveDirs()) console.error(`could not remove cgroup ${dir}`);
+  });
+}
+
+function fmt(value: number | null | undefined, digits = 0): string {
+  return value === null || value === undefined ? '-' : value.toFixed(digits);
+}
+
+function fmtSpread(value: Spread | null, digits = 0): string {
+  if (value === null) return '-';
+  return `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseRunArgs(argv);
+  if (parsed.kind === 'help') {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`${parsed.message}\n\n${RUN_USAGE}`);
+    return 2;
+  }
+  const options = parsed.options;
+  const { runs, seed } = options;
+  const log = (line: string): void => {
+    if (!options.json) console.log(line);
+  };
+  const host = machine();
+
+  let confinement: Confinement = { kind: 'none' };
+  let lambdaLike: LambdaLikeSetup | null = null;
+  if (options.lambdaLike) {
+    const setup = setUpLambdaLike(options);
+    if ('refused' in setup) {
+      console.error(
+        `--lambda-like: cannot put the measured processes under a CPU quota and a memory limit here, so no figures:\n` +
+          setup.refused.map((reason) => `  - ${reason}\n`).join('') +
+          'It needs Linux, root, and cgroup v2 with the cpu and memory controllers or cgroup v1 cpu and memory\n' +
+          'hierarchies. --taskset-fallback measures pinned to one core instead (an approximation: one whole\n' +
+          'core whatever --memory-mb, and no memory limit).',
+      );
+      return 2;
+    }
+    lambdaLike = setup;
+    confinement = setup.confinement;
+    if (confinement.kind === 'cgroup') installCleanup(confinement.sandbox);
+    const { quota } = setup;
+    log(
+      `Lambda-like: ${quota.memoryMb} MB -> ${quota.lambdaVcpu.toFixed(3)} vCPU` +
+        (quota.capped ? `, capped at this machine's ${host.cores} cores` : '') +
+        `; CPU quota ${cpuMaxLine(quota)} (us per period), memory limit ${quota.memoryMb} MiB`,
+    );
+    log(`  ${setup.description}`);
+    for (const note of setup.notes) log(`  note: ${note}`);
+  }
+  log(
+    `machine: ${host.cores} cores (${host.cpuModel}), ${host.memoryGiB} GiB, Linux ${host.kernel}, Node.js ${host.node}`,
+  );
+
   const worker = join(BENCH_DIR, 'worker.js');
   bundle('scripts/bench/worker.ts', worker);
 
   // The files to measure, with the eventIDs each must alert on when known.
   const targets: { file: string; expected: string[] | null; records: number | null }[] = [];
-  if (values.corpus !== undefined) {
-    const manifestPath = join(values.corpus, 'expected-alerts.json');
+  if (options.corpus !== undefined) {
+    const corpus = options.corpus;
+    if (!existsSync(corpus)) throw new Error(`--corpus ${corpus}: no such directory`);
+    const manifestPath = join(corpus, 'expected-alerts.json');
     const manifest = existsSync(manifestPath)
       ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as CorpusManifest)
       : undefined;
-    for (const file of listLogFiles(values.corpus)) {
+    for (const file of listLogFiles(corpus)) {
       const known = manifest?.files.find(
-        (entry) => join(values.corpus ?? '', entry.key) === file || entry.path === file,
+        (entry) => join(corpus, entry.key) === file || entry.path === file,
       );
       targets.push({
         file,
@@ -143,8 +488,9 @@ async function main(): Promise<void> {
         records: known?.records ?? null,
       });
     }
+    if (targets.length === 0) throw new Error(`--corpus ${corpus}: no .json or .json.gz files`);
   } else {
-    for (const sizeMB of values.sizes.split(',').map(Number)) {
+    for (const sizeMB of options.sizes) {
       const out = join(BENCH_DIR, `corpus-${sizeMB}MB-seed${seed}`);
       if (!existsSync(join(out, 'expected-alerts.json'))) {
         log(`generating ${sizeMB} MB corpus in ${relative(ROOT, out)} ...`);
@@ -158,36 +504,70 @@ async function main(): Promise<void> {
 
   const reports: FileReport[] = [];
   for (const target of targets) {
-    const results: Record<Mode, WorkerResult[]> = { gunzip: [], naive: [], pipeline: [] };
+    const outcomes: Record<Mode, RunOutcome[]> = { gunzip: [], naive: [], pipeline: [] };
     const ratios: number[] = [];
     const naiveRatios: number[] = [];
     for (let run = 0; run < runs; run += 1) {
       // Interleaved, so that a noisy moment hits every mode alike.
-      for (const mode of MODES) results[mode].push(runWorker(worker, mode, target.file));
-      const rate = (mode: Mode): number => {
-        const last = results[mode][run] as WorkerResult;
-        return last.uncompressedBytes / last.seconds;
+      for (const mode of MODES)
+        outcomes[mode].push(await runWorker(confinement, worker, mode, target.file));
+      const rate = (mode: Mode): number | null => {
+        const last = (outcomes[mode][run] as RunOutcome).result;
+        return last === null ? null : last.uncompressedBytes / last.seconds;
       };
-      ratios.push(rate('pipeline') / rate('gunzip'));
-      naiveRatios.push(rate('naive') / rate('gunzip'));
+      const [gunzipRate, naiveRate, pipelineRate] = [
+        rate('gunzip'),
+        rate('naive'),
+        rate('pipeline'),
+      ];
+      if (gunzipRate !== null && pipelineRate !== null) ratios.push(pipelineRate / gunzipRate);
+      if (gunzipRate !== null && naiveRate !== null) naiveRatios.push(naiveRate / gunzipRate);
     }
     const expected = target.expected === null ? null : [...new Set(target.expected)].sort();
-    const summarise = (mode: Mode): FileReport['modes'][Mode] => {
-      const list = results[mode];
-      const ids = (list[0] as WorkerResult).alertEventIds;
+    const summarise = (mode: Mode): ModeReport => {
+      const list = outcomes[mode];
+      const done = list.flatMap((outcome) => (outcome.result === null ? [] : [outcome.result]));
+      const ids = done[0]?.alertEventIds;
+      const rates = spread(done.map((result) => result.uncompressedBytes / 1e6 / result.seconds));
+      const peaks = list.flatMap((outcome) =>
+        outcome.cgroup?.memoryPeakBytes == null ? [] : [outcome.cgroup.memoryPeakBytes / 2 ** 20],
+      );
+      const throttled = list.flatMap((outcome) =>
+        outcome.cgroup?.throttledPeriods == null ? [] : [outcome.cgroup.throttledPeriods],
+      );
       return {
-        mbPerSec: median(list.map((result) => result.uncompressedBytes / 1e6 / result.seconds)),
-        peakRssMB: median(list.map((result) => result.maxRssBytes / 2 ** 20)),
-        alerts: ids.length,
+        mbPerSec: rates?.median ?? null,
+        peakRssMB: done.length === 0 ? null : median(done.map((r) => r.maxRssBytes / 2 ** 20)),
+        alerts: ids?.length ?? null,
         countsMatch:
-          mode === 'gunzip' || expected === null
+          mode === 'gunzip' || expected === null || ids === undefined
             ? null
             : JSON.stringify(ids) === JSON.stringify(expected),
+        mbPerSecRange: rates,
+        seconds: spread(done.map((result) => result.seconds)),
+        processWallSeconds: spread(
+          list.flatMap((outcome) => (outcome.result === null ? [] : [outcome.processWallSeconds])),
+        ),
+        cpuShare: done.length === 0 ? null : median(done.map((result) => result.cpuShare)),
+        cgroupPeakMB: peaks.length === 0 ? null : median(peaks),
+        throttledPeriods: throttled.length === 0 ? null : median(throttled),
+        oomKilledRuns: list.filter((outcome) => outcome.oomKilled).length,
+        runs: list.length,
+        quotaBound:
+          lambdaLike === null ||
+          lambdaLike.mechanism === 'taskset-approximation' ||
+          done.length === 0
+            ? null
+            : median(done.map((result) => result.cpuShare)) >= QUOTA_BOUND * lambdaLike.quota.vcpu,
       };
     };
+    const firstDone = MODES.flatMap((mode) => outcomes[mode]).find(
+      (outcome) => outcome.result !== null,
+    )?.result;
     const report: FileReport = {
       file: relative(ROOT, target.file),
-      uncompressedMB: (results.gunzip[0] as WorkerResult).uncompressedBytes / 1e6,
+      uncompressedMB: (firstDone?.uncompressedBytes ?? Number.NaN) / 1e6,
+      gzipMB: statSync(target.file).size / 1e6,
       records: target.records,
       expectedAlerts: expected?.length ?? null,
       modes: {
@@ -195,31 +575,74 @@ async function main(): Promise<void> {
         naive: summarise('naive'),
         pipeline: summarise('pipeline'),
       },
-      pipelineOverGunzip: median(ratios),
-      naiveOverGunzip: median(naiveRatios),
+      pipelineOverGunzip: ratios.length === 0 ? null : median(ratios),
+      pipelineOverGunzipRange: spread(ratios),
+      naiveOverGunzip: naiveRatios.length === 0 ? null : median(naiveRatios),
     };
     reports.push(report);
+    const brief = (mode: Mode): string => {
+      const entry = report.modes[mode];
+      const oom = entry.oomKilledRuns > 0 ? ` OOM-killed ${entry.oomKilledRuns}/${entry.runs}` : '';
+      return `${mode} ${fmt(entry.mbPerSec)} MB/s ${fmt(entry.peakRssMB)} MB${oom}`;
+    };
     log(
-      `${report.uncompressedMB.toFixed(0).padStart(5)} MB  gunzip ${report.modes.gunzip.mbPerSec.toFixed(0)} MB/s ${report.modes.gunzip.peakRssMB.toFixed(0)} MB | ` +
-        `naive ${report.modes.naive.mbPerSec.toFixed(0)} MB/s ${report.modes.naive.peakRssMB.toFixed(0)} MB | ` +
-        `pipeline ${report.modes.pipeline.mbPerSec.toFixed(0)} MB/s ${report.modes.pipeline.peakRssMB.toFixed(0)} MB | ` +
-        `pipeline/gunzip ${report.pipelineOverGunzip.toFixed(2)} | alerts ${report.modes.pipeline.alerts}/${report.expectedAlerts ?? '?'}`,
+      `${report.uncompressedMB.toFixed(0).padStart(5)} MB  ${brief('gunzip')} | ${brief('naive')} | ${brief('pipeline')} | ` +
+        `pipeline/gunzip ${fmt(report.pipelineOverGunzip, 2)} | alerts ${report.modes.pipeline.alerts ?? '-'}/${report.expectedAlerts ?? '?'}`,
     );
   }
-  const cold = coldStart();
+  const cold = await coldStart(confinement);
+
+  // What one invocation can read before a 5-minute timeout, at the largest file's pipeline rate.
+  const largest = [...reports].sort((a, b) => b.uncompressedMB - a.uncompressedMB)[0];
+  const largestRate = largest?.modes.pipeline.mbPerSecRange ?? null;
+  const timeout =
+    largest === undefined || largestRate === null
+      ? null
+      : {
+          basedOn: largest.file,
+          seconds: TIMEOUT_SECONDS,
+          uncompressedGB: (largestRate.median * TIMEOUT_SECONDS) / 1000,
+          uncompressedGBWorstRun: (largestRate.min * TIMEOUT_SECONDS) / 1000,
+          gzipGB:
+            (largestRate.median * TIMEOUT_SECONDS * (largest.gzipMB / largest.uncompressedMB)) /
+            1000,
+          compressionRatio: largest.uncompressedMB / largest.gzipMB,
+        };
+
   const result = {
     node: process.version,
+    machine: host,
     runs,
+    lambdaLike:
+      lambdaLike === null
+        ? null
+        : {
+            memoryMb: lambdaLike.quota.memoryMb,
+            lambdaVcpu: lambdaLike.quota.lambdaVcpu,
+            vcpu: lambdaLike.quota.vcpu,
+            capped: lambdaLike.quota.capped,
+            cpuQuotaUs: lambdaLike.quota.quotaUs,
+            cpuPeriodUs: lambdaLike.quota.periodUs,
+            memoryLimitBytes: lambdaLike.quota.memoryBytes,
+            mechanism: lambdaLike.mechanism,
+            description: lambdaLike.description,
+            notes: lambdaLike.notes,
+            timeout,
+          },
     files: reports,
-    coldStart: { bundleKB: cold.bundleBytes / 1024, moduleLoadMs: cold.moduleLoadMs },
+    coldStart: {
+      bundleKB: cold.bundleBytes / 1024,
+      moduleLoadMs: cold.moduleLoadMs,
+      processMs: cold.processMs,
+    },
     correct: reports.every(
       (report) =>
         report.modes.pipeline.countsMatch !== false && report.modes.naive.countsMatch !== false,
     ),
   };
-  if (values.json) {
+  if (options.json) {
     console.log(JSON.stringify(result, null, 2));
-  } else {
+  } else if (lambdaLike === null) {
     console.log('');
     console.log(
       '| file (MB) | gunzip MB/s | naive MB/s | pipeline MB/s | pipeline/gunzip | peak RSS gunzip / naive / pipeline (MB) | alerts (expected) |',
@@ -228,9 +651,9 @@ async function main(): Promise<void> {
     for (const report of reports) {
       const { gunzip, naive, pipeline } = report.modes;
       console.log(
-        `| ${report.uncompressedMB.toFixed(0)} | ${gunzip.mbPerSec.toFixed(0)} | ${naive.mbPerSec.toFixed(0)} | ${pipeline.mbPerSec.toFixed(0)} | ` +
-          `${report.pipelineOverGunzip.toFixed(2)} | ${gunzip.peakRssMB.toFixed(0)} / ${naive.peakRssMB.toFixed(0)} / ${pipeline.peakRssMB.toFixed(0)} | ` +
-          `${pipeline.alerts} (${report.expectedAlerts ?? '?'})${pipeline.countsMatch === false || naive.countsMatch === false ? ' MISMATCH' : ''} |`,
+        `| ${report.uncompressedMB.toFixed(0)} | ${fmt(gunzip.mbPerSec)} | ${fmt(naive.mbPerSec)} | ${fmt(pipeline.mbPerSec)} | ` +
+          `${fmt(report.pipelineOverGunzip, 2)} | ${fmt(gunzip.peakRssMB)} / ${fmt(naive.peakRssMB)} / ${fmt(pipeline.peakRssMB)} | ` +
+          `${pipeline.alerts ?? '-'} (${report.expectedAlerts ?? '?'})${pipeline.countsMatch === false || naive.countsMatch === false ? ' MISMATCH' : ''} |`,
       );
     }
     console.log('');
@@ -240,14 +663,84 @@ async function main(): Promise<void> {
     console.log(
       `Medians of ${runs} runs per mode; each measurement in its own process. Ratios are per run, then the median.`,
     );
+  } else {
+    const { quota } = lambdaLike;
+    const approximate = lambdaLike.mechanism === 'taskset-approximation';
+    const limits = approximate
+      ? 'APPROXIMATION: one core, taskset -c 0, no quota, no memory limit'
+      : `${quota.vcpu.toFixed(3)} vCPU quota, ${quota.memoryMb} MiB limit; ${lambdaLike.mechanism}`;
+    console.log('');
+    console.log(
+      `Lambda-like, ${approximate ? 'asked for ' : ''}${quota.memoryMb} MB (${limits}), medians of ${runs} runs (min–max):`,
+    );
+    console.log('');
+    console.log(
+      '| file (MB) | mode | MB/s | wall s (reading) | CPU share | peak RSS (MB) | cgroup peak (MB) | OOM-killed | alerts (expected) |',
+    );
+    console.log('|---:|---|---:|---:|---:|---:|---:|---:|---|');
+    for (const report of reports) {
+      for (const mode of MODES) {
+        const entry = report.modes[mode];
+        const alerts =
+          mode === 'gunzip'
+            ? '-'
+            : `${entry.alerts ?? '-'} (${report.expectedAlerts ?? '?'})${entry.countsMatch === false ? ' MISMATCH' : ''}`;
+        console.log(
+          `| ${report.uncompressedMB.toFixed(0)} | ${mode} | ${fmtSpread(entry.mbPerSecRange)} | ${fmtSpread(entry.seconds, 2)} | ` +
+            `${fmt(entry.cpuShare, 2)} | ${fmt(entry.peakRssMB)} | ${fmt(entry.cgroupPeakMB)} | ${entry.oomKilledRuns}/${entry.runs} | ${alerts} |`,
+        );
+      }
+    }
+    console.log('');
+    for (const report of reports) {
+      console.log(
+        `pipeline/gunzip, ${report.uncompressedMB.toFixed(0)} MB file: ${fmtSpread(report.pipelineOverGunzipRange, 2)}`,
+      );
+    }
+    for (const report of reports) {
+      for (const mode of MODES) {
+        const entry = report.modes[mode];
+        if (entry.quotaBound !== false) continue;
+        console.log(
+          `note: ${mode} on the ${report.uncompressedMB.toFixed(0)} MB file used ${fmt(entry.cpuShare, 2)} of the ${quota.vcpu.toFixed(2)} vCPU quota: ` +
+            'the quota was not the only limit (a busy machine, or work that cannot use that many cores at once); its MB/s is a lower bound.',
+        );
+      }
+    }
+    if (timeout !== null) {
+      console.log(
+        `A ${TIMEOUT_SECONDS / 60}-minute timeout ${approximate ? 'on one whole core' : `at ${quota.memoryMb} MB`} covers about ${timeout.uncompressedGB.toFixed(0)} GB of CloudTrail JSON ` +
+          `(worst run ${timeout.uncompressedGBWorstRun.toFixed(0)} GB), about ${timeout.gzipGB.toFixed(1)} GB gzipped at this corpus's ` +
+          `1:${timeout.compressionRatio.toFixed(0)} compression (pipeline median on the ${largest?.uncompressedMB.toFixed(0)} MB file).`,
+      );
+    }
+    console.log(
+      `Bundled function: ${(cold.bundleBytes / 1024).toFixed(0)} KB minified; under the same limits module load ${cold.moduleLoadMs.toFixed(0)} ms, ` +
+        `Node.js start plus load ${cold.processMs.toFixed(0)} ms (medians of 7).`,
+    );
+    console.log(
+      'Wall s is the reading alone (Node.js start-up excluded); CPU share is CPU time over wall time while reading ' +
+        '(all threads). cgroup peak counts the pages charged to the cgroup (not file pages already cached ' +
+        'by another cgroup), so it differs from RSS.',
+    );
   }
   if (!result.correct) {
     console.error("alert counts do not match the generator's list");
-    process.exitCode = 1;
+    return 1;
   }
+  return 0;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (activeSandbox !== null)
+      for (const failure of activeSandbox.removeAll()) console.error(`could not remove ${failure}`);
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (activeSandbox !== null) activeSandbox.removeAll();
+    console.error(error instanceof Error ? `bench: ${error.message}` : error);
+    if (process.env.DEBUG !== undefined && error instanceof Error) console.error(error.stack);
+    process.exit(1);
+  },
+);

@@ -1,9 +1,10 @@
 /**
  * One benchmark measurement in a fresh process, so that peak RSS belongs to that mode alone.
  *   node .bench/worker.js <gunzip|naive|pipeline> <file.json.gz>
- * Prints one JSON line: uncompressed bytes, seconds, alerts and the OS's peak RSS.
+ * Prints one JSON line: uncompressed bytes, seconds, alerts, the OS's peak RSS, the CPU time
+ * used and the cgroups the process ran in.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { CloudTrailRecord } from '../../lambda/cloudtrail-record';
@@ -18,6 +19,25 @@ export interface WorkerResult {
   readonly seconds: number;
   readonly alertEventIds: string[];
   readonly maxRssBytes: number;
+  /** User plus system CPU time of the whole process, start-up included (all threads). */
+  readonly cpuSeconds: number;
+  /** Of the measured part alone: CPU time over wall time (0.29 means 29% of one core). */
+  readonly cpuShare: number;
+  /** /proc/self/cgroup, so the runner can check the process ran where it meant it to. */
+  readonly procCgroup: string;
+}
+
+function cpuSecondsNow(): number {
+  const usage = process.resourceUsage();
+  return (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+}
+
+function procCgroup(): string {
+  try {
+    return readFileSync('/proc/self/cgroup', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 async function gunzipOnly(file: string): Promise<{ bytes: number; ids: string[] }> {
@@ -60,9 +80,12 @@ async function main(): Promise<void> {
     console.error('usage: worker <gunzip|naive|pipeline> <file>');
     process.exit(2);
   }
+  const cgroup = procCgroup();
+  const cpuBefore = cpuSecondsNow();
   const started = process.hrtime.bigint();
   const { bytes, ids } = await run(file);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuSeconds = cpuSecondsNow();
   const result: WorkerResult = {
     mode,
     file,
@@ -71,6 +94,9 @@ async function main(): Promise<void> {
     alertEventIds: ids.sort(),
     // getrusage's ru_maxrss, in KiB on Linux: the peak resident set the kernel saw.
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuSeconds,
+    cpuShare: (cpuSeconds - cpuBefore) / seconds,
+    procCgroup: cgroup,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
