@@ -124,6 +124,8 @@ export interface ScannerStart {
 }
 
 const MEDIAPACKAGE_MARKER = Buffer.from('mediapackage');
+/** CloudTrail's first key: a record holding it twice is records run together by damage. */
+const SECOND_RECORD_KEY = Buffer.from('"eventVersion"');
 /** `{`, optional whitespace, a quoted key and a colon: where a record plainly starts. */
 const RECORD_START = /\{\s*"eventVersion"\s*:/g;
 
@@ -365,9 +367,14 @@ export class RecordScanner implements RecordCutter {
         depth -= 1;
         if (recording && depth === 2) {
           this.recordParts.push(chunk.subarray(recordStart, i + 1));
-          this.completeRecord(completed);
           recording = false;
           recordStart = -1;
+          if (this.completeRecord(completed, byte === CLOSE_BRACKET, this.offset + i)) {
+            // The `]` was the end of Records, not of the damaged record it closed.
+            depth = 1;
+            inRecordsArray = false;
+            this.recordsSeen = true;
+          }
         } else if (inRecordsArray && depth === 1) {
           inRecordsArray = false;
           this.recordsSeen = true;
@@ -414,18 +421,9 @@ export class RecordScanner implements RecordCutter {
    */
   private startOversized(completed: ScannedRecord[]): void {
     const held = Buffer.concat(this.recordParts);
-    const restart = nextRecordStart(held);
+    const restart = nextRecordStart(held.subarray(0, RECORD_MAX_BYTES));
     if (restart !== -1) {
-      const index = this.recordCount;
-      this.recordCount += 1;
-      completed.push({
-        raw: Buffer.alloc(0),
-        eventSource: undefined,
-        index,
-        keep: true,
-        bad: `damaged: it runs into the records after it (another record starts at its byte ${restart})`,
-        mayMentionMediaPackage: held.subarray(0, restart).indexOf(MEDIAPACKAGE_MARKER) !== -1,
-      });
+      this.pushDamaged(completed, held, restart);
       this.resetBetweenRecords();
       this.scan(held.subarray(restart), 0, completed);
       return;
@@ -457,30 +455,74 @@ export class RecordScanner implements RecordCutter {
     return end;
   }
 
-  private completeRecord(completed: ScannedRecord[]): void {
+  /**
+   * Hands on a record the prefilter keeps. A record closed by `]`, or holding a second
+   * record start, is damage that ran records together: it is parsed whatever its source, so
+   * it fails and the records inside are recovered (see recoverRecords).
+   */
+  private completeRecord(
+    completed: ScannedRecord[],
+    closedByBracket: boolean,
+    endOffset: number,
+  ): boolean {
     const parts = this.recordParts;
     this.recordParts = [];
     this.recordBytes = 0;
     const size = parts.reduce((sum, part) => sum + part.length, 0);
     if (size > RECORD_MAX_BYTES) {
-      // A big record that arrived in one chunk: read it the bounded way too.
+      // A big record that arrived in one chunk: cut off damage, or read it the bounded way.
+      const held = Buffer.concat(parts);
+      const restart = nextRecordStart(held.subarray(0, RECORD_MAX_BYTES));
+      if (restart !== -1) {
+        this.pushDamaged(completed, held, restart);
+        const rest = new RecordScanner(this.objectName, this.sourcePrefilter, {
+          betweenRecords: this.recordCount,
+          offset: endOffset + 1 - size + restart,
+        });
+        completed.push(...rest.push(held.subarray(restart, closedByBracket ? -1 : undefined)));
+        this.recordCount = rest.recordCount;
+        return closedByBracket;
+      }
       const oversized = new OversizedRecord();
       for (const part of parts) oversized.consume(part, 0);
       completed.push(...this.salvaged(oversized));
-      return;
+      return false;
     }
     const eventSource = this.sourceUncertain ? null : this.recordSource;
     const index = this.recordCount;
     this.recordCount += 1;
-    const verdict = this.sourcePrefilter?.(eventSource);
+    let verdict = this.sourcePrefilter?.(eventSource);
+    let raw: Buffer | undefined;
+    if (verdict === false) {
+      raw = parts.length === 1 ? (parts[0]) : Buffer.concat(parts);
+      const own = raw.indexOf(SECOND_RECORD_KEY);
+      if (closedByBracket || (own !== -1 && raw.indexOf(SECOND_RECORD_KEY, own + 1) !== -1)) {
+        verdict = true;
+      }
+    }
     if (verdict !== false) {
       completed.push({
-        raw: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts),
+        raw: raw ?? (parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)),
         eventSource,
         index,
         keep: verdict === true,
       });
     }
+    return false;
+  }
+
+  /** A record that damage ran into the ones after it: bad, cut off where the next starts. */
+  private pushDamaged(completed: ScannedRecord[], held: Buffer, restart: number): void {
+    const index = this.recordCount;
+    this.recordCount += 1;
+    completed.push({
+      raw: Buffer.alloc(0),
+      eventSource: undefined,
+      index,
+      keep: true,
+      bad: `damaged: it runs into the records after it (another record starts at its byte ${restart})`,
+      mayMentionMediaPackage: held.subarray(0, restart).indexOf(MEDIAPACKAGE_MARKER) !== -1,
+    });
   }
 
   /** The record an OversizedRecord kept, as the prefilter sees it. */
