@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Aws, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,10 +10,29 @@ import { Construct } from 'constructs';
 import type { Severity } from '../lambda/rules-schema';
 import { SEVERITIES } from '../lambda/rules-schema';
 import type { SlackConfig } from './config';
-import { EMAIL_PATTERN } from './config';
+import { EMAIL_PATTERN, checkPublisherArn } from './config';
+import { InvalidPropsError } from './errors';
 
 /** Name of the SNS message attribute every alert carries its severity in. */
 export const SEVERITY_ATTRIBUTE = 'severity';
+
+/** The service principal CloudWatch alarms publish to SNS as. */
+export const CLOUDWATCH_SERVICE_PRINCIPAL = 'cloudwatch.amazonaws.com';
+
+/**
+ * Statement IDs of the publishing fence, in the topic policy and the topic key's policy, for
+ * whoever audits the policies.
+ */
+export const PUBLISH_FENCE_SIDS = {
+  /** Topic policy: `sns:Publish` (which also authorizes `PublishBatch`) by anyone else. */
+  denyPublish: 'DenyPublishExceptPipelineAndAlarms',
+  /** Topic policy: the listed publishers may publish. */
+  allowListedPublishers: 'AllowListedPublishers',
+  /** Key policy: IAM principals other than the publishers using the key through SNS. */
+  denyKeyUse: 'DenyUseThroughSnsExceptPublishers',
+  /** Key policy: the listed publishers may use the key through SNS. */
+  allowListedPublishersKeyUse: 'AllowListedPublishersThroughSns',
+} as const;
 
 /** Protocols {@link AlertSubscription} supports. */
 export type AlertSubscriptionProtocol = 'email' | 'sqs' | 'https' | 'lambda';
@@ -100,6 +119,16 @@ export interface AlertTopicProps {
    * @default 'MediaPackage audit'
    */
   readonly displayName?: string;
+
+  /**
+   * IAM roles and users (exact ARNs, with their path) that may publish besides the principals
+   * given {@link AlertTopic.grantPublish}, e.g. the roles operators run `mp-audit replay` as. The
+   * topic and key policies let them publish and use the key through SNS; everyone else in the
+   * account is denied, whatever their IAM policies allow. Principals of the stack's account only.
+   *
+   * @default - none: only the principals given `grantPublish`, and CloudWatch alarms
+   */
+  readonly publisherArns?: readonly string[];
 }
 
 /** Thrown when a subscription of {@link AlertTopic} cannot work. */
@@ -117,6 +146,12 @@ export class InvalidSubscriptionError extends Error {
  * Its customer-managed key lets CloudWatch alarms publish (the AWS-managed `aws/sns` key would
  * not), so later alarms can use the same topic. SNS decrypts messages before delivering them,
  * so subscribers (Chatbot included) need no key access.
+ *
+ * Nobody else can publish: the topic policy denies `sns:Publish` to every principal but those
+ * given {@link grantPublish}, those in {@link AlertTopicProps.publisherArns} (by
+ * `aws:PrincipalArn`) and CloudWatch (by `aws:PrincipalServiceName`, allowed for this account
+ * only), so a fake alert cannot be sent with a broad IAM `sns:Publish` allow. The key policy
+ * likewise denies every other IAM principal the key through SNS.
  */
 export class AlertTopic extends Construct {
   public readonly topic: sns.Topic;
@@ -124,6 +159,8 @@ export class AlertTopic extends Construct {
   public readonly encryptionKey: kms.Key;
   /** The Slack channel configuration, when Slack delivery is configured. */
   public readonly slackChannel?: chatbot.SlackChannelConfiguration;
+  /** ARNs (`aws:PrincipalArn`) of the IAM principals that may publish. */
+  private readonly publisherArns: string[] = [];
   private queueSubscriberCount = 0;
   private tokenSubscriptionCount = 0;
   /** `protocol endpoint` of every subscription: SNS refuses a second one with other attributes. */
@@ -138,13 +175,40 @@ export class AlertTopic extends Construct {
       // Nothing outlives the topic that this key would have to decrypt.
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const listedPublishers = [...(props.publisherArns ?? [])];
+    for (const arn of listedPublishers) checkListedPublisher(this, arn);
+    this.publisherArns.push(...listedPublishers);
+    const throughSns = { 'kms:ViaService': snsEndpoint(this) };
+    // Evaluated at synth, after grantPublish has added the function's role.
+    const unlessPublisher = Lazy.any({
+      produce: () =>
+        this.publisherArns.length === 0 ? undefined : { 'aws:PrincipalArn': this.publisherArns },
+    });
+
     this.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE_PRINCIPAL)],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    // Only IAM principals (aws:PrincipalIsAWSService is "false" for them and for SNS acting on
+    // their behalf): a service principal, or a request without the key, is never matched, so
+    // the deny cannot shut out CloudWatch alarms.
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: PUBLISH_FENCE_SIDS.denyKeyUse,
+        effect: iam.Effect.DENY,
+        principals: [new iam.StarPrincipal()],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: throughSns,
+          Bool: { 'aws:PrincipalIsAWSService': 'false' },
+          ArnNotEquals: unlessPublisher,
+        },
       }),
     );
 
@@ -156,12 +220,49 @@ export class AlertTopic extends Construct {
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE_PRINCIPAL)],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
+    // sns:Publish also authorizes PublishBatch (SNS has no separate action for it). Both keys are
+    // set for whom they exempt: aws:PrincipalArn for IAM principals (role ARN, whatever the
+    // session), aws:PrincipalServiceName for CloudWatch calling as its service principal.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: PUBLISH_FENCE_SIDS.denyPublish,
+        effect: iam.Effect.DENY,
+        principals: [new iam.StarPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringNotEquals: { 'aws:PrincipalServiceName': CLOUDWATCH_SERVICE_PRINCIPAL },
+          ArnNotEquals: unlessPublisher,
+        },
+      }),
+    );
+    if (listedPublishers.length > 0) {
+      const listed = { 'aws:PrincipalArn': listedPublishers };
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: PUBLISH_FENCE_SIDS.allowListedPublishers,
+          principals: [new iam.AccountRootPrincipal()],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: { ArnEquals: listed },
+        }),
+      );
+      this.encryptionKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: PUBLISH_FENCE_SIDS.allowListedPublishersKeyUse,
+          principals: [new iam.AccountRootPrincipal()],
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringEquals: throughSns, ArnEquals: listed },
+        }),
+      );
+    }
 
     for (const email of props.alertEmails ?? []) {
       this.addEmailSubscriber(email);
@@ -290,19 +391,27 @@ export class AlertTopic extends Construct {
   }
 
   /**
-   * Lets `grantee` publish: `sns:Publish` on the topic, and `kms:GenerateDataKey`/`kms:Decrypt` of
-   * the topic key through SNS, in the key policy and in the grantee's identity policy.
+   * Lets `grantee`, an IAM role or user, publish: `sns:Publish` on the topic, and
+   * `kms:GenerateDataKey`/`kms:Decrypt` of the topic key through SNS, in the key policy and in the
+   * grantee's identity policy; and exempts it, by `aws:PrincipalArn`, from the topic's and the
+   * key's deny of everyone else.
    */
   public grantPublish(grantee: iam.IGrantable): void {
+    const principalArn = iamPrincipalArn(grantee.grantPrincipal);
+    if (principalArn === undefined) {
+      throw new InvalidPropsError(
+        this,
+        'grantPublish takes an IAM role or user (the topic policy names who may publish by aws:PrincipalArn)',
+      );
+    }
+    if (!this.publisherArns.includes(principalArn)) this.publisherArns.push(principalArn);
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['sns:Publish'],
       resourceArns: [this.topic.topicArn],
     });
     const keyActions = ['kms:GenerateDataKey', 'kms:Decrypt'];
-    const throughSns = {
-      StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` },
-    };
+    const throughSns = { StringEquals: { 'kms:ViaService': snsEndpoint(this) } };
     iam.Grant.addToPrincipal({
       grantee,
       actions: keyActions,
@@ -370,6 +479,33 @@ function severityFilter(
   const allowlist = SEVERITIES.filter((severity) => severities.includes(severity));
   if (allowlist.length === SEVERITIES.length) return undefined;
   return { [SEVERITY_ATTRIBUTE]: sns.SubscriptionFilter.stringFilter({ allowlist }) };
+}
+
+/** The SNS endpoint of the stack's Region, as `kms:ViaService` names it. */
+function snsEndpoint(scope: Construct): string {
+  return `sns.${Stack.of(scope).region}.amazonaws.com`;
+}
+
+/** The ARN `aws:PrincipalArn` holds for requests of `principal`, if it is an IAM role or user. */
+function iamPrincipalArn(principal: iam.IPrincipal): string | undefined {
+  if ('roleArn' in principal && typeof principal.roleArn === 'string') return principal.roleArn;
+  if ('userArn' in principal && typeof principal.userArn === 'string') return principal.userArn;
+  return undefined;
+}
+
+/** A publisher ARN must name an IAM role or user exactly, in the stack's account. */
+function checkListedPublisher(scope: Construct, arn: string): void {
+  if (Token.isUnresolved(arn)) return;
+  const problem = checkPublisherArn(arn);
+  if (problem !== undefined) throw new InvalidPropsError(scope, `publisherArns: ${problem}`);
+  const stackAccount = Stack.of(scope).account;
+  const { account } = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME);
+  if (!Token.isUnresolved(stackAccount) && account !== stackAccount) {
+    throw new InvalidPropsError(
+      scope,
+      `publisherArns: '${arn}' is not in the stack's account ${stackAccount}; the topic policy allows principals of its own account only`,
+    );
+  }
 }
 
 /** True only when both accounts are known and differ: the permission cannot be added here. */

@@ -9,6 +9,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RulesConfig } from '../lambda/rules-schema';
 import { FUNCTION_ALIASES, FUNCTION_MAIN_FIELDS, aliasArgs } from './bundling';
+import { CONFIG_DEFAULTS, MAX_INFLATED_MB_LIMITS } from './config';
+import { InvalidPropsError } from './errors';
 
 /** The handler the function bundles: `lambda/handler.ts`, export `handler`. */
 export const HANDLER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
@@ -18,6 +20,16 @@ export const METRICS_NAMESPACE = 'MediaPackageAudit';
 
 /** Powertools service name of the function. */
 export const SERVICE_NAME = 'mediapackage-audit-alerts';
+
+/**
+ * Environment variable with the most uncompressed bytes the function reads from one log file
+ * (a decimal string). The reader stops there, logs the file and counts it in `ObjectsIncomplete`
+ * (reason `byte-budget`): a gzip bomb cannot exhaust the function's memory or time.
+ */
+export const MAX_INFLATED_BYTES_ENV = 'MP_AUDIT_MAX_INFLATED_BYTES';
+
+/** Bytes in the MB of {@link AuditFunctionProps.maxInflatedMb}: MiB, as Lambda's memory setting. */
+const BYTES_PER_MB = 1024 * 1024;
 
 /** The expression in `lambda/handler.ts` that esbuild replaces with the bundled rules. */
 export const BUNDLED_RULES_EXPRESSION = 'process.env.MP_AUDIT_BUNDLED_RULES';
@@ -48,11 +60,23 @@ export interface AuditFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Reserved concurrency, to cap how many log files are processed at once (and the load on SNS).
+   * Reserved concurrency, a whole number of 1 or more: caps how many log files are read at once
+   * (and the load on SNS and DynamoDB), and keeps that many executions for the function whatever
+   * else runs in the account. Lambda keeps at least 100 executions of the account unreserved.
    *
    * @default - no reservation: the function uses the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * The most uncompressed text, in MB (MiB), the function reads from one log file; a whole number
+   * from 1 to 102400. The real largest CloudTrail files are tens to hundreds of MB
+   * uncompressed; a gzip bomb stops here. Passed to the function as
+   * {@link MAX_INFLATED_BYTES_ENV} (bytes).
+   *
+   * @default 2048
+   */
+  readonly maxInflatedMb?: number;
 
   /**
    * Environment variables in addition to the Powertools and source-map settings.
@@ -94,11 +118,20 @@ export class AuditFunction extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   /** Timeout of one invocation. */
   public readonly timeout: Duration;
+  /** The inflated-bytes budget of one log file, in MB (MiB). */
+  public readonly maxInflatedMb: number;
 
   public constructor(scope: Construct, id: string, props: AuditFunctionProps = {}) {
     super(scope, id);
 
     this.timeout = props.timeout ?? Duration.minutes(5);
+    this.maxInflatedMb = props.maxInflatedMb ?? CONFIG_DEFAULTS.maxInflatedMb;
+    checkWholeNumber(this, 'maxInflatedMb', this.maxInflatedMb, MAX_INFLATED_MB_LIMITS);
+    if (props.reservedConcurrentExecutions !== undefined) {
+      checkWholeNumber(this, 'reservedConcurrentExecutions', props.reservedConcurrentExecutions, {
+        min: 1,
+      });
+    }
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
     });
@@ -141,6 +174,7 @@ export class AuditFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [MAX_INFLATED_BYTES_ENV]: String(this.maxInflatedMb * BYTES_PER_MB),
         ...props.environment,
       },
       bundling: {
@@ -163,4 +197,17 @@ export class AuditFunction extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
   }
+}
+
+/** Throws {@link InvalidPropsError} unless `value` is a whole number within `limits`. */
+function checkWholeNumber(
+  scope: Construct,
+  name: string,
+  value: number,
+  limits: { readonly min: number; readonly max?: number },
+): void {
+  const { min, max } = limits;
+  if (Number.isSafeInteger(value) && value >= min && (max === undefined || value <= max)) return;
+  const range = max === undefined ? `of ${min} or more` : `from ${min} to ${max}`;
+  throw new InvalidPropsError(scope, `${name} must be a whole number ${range}; got ${value}`);
 }

@@ -42,6 +42,15 @@ export interface MediaPackageAuditConfig {
   readonly logExpirationDays: number;
   readonly functionMemoryMb: number;
   readonly functionTimeoutSeconds: number;
+  /** Reserved concurrency of the function; unset: none (the account's unreserved pool). */
+  readonly reservedConcurrency?: number;
+  /** How many MB (MiB) of uncompressed text the function reads from one log file at most. */
+  readonly maxInflatedMb: number;
+  /**
+   * IAM roles and users besides the function that may publish to the alert topic (e.g. the
+   * operators who run `mp-audit replay`); everyone else is denied by the topic policy.
+   */
+  readonly alertPublisherArns: readonly string[];
   readonly extraSubscriberQueueArns: readonly string[];
   /** Absolute path of the rules file to bake into the function; the construct's default if unset. */
   readonly rulesFile?: string;
@@ -90,6 +99,9 @@ export const CONTEXT_KEYS = [
   'logExpirationDays',
   'functionMemoryMb',
   'functionTimeoutSeconds',
+  'reservedConcurrency',
+  'maxInflatedMb',
+  'alertPublisherArns',
   'extraSubscriberQueueArns',
   'rulesFile',
   'operationsEmails',
@@ -135,8 +147,38 @@ export const CONFIG_DEFAULTS = {
   logExpirationDays: 365,
   functionMemoryMb: 512,
   functionTimeoutSeconds: 300,
+  maxInflatedMb: 2048,
   athena: true,
 } as const satisfies Partial<MediaPackageAuditConfig>;
+
+/**
+ * Limits of the inflated-bytes budget, in MB (MiB). The upper limit only catches typos (a value in
+ * bytes or KB): at such sizes the invocation's time budget ends the read first.
+ */
+export const MAX_INFLATED_MB_LIMITS = { min: 1, max: 102_400 } as const;
+
+/**
+ * An IAM role or user ARN, with its path: what `aws:PrincipalArn` holds for requests of that role
+ * (whatever the session) or user.
+ */
+export const IAM_PRINCIPAL_ARN_PATTERN =
+  /^arn:aws[a-z-]*:iam::\d{12}:(?:role|user)\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/**
+ * Why `arn` cannot name a principal allowed to publish alerts, or `undefined` when it can: an IAM
+ * role or user ARN, exactly (no wildcards, not a role session).
+ */
+export function checkPublisherArn(arn: string): string | undefined {
+  if (/^arn:aws[a-z-]*:sts::\d{12}:assumed-role\//.test(arn)) {
+    return `'${arn}' is a role session; give the role's ARN, with its path (aws iam get-role --role-name <name> --query Role.Arn)`;
+  }
+  if (/[*?]/.test(arn)) {
+    return `'${arn}' has a wildcard; name each role or user exactly`;
+  }
+  return IAM_PRINCIPAL_ARN_PATTERN.test(arn)
+    ? undefined
+    : `'${arn}' is not an IAM role or user ARN (expected e.g. arn:aws:iam::111122223333:role/MediaOperator)`;
+}
 
 /** Alarm values used when a context key is absent (the construct's defaults). */
 export const ALARM_CONFIG_DEFAULTS = {
@@ -300,6 +342,17 @@ export function parseConfig(context: Record<string, unknown>): MediaPackageAudit
     CONFIG_DEFAULTS.functionTimeoutSeconds,
     { min: 10, max: 900, expected: 'a whole number of seconds from 10 to 900' },
   );
+  const reservedConcurrency = reader.isSet('reservedConcurrency')
+    ? reader.integer('reservedConcurrency', 1, {
+        min: 1,
+        expected: 'a whole number of concurrent executions, 1 or more',
+      })
+    : undefined;
+  const maxInflatedMb = reader.integer('maxInflatedMb', CONFIG_DEFAULTS.maxInflatedMb, {
+    ...MAX_INFLATED_MB_LIMITS,
+    expected: `a whole number of MB from ${MAX_INFLATED_MB_LIMITS.min} to ${MAX_INFLATED_MB_LIMITS.max}`,
+  });
+  const alertPublisherArns = reader.list('alertPublisherArns', checkPublisherArn);
 
   const extraSubscriberQueueArns = reader.list('extraSubscriberQueueArns', (arn) => {
     const match = SQS_QUEUE_ARN.exec(arn);
@@ -366,6 +419,9 @@ export function parseConfig(context: Record<string, unknown>): MediaPackageAudit
     logExpirationDays,
     functionMemoryMb,
     functionTimeoutSeconds,
+    ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+    maxInflatedMb,
+    alertPublisherArns,
     extraSubscriberQueueArns,
     ...(rulesFile !== undefined ? { rulesFile: path.resolve(rulesFile) } : {}),
     operationsEmails,

@@ -167,11 +167,33 @@ export interface MediaPackageAuditAlertsProps {
   readonly functionTimeout?: Duration;
 
   /**
-   * Reserved concurrency of the function.
+   * Reserved concurrency of the function, a whole number of 1 or more: caps how many log files
+   * are read at once and keeps that many executions for it. Lambda keeps at least 100 of the
+   * account's executions unreserved, so deployment fails if the reservation would leave fewer.
    *
-   * @default - no reservation
+   * @default - no reservation: the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * The most uncompressed text, in MB (MiB), the function reads from one log file, a whole number
+   * from 1 to 102400 (`MP_AUDIT_MAX_INFLATED_BYTES` in bytes). The largest real CloudTrail files
+   * are tens to hundreds of MB uncompressed; a gzip bomb stops here, and the file is counted in
+   * `ObjectsIncomplete` (reason `byte-budget`) and logged with the command that replays it.
+   *
+   * @default 2048
+   */
+  readonly maxInflatedMb?: number;
+
+  /**
+   * IAM roles and users (exact ARNs, with their path) that may publish to the alert topic besides
+   * the function, e.g. the roles operators run `mp-audit replay` as. The topic policy denies
+   * `sns:Publish` to everyone else (CloudWatch alarms of this account excepted), whatever their
+   * IAM policies allow.
+   *
+   * @default - none: only the function and CloudWatch alarms
+   */
+  readonly alertPublisherArns?: readonly string[];
 
   /**
    * Standard SQS queues subscribed to the alert topic (SNS envelope, not raw delivery).
@@ -312,6 +334,9 @@ export class MediaPackageAuditAlerts extends Construct {
       subscriptions: props.subscriptions,
       slack: props.slack,
       extraSubscriberQueueArns: props.extraSubscriberQueueArns,
+      ...(props.alertPublisherArns === undefined
+        ? {}
+        : { publisherArns: props.alertPublisherArns }),
     });
     this.topic = alerts.topic;
     this.topicKey = alerts.encryptionKey;
@@ -330,6 +355,7 @@ export class MediaPackageAuditAlerts extends Construct {
       timeout: props.functionTimeout,
       logRetention: props.functionLogRetention,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      maxInflatedMb: props.maxInflatedMb,
       rules: this.rules,
       environment: {
         ALERT_TOPIC_ARN: this.topic.topicArn,

@@ -60,6 +60,9 @@ export class MediaPackageAuditStack extends Stack {
       functionLogRetention: config.logRetentionDays as logs.RetentionDays,
       functionMemorySize: config.functionMemoryMb,
       functionTimeout: Duration.seconds(config.functionTimeoutSeconds),
+      reservedConcurrentExecutions: config.reservedConcurrency,
+      maxInflatedMb: config.maxInflatedMb,
+      alertPublisherArns: config.alertPublisherArns,
       extraSubscriberQueueArns: config.extraSubscriberQueueArns,
       ...(operations === undefined ? {} : { operationsTopic: operations.topic }),
       alarms: {

@@ -41,6 +41,8 @@ describe('Function: parseConfig', () => {
       logExpirationDays: 365,
       functionMemoryMb: 512,
       functionTimeoutSeconds: 300,
+      maxInflatedMb: 2048,
+      alertPublisherArns: [],
       extraSubscriberQueueArns: [],
       operationsEmails: [],
       alarms: {
@@ -58,6 +60,8 @@ describe('Function: parseConfig', () => {
     });
     expect(CONFIG_DEFAULTS.functionMemoryMb).toBe(512);
     expect(config.alarms).toEqual(ALARM_CONFIG_DEFAULTS);
+    // No reservation unless asked for: the account's unreserved pool.
+    expect(config).not.toHaveProperty('reservedConcurrency');
   });
 
   it('reads strings as `-c key=value` passes them', () => {
@@ -73,6 +77,10 @@ describe('Function: parseConfig', () => {
       logExpirationDays: '730',
       functionMemoryMb: '1024',
       functionTimeoutSeconds: '600',
+      reservedConcurrency: '10',
+      maxInflatedMb: '4096',
+      alertPublisherArns:
+        'arn:aws:iam::111122223333:role/MediaOperator, arn:aws:iam::111122223333:user/ops/alice',
       extraSubscriberQueueArns: 'arn:aws:sqs:eu-west-1:111122223333:security',
       rulesFile: RULES_FILE,
       operationsEmails: 'media-ops@example.com, ops@example.com',
@@ -98,6 +106,12 @@ describe('Function: parseConfig', () => {
       logExpirationDays: 730,
       functionMemoryMb: 1024,
       functionTimeoutSeconds: 600,
+      reservedConcurrency: 10,
+      maxInflatedMb: 4096,
+      alertPublisherArns: [
+        'arn:aws:iam::111122223333:role/MediaOperator',
+        'arn:aws:iam::111122223333:user/ops/alice',
+      ],
       extraSubscriberQueueArns: ['arn:aws:sqs:eu-west-1:111122223333:security'],
       // Resolved from the directory cdk runs in, so the construct finds it wherever it is.
       rulesFile: path.resolve(RULES_FILE),
@@ -144,11 +158,21 @@ describe('Function: parseConfig', () => {
       alertEmails: ['ops@example.com', 'ops@example.com'],
       logRetentionDays: 365,
       functionMemoryMb: 256,
+      reservedConcurrency: 1,
+      maxInflatedMb: 102_400,
+      alertPublisherArns: [
+        'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_MediaOps_0123456789abcdef',
+      ],
     });
     // Assess
     expect(config.alertEmails).toEqual(['ops@example.com']);
     expect(config.logRetentionDays).toBe(365);
     expect(config.functionMemoryMb).toBe(256);
+    expect(config.reservedConcurrency).toBe(1);
+    expect(config.maxInflatedMb).toBe(102_400);
+    expect(config.alertPublisherArns).toEqual([
+      'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_MediaOps_0123456789abcdef',
+    ]);
   });
 
   it.each([
@@ -278,6 +302,28 @@ describe('Function: parseConfig', () => {
     ['functionMemoryMb', '64', /from 128 to 10240/],
     ['functionMemoryMb', '1e3', /from 128 to 10240/],
     ['functionTimeoutSeconds', '901', /from 10 to 900/],
+    ['reservedConcurrency', '0', /'0' is not a whole number of concurrent executions, 1 or more/],
+    ['reservedConcurrency', -5, /-5 is not a whole number of concurrent executions, 1 or more/],
+    ['reservedConcurrency', '2.5', /is not a whole number of concurrent executions/],
+    ['maxInflatedMb', '0', /'0' is not a whole number of MB from 1 to 102400/],
+    ['maxInflatedMb', 102_401, /102401 is not a whole number of MB from 1 to 102400/],
+    ['maxInflatedMb', '2GB', /'2GB' is not a whole number of MB from 1 to 102400/],
+    [
+      'alertPublisherArns',
+      'arn:aws:sts::111122223333:assumed-role/MediaOperator/bob',
+      /is a role session; give the role's ARN, with its path/,
+    ],
+    [
+      'alertPublisherArns',
+      'arn:aws:iam::111122223333:role/Media*',
+      /has a wildcard; name each role or user exactly/,
+    ],
+    ['alertPublisherArns', 'MediaOperator', /'MediaOperator' is not an IAM role or user ARN/],
+    [
+      'alertPublisherArns',
+      'arn:aws:iam::111122223333:root',
+      /'arn:aws:iam::111122223333:root' is not an IAM role or user ARN/,
+    ],
     ['extraSubscriberQueueArns', 'my-queue', /is not an SQS queue ARN/],
     [
       'extraSubscriberQueueArns',
@@ -375,6 +421,9 @@ describe('Function: parseConfig', () => {
         'athenaRegions',
         'functionMemoryMb',
         'functionTimeoutSeconds',
+        'reservedConcurrency',
+        'maxInflatedMb',
+        'alertPublisherArns',
         'logExpirationDays',
         'logRetentionDays',
         'managementEvents',

@@ -11,8 +11,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RulesValidationError, SEVERITIES } from '../../lambda/rules-schema';
 import { loadRulesFile } from '../../lib/rules-file';
 import { DEFAULT_RULES_FILE, MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
+import { InvalidPropsError } from '../../lib/errors';
 import type { Statement } from './support';
-import { actionsOf, newStack, renderCfnString } from './support';
+import { actionsOf, dependencyCycle, newStack, renderCfnString } from './support';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:security-alerts';
 const SEVERE_QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:severe-alerts';
@@ -364,6 +365,8 @@ describe('Construct: MediaPackageAuditAlerts', () => {
             ALERT_TOPIC_ARN: { Ref: logicalId(stack, alerts.topic) },
             IDEMPOTENCY_TABLE_NAME: { Ref: logicalId(stack, alerts.idempotencyTable) },
             MP_AUDIT_OWN_RESOURCES: Match.anyValue(),
+            // 2048 MiB, the default inflated-bytes budget, in bytes.
+            MP_AUDIT_MAX_INFLATED_BYTES: '2147483648',
             NODE_OPTIONS: '--enable-source-maps',
             POWERTOOLS_SERVICE_NAME: 'mediapackage-audit-alerts',
             POWERTOOLS_METRICS_NAMESPACE: 'MediaPackageAudit',
@@ -617,6 +620,35 @@ describe('Construct: MediaPackageAuditAlerts', () => {
           Condition: fromThisAccount,
         }),
       );
+    });
+
+    it("denies publishing to everyone but the function's role and CloudWatch", () => {
+      // Prepare
+      const policies = template.findResources('AWS::SNS::TopicPolicy', {
+        Properties: { Topics: [{ Ref: logicalId(stack, alerts.topic) }] },
+      });
+      const [policy] = Object.values(policies) as {
+        Properties: { PolicyDocument: { Statement: Statement[] } };
+      }[];
+      // Assess
+      expect(policy?.Properties.PolicyDocument.Statement).toContainEqual({
+        Sid: 'DenyPublishExceptPipelineAndAlarms',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: { Ref: logicalId(stack, alerts.topic) },
+        Condition: {
+          StringNotEquals: { 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com' },
+          ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [roleId, 'Arn'] }] },
+        },
+      });
+    });
+
+    it('names the role in the topic and key policies without a circular dependency', () => {
+      // Assess
+      expect(
+        dependencyCycle(template.toJSON() as Parameters<typeof dependencyCycle>[0]),
+      ).toBeUndefined();
     });
 
     it('lets the function use the topic key through SNS in the key policy', () => {
@@ -984,6 +1016,103 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       expect(decrypts.map((s) => s.Resource)).toEqual([
         { 'Fn::GetAtt': [logicalId(stack, alerts.topicKey), 'Arn'] },
       ]);
+    });
+  });
+
+  describe('read budget, concurrency and publishers', () => {
+    it('passes maxInflatedMb to the function in bytes and reserves the concurrency given', () => {
+      // Prepare
+      const stack = newStack();
+      // Act
+      new MediaPackageAuditAlerts(stack, 'Audit', {
+        maxInflatedMb: 1,
+        reservedConcurrentExecutions: 1,
+      });
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        ReservedConcurrentExecutions: 1,
+        Environment: { Variables: Match.objectLike({ MP_AUDIT_MAX_INFLATED_BYTES: '1048576' }) },
+      });
+    });
+
+    it('reserves no concurrency by default', () => {
+      // Prepare
+      const stack = newStack();
+      // Act
+      new MediaPackageAuditAlerts(stack, 'Audit');
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        ReservedConcurrentExecutions: Match.absent(),
+      });
+    });
+
+    it('lets the alertPublisherArns publish besides the function', () => {
+      // Prepare
+      const stack = newStack();
+      const operator = 'arn:aws:iam::111122223333:role/MediaOperator';
+      // Act
+      const alerts = new MediaPackageAuditAlerts(stack, 'Audit', {
+        alertPublisherArns: [operator],
+      });
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'DenyPublishExceptPipelineAndAlarms',
+              Condition: Match.objectLike({
+                ArnNotEquals: {
+                  'aws:PrincipalArn': [
+                    operator,
+                    { 'Fn::GetAtt': [logicalId(stack, alerts.alertFunctionRole), 'Arn'] },
+                  ],
+                },
+              }),
+            }),
+            Match.objectLike({
+              Sid: 'AllowListedPublishers',
+              Condition: { ArnEquals: { 'aws:PrincipalArn': [operator] } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it.each<[string, ConstructorParameters<typeof MediaPackageAuditAlerts>[2], RegExp]>([
+      [
+        'a budget of 0 MB',
+        { maxInflatedMb: 0 },
+        /maxInflatedMb must be a whole number from 1 to 102400; got 0/,
+      ],
+      [
+        'a budget over 100 GiB',
+        { maxInflatedMb: 102_401 },
+        /maxInflatedMb must be a whole number from 1 to 102400/,
+      ],
+      ['a fractional budget', { maxInflatedMb: 1.5 }, /maxInflatedMb must be a whole number/],
+      [
+        'a reservation of 0',
+        { reservedConcurrentExecutions: 0 },
+        /reservedConcurrentExecutions must be a whole number of 1 or more; got 0/,
+      ],
+      [
+        'a fractional reservation',
+        { reservedConcurrentExecutions: 2.5 },
+        /reservedConcurrentExecutions must be a whole number of 1 or more/,
+      ],
+      [
+        'a publisher given as a role session',
+        { alertPublisherArns: ['arn:aws:sts::111122223333:assumed-role/MediaOperator/bob'] },
+        /publisherArns: .* is a role session/,
+      ],
+    ])('refuses %s', (_name, props, message) => {
+      // Act
+      const build = (): unknown => new MediaPackageAuditAlerts(newStack(), 'Audit', props);
+      // Assess
+      expect(build).toThrow(InvalidPropsError);
+      expect(build).toThrow(message);
     });
   });
 

@@ -376,6 +376,23 @@ describe('Stack: MediaPackageAuditStack', () => {
       template.hasOutput('OperationsTopicArn', { Value: { Ref: operationsTopicId } });
     });
 
+    it('lets only CloudWatch alarms publish to the operations topic, not the function', () => {
+      // Prepare
+      const operationsTopicId = topicLogicalId(stack, stack.alerts.operationsTopic);
+      const policies = template.findResources('AWS::SNS::TopicPolicy', {
+        Properties: { Topics: [{ Ref: operationsTopicId }] },
+      });
+      const [policy] = Object.values(policies) as {
+        Properties: { PolicyDocument: { Statement: { Sid?: string; Condition?: unknown }[] } };
+      }[];
+      // Assess
+      expect(
+        policy?.Properties.PolicyDocument.Statement.find(
+          (statement) => statement.Sid === 'DenyPublishExceptPipelineAndAlarms',
+        )?.Condition,
+      ).toEqual({ StringNotEquals: { 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com' } });
+    });
+
     it('passes the alarm thresholds to the construct', () => {
       // Assess
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -411,6 +428,8 @@ describe('Stack: MediaPackageAuditStack', () => {
         logExpirationDays: 90,
         functionMemoryMb: 1024,
         functionTimeoutSeconds: 600,
+        reservedConcurrency: '10',
+        maxInflatedMb: '4096',
       });
       const template = Template.fromStack(synth.stack);
       fs.rmSync(synth.outdir, { recursive: true, force: true });
@@ -419,6 +438,10 @@ describe('Stack: MediaPackageAuditStack', () => {
         Runtime: 'nodejs24.x',
         MemorySize: 1024,
         Timeout: 600,
+        ReservedConcurrentExecutions: 10,
+        Environment: {
+          Variables: Match.objectLike({ MP_AUDIT_MAX_INFLATED_BYTES: String(4096 * 1024 * 1024) }),
+        },
       });
       template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
       template.hasResourceProperties('AWS::S3::Bucket', {
@@ -434,6 +457,29 @@ describe('Stack: MediaPackageAuditStack', () => {
             },
           ],
           TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
+        },
+      });
+    });
+  });
+
+  describe('with alertPublisherArns', () => {
+    it('lets those roles publish to the alert topic, with no open finding', () => {
+      // Prepare / Act
+      const operator = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/MediaOps';
+      const synth = synthApp({ alertPublisherArns: operator });
+      const template = Template.fromStack(synth.stack);
+      fs.rmSync(synth.outdir, { recursive: true, force: true });
+      // Assess
+      expect(synth.findings).toEqual([]);
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: topicLogicalId(synth.stack, synth.stack.alerts.topic) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'AllowListedPublishers',
+              Condition: { ArnEquals: { 'aws:PrincipalArn': [operator] } },
+            }),
+          ]),
         },
       });
     });
@@ -462,6 +508,41 @@ describe('App: bin/app.ts', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("alertEmails: 'not-an-email' is not an email address");
     expect(result.stderr).toContain("trigger: 'sqs' is not one of: s3, eventbridge");
+  });
+
+  it('stops synth naming each key when the concurrency, the read budget or a publisher is wrong', () => {
+    // Prepare
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-bin-'));
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          CDK_CONTEXT_JSON: JSON.stringify({
+            reservedConcurrency: '0',
+            maxInflatedMb: '2GB',
+            alertPublisherArns: 'arn:aws:sts::111122223333:assumed-role/MediaOperator/bob',
+          }),
+          CDK_OUTDIR: outdir,
+        },
+      },
+    );
+    fs.rmSync(outdir, { recursive: true, force: true });
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Invalid CDK context (3 problems):');
+    expect(result.stderr).toContain(
+      "reservedConcurrency: '0' is not a whole number of concurrent executions, 1 or more",
+    );
+    expect(result.stderr).toContain(
+      "maxInflatedMb: '2GB' is not a whole number of MB from 1 to 102400",
+    );
+    expect(result.stderr).toContain(
+      "alertPublisherArns: 'arn:aws:sts::111122223333:assumed-role/MediaOperator/bob' is a role session",
+    );
   });
 
   it('stops synth with the file, the path in it and what is expected when the rules are wrong', () => {

@@ -79,3 +79,65 @@ export function renderCfnString(value: unknown): string {
   }
   throw new Error(`cannot render ${JSON.stringify(value)}`);
 }
+
+/**
+ * A cycle in the references between the resources of `template` (`Ref`, `Fn::GetAtt`,
+ * `Fn::Sub` and `DependsOn`), as the logical IDs around it, or `undefined`: CloudFormation
+ * refuses a template with one, which synth does not notice.
+ */
+export function dependencyCycle(template: {
+  Resources: Record<string, { DependsOn?: string | string[] } & Record<string, unknown>>;
+}): string[] | undefined {
+  const ids = new Set(Object.keys(template.Resources));
+  const edges = new Map<string, Set<string>>();
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const targets = new Set<string>();
+    const dependsOn = resource.DependsOn;
+    for (const target of typeof dependsOn === 'string' ? [dependsOn] : (dependsOn ?? [])) {
+      targets.add(target);
+    }
+    collectReferences(resource, targets);
+    edges.set(id, new Set([...targets].filter((target) => ids.has(target) && target !== id)));
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'open') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'open');
+    path.push(id);
+    for (const next of edges.get(id) ?? []) {
+      const cycle = visit(next);
+      if (cycle !== undefined) return cycle;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of ids) {
+    const cycle = visit(id);
+    if (cycle !== undefined) return cycle;
+  }
+  return undefined;
+}
+
+function collectReferences(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collectReferences(item, into);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (typeof record.Ref === 'string') into.add(record.Ref);
+  const getAtt = record['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') into.add(getAtt[0]);
+  const sub = record['Fn::Sub'];
+  const subText: unknown =
+    typeof sub === 'string' ? sub : Array.isArray(sub) ? (sub as unknown[])[0] : undefined;
+  if (typeof subText === 'string') {
+    for (const [, name] of subText.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[^}]*)?\}/g)) {
+      if (name !== undefined) into.add(name);
+    }
+  }
+  for (const value of Object.values(record)) collectReferences(value, into);
+}
