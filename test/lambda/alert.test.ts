@@ -1,5 +1,8 @@
-import { ALERT_SCHEMA, buildAlert } from '../../lambda/alert';
+import { createHash } from 'node:crypto';
+import { ALERT_SCHEMA, buildAlert, jsonDigest } from '../../lambda/alert';
+import { OMITTED_PARTS } from '../../lambda/cloudtrail-record';
 import { matchEvent } from '../../lambda/matcher';
+import { MASK, redactText } from '../../lambda/redact';
 import {
   ACCOUNT_ID,
   BUCKET,
@@ -212,4 +215,194 @@ describe('Function: buildAlert', () => {
       actor: { identityType: 'Unknown', arn: null },
     });
   });
+
+  it('redacts every text field it carries, not only the request parameters', () => {
+    // Prepare
+    const secret = 'Zq8vLmN3pRt7Kx2W';
+    const planted = `token=${secret}`;
+    const record = cloudTrailRecord({
+      eventName: `UpdateChannel ${planted}`,
+      eventTime: `2024-05-01T12:03:41Z ${planted}`,
+      requestID: planted,
+      awsRegion: `us-west-2 ${planted}`,
+      sourceIPAddress: `203.0.113.17 ${planted}`,
+      userAgent: `aws-cli/2.15.30 ${planted}`,
+      errorCode: `AccessDenied ${planted}`,
+      errorMessage: `Not authorized ${planted}`,
+      recipientAccountId: planted,
+      userIdentity: {
+        type: `AssumedRole ${planted}`,
+        principalId: `AROAEXAMPLEID1234567:${planted}`,
+        arn: `${USER_ARN}?${planted}`,
+        accountId: planted,
+        userName: planted,
+        invokedBy: planted,
+        sessionContext: { sessionIssuer: { arn: planted, type: planted, userName: planted } },
+      },
+      requestParameters: { id: `live-1?${planted}` },
+      responseElements: { arn: `arn:aws:mediapackage:::channels/x?${planted}` },
+    });
+
+    // Act
+    const alert = buildAlert(matchOf(record), { bucket: planted, key: `AWSLogs/${planted}` });
+
+    // Assess
+    expect(JSON.stringify(alert)).not.toContain(secret);
+    for (const text of stringsIn(alert)) expect(redactText(text)).toBe(text);
+    expect(alert.resource.id).toBe(`live-1?token=${MASK}`);
+    expect(alert.userAgent).toBe(`aws-cli/2.15.30 token=${MASK}`);
+  });
+
+  it('masks a secret that a field echoes from elsewhere in the record', () => {
+    // Prepare
+    const secret = 'Zq8vLmN3pRt7Kx2W';
+    const record = cloudTrailRecord({
+      eventName: 'CreateChannel',
+      errorCode: 'UnprocessableEntityException',
+      errorMessage: `Value '${secret}' at 'password' failed to satisfy constraint`,
+      requestParameters: { id: 'live-1', hlsIngest: { password: secret } },
+      responseElements: null,
+    });
+
+    // Act
+    const alert = alertFor(record);
+
+    // Assess
+    expect(alert.error?.message).toBe(`Value '${MASK}' at 'password' failed to satisfy constraint`);
+    expect(JSON.stringify(alert)).not.toContain(secret);
+  });
+
+  it('masks a resource id that is a credential', () => {
+    // Prepare
+    const record = cloudTrailRecord({ requestParameters: { id: 'AKIAIOSFODNN7EXAMPLE' } });
+
+    // Act
+    const alert = alertFor(record);
+
+    // Assess
+    expect(alert.resource.id).toBe(MASK);
+  });
+
+  it.each([
+    ['nested 5,000 levels deep', 5_000],
+    ['nested 100,000 levels deep', 100_000],
+  ])(
+    'builds the alert of a record %s with no eventID: a stable, distinct digest',
+    (_case, levels) => {
+      // Prepare
+      const nested = (leaf: string): unknown => {
+        let value: unknown = { leaf };
+        for (let level = 0; level < levels; level += 1) value = { level: value };
+        return value;
+      };
+      const record = (leaf: string): ReturnType<typeof cloudTrailRecord> =>
+        cloudTrailRecord({
+          eventID: undefined,
+          requestParameters: { id: 'live-1', nested: nested(leaf) },
+        });
+
+      // Act
+      const first = alertFor(record('a'));
+      const again = alertFor(record('a'));
+      const other = alertFor(record('b'));
+
+      // Assess
+      expect(first.eventID).toMatch(/^sha256-[0-9a-f]{64}$/);
+      expect(again.eventID).toBe(first.eventID);
+      expect(other.eventID).not.toBe(first.eventID);
+    },
+  );
+
+  it.each([
+    ['an access key id', 'AKIAIOSFODNN7EXAMPLE'],
+    ['Slack markup', '<!channel>'],
+    ['a URL', 'https://x/?token=abc'],
+    ['a lone surrogate', 'id-\ud800'],
+    ['200 characters', 'a'.repeat(200)],
+  ])('replaces an eventID holding %s with a digest', (_case, eventID) => {
+    // Prepare
+    const record = cloudTrailRecord({ eventID });
+
+    // Act
+    const alert = alertFor(record);
+
+    // Assess
+    expect(alert.eventID).toMatch(/^sha256-[0-9a-f]{64}$/);
+  });
+
+  it('notes what the reader dropped from an oversized record, in the alert itself', () => {
+    // Prepare
+    const kept = cloudTrailRecord({
+      eventName: 'UpdateOriginEndpoint',
+      requestParameters: undefined,
+      responseElements: undefined,
+    });
+    const record = {
+      ...kept,
+      [OMITTED_PARTS]: {
+        recordBytes: 523_456_789,
+        members: ['requestParameters', 'responseElements', 'AKIAIOSFODNN7EXAMPLE'],
+      },
+    };
+
+    // Act
+    const alert = buildAlert(matchOf(record), { bucket: BUCKET, key: logFileKey() });
+
+    // Assess
+    expect(alert.requestParameters).toBeNull();
+    expect(alert.notes).toEqual([
+      `request parameters, response elements, ${MASK} omitted: the record is 523,456,789 bytes, over the reader's 1 MiB limit; see the CloudTrail event`,
+    ]);
+    expect(JSON.parse(JSON.stringify(alert))).toMatchObject({ notes: alert.notes });
+  });
+
+  it('has no notes for a record read whole', () => {
+    // Act
+    const alert = alertFor(cloudTrailRecord());
+
+    // Assess
+    expect(alert.notes).toEqual([]);
+  });
 });
+
+describe('Function: jsonDigest', () => {
+  it.each([
+    ['a CloudTrail record', cloudTrailRecord()],
+    [
+      'values JSON writes its own way',
+      {
+        a: [undefined, () => 1, Symbol('s'), NaN, -0, Infinity, 1e21, 0.1],
+        b: undefined,
+        c: 'é😀\ud800"\\\n',
+        d: {},
+        e: [],
+        f: [[[]]],
+        g: null,
+        '\u2028': true,
+      },
+    ],
+    ['a scalar', 'text'],
+    ['an array', [1, 'two', { three: 3 }]],
+  ])('gives the SHA-256 of JSON.stringify for %s', (_case, value) => {
+    // Act
+    const digest = jsonDigest(value);
+
+    // Assess
+    expect(digest).toBe(createHash('sha256').update(JSON.stringify(value)).digest('hex'));
+  });
+});
+
+function matchOf(
+  record: ReturnType<typeof cloudTrailRecord>,
+): NonNullable<ReturnType<typeof matchEvent>> {
+  const match = matchEvent(record);
+  if (match === undefined) throw new Error('fixture must match');
+  return match;
+}
+
+/** Every string in a JSON value, keys included. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, inner]) => [key, ...stringsIn(inner)]);
+}
