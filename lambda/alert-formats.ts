@@ -1,4 +1,10 @@
+/**
+ * Lays an alert out for email, AWS Chatbot (Slack) and machines. The alert's texts are already
+ * redacted (`buildAlert`): these functions add no value of their own beyond the template, and
+ * escape values for Slack so a record cannot add markup (`<!channel>`, links, code spans).
+ */
 import type { MediaPackageAlert } from './alert';
+import { isPlainArn } from './redact';
 
 /** SNS `Subject` must be under 100 characters; email shows it as the subject line. */
 export const SUBJECT_MAX_CHARS = 99;
@@ -18,16 +24,38 @@ export const DEFAULT_PARAMETER_BUDGET: ParameterBudget = {
   json: 20_000,
 };
 
-/** e.g. `[HIGH] MediaPackage RotateIngestEndpointCredentials on channel live-1 (us-west-2)`. */
+/** A subject keeps at least this much of a resource id, or leaves the id out. */
+const SUBJECT_MIN_ID_CHARS = 8;
+const SUBJECT_MAX_REGION_CHARS = 24;
+
+/**
+ * e.g. `[HIGH] MediaPackage RotateIngestEndpointCredentials on channel live-1 (us-west-2)`:
+ * printable ASCII on one line, under 100 characters. A long resource id is cut, with `...`,
+ * never to nothing while there is room; the resource type goes first when room is short.
+ */
 export function formatSubject(alert: MediaPackageAlert): string {
   const pipeline = alert.category === 'self-protection' ? ' Audit pipeline:' : '';
-  const head = `[${alert.severity.toUpperCase()}]${alert.outcome === 'failed' ? ' FAILED' : ''}${pipeline} ${alert.service} ${alert.eventName}`;
-  const region = ` (${alert.awsRegion})`;
-  const target =
-    alert.resource.id === null ? '' : ` on ${alert.resource.type} ${alert.resource.id}`;
+  const region = ` (${cut(asciiLine(alert.awsRegion), SUBJECT_MAX_REGION_CHARS)})`;
+  const head = cut(
+    asciiLine(
+      `[${alert.severity.toUpperCase()}]${alert.outcome === 'failed' ? ' FAILED' : ''}${pipeline} ${alert.service} ${alert.eventName}`,
+    ),
+    SUBJECT_MAX_CHARS - region.length,
+  );
   const room = SUBJECT_MAX_CHARS - head.length - region.length;
-  const fitted = target.length <= room ? target : `${target.slice(0, Math.max(0, room - 3))}...`;
-  return asciiLine(`${head}${room > 3 ? fitted : ''}${region}`).slice(0, SUBJECT_MAX_CHARS);
+  const id = alert.resource.id === null ? null : asciiLine(alert.resource.id);
+  return `${head}${subjectTarget(asciiLine(alert.resource.type), id, room)}${region}`;
+}
+
+/** ` on channel live-1`, cut to `room`: the id matters more than its type. */
+function subjectTarget(type: string, id: string | null, room: number): string {
+  if (id === null) return '';
+  for (const prefix of [` on ${type} `, ' on ']) {
+    if (prefix.length + id.length <= room) return `${prefix}${id}`;
+    const keep = room - prefix.length - 3;
+    if (keep >= SUBJECT_MIN_ID_CHARS) return `${prefix}${id.slice(0, keep)}...`;
+  }
+  return '';
 }
 
 /** The plain-text email body: who, what, when, where, outcome, then links. */
@@ -42,6 +70,7 @@ export function formatEmail(
     alert.category === 'self-protection'
       ? `${alert.outcome === 'failed' ? 'A FAILED attempt to change' : 'A change to'} a resource that feeds or delivers these alerts (${alert.resource.type} ${alert.resource.id ?? '-'}). Check that it was intended: it can silence MediaPackage alerts.`
       : `${alert.outcome === 'failed' ? 'A FAILED attempt to change' : 'A change to'} AWS Elemental ${alert.service} was recorded by CloudTrail.`,
+    ...alert.notes.flatMap((note) => ['', `NOTE: ${note}`]),
     '',
     'WHO',
     `  Identity type:   ${actor.identityType}`,
@@ -86,45 +115,50 @@ export function formatEmail(
 
 /**
  * An AWS Chatbot custom notification (rendered in Slack). Chatbot drops anything that is not
- * this shape, so every field it requires is always present.
+ * this shape, so every field it requires is always present. Values are escaped for Slack:
+ * those that must stay exact (ARNs, ids, the error, the parameters) go in code spans, where
+ * Slack applies no formatting, the others are escaped with look-alikes (`slackText`).
  */
 export function formatChatbot(
   alert: MediaPackageAlert,
   budget = DEFAULT_PARAMETER_BUDGET.chatbot,
 ): string {
   const { actor, resource } = alert;
-  const who = `${actor.arn ?? actor.identityType}${actor.sessionIssuerArn === null ? '' : ` (via ${actor.sessionIssuerArn})`}`;
+  const who = `${slackCode(actor.arn ?? actor.identityType)}${actor.sessionIssuerArn === null ? '' : ` (via ${slackCode(actor.sessionIssuerArn)})`}`;
   const outcome =
     alert.error === null
       ? 'succeeded'
-      : `*FAILED* \`${alert.error.code}\`${alert.error.message === null ? '' : ` ${alert.error.message}`}`;
+      : `*FAILED* ${slackCode(alert.error.code)}${alert.error.message === null ? '' : ` ${slackCode(alert.error.message)}`}`;
   const description = [
-    `*Who:* ${who}, ${actor.identityType}, MFA ${mfaText(actor.mfaAuthenticated)}`,
-    `*What:* \`${alert.eventName}\` on ${resource.type} \`${resource.id ?? '-'}\``,
-    `*When:* ${alert.eventTime ?? '-'}`,
-    `*Where:* ${alert.awsRegion}, account ${alert.accountId ?? '-'}, from ${alert.sourceIPAddress ?? '-'}`,
+    `*Who:* ${who}, ${slackText(actor.identityType)}, MFA ${mfaText(actor.mfaAuthenticated)}`,
+    `*What:* ${slackCode(alert.eventName)} on ${slackText(resource.type)} ${slackCode(resource.id ?? '-')}`,
+    `*When:* ${slackText(alert.eventTime ?? '-')}`,
+    `*Where:* ${slackText(alert.awsRegion)}, account ${slackText(alert.accountId ?? '-')}, from ${slackText(alert.sourceIPAddress ?? '-')}`,
     `*Outcome:* ${outcome}`,
-    `*Parameters:* \`\`\`${renderParameters(alert, budget)}\`\`\``,
+    ...alert.notes.map((note) => `*Note:* ${slackText(note)}`),
+    `*Parameters:* \`\`\`${slackCodeBody(renderParameters(alert, budget))}\`\`\``,
   ].join('\n');
+  const summary = slackText(formatSubject(alert));
   const notification = {
     version: '1.0',
     source: 'custom',
     id: alert.eventID,
     content: {
       textType: 'client-markdown',
-      title: `${severityIcon(alert)} ${formatSubject(alert)}`,
+      title: `${severityIcon(alert)} ${summary}`,
       description: clip(description, CHATBOT_DESCRIPTION_MAX_CHARS),
       nextSteps: [
-        `<${alert.links.cloudTrailEvent}|Open the event in CloudTrail>`,
-        `<${alert.links.console}|Open the ${alert.service} console>`,
+        `<${slackEscape(alert.links.cloudTrailEvent)}|Open the event in CloudTrail>`,
+        `<${slackEscape(alert.links.console)}|Open the ${slackText(alert.service)} console>`,
       ],
-      keywords: [alert.severity, alert.eventName, alert.awsRegion, alert.outcome],
+      keywords: [alert.severity, alert.eventName, alert.awsRegion, alert.outcome].map(slackText),
     },
     metadata: {
-      threadId: `mediapackage-${resource.id ?? alert.eventName}`,
-      summary: formatSubject(alert),
-      eventType: alert.eventName,
-      relatedResources: resource.arn === null ? [] : [resource.arn],
+      threadId: threadIdOf(alert),
+      summary,
+      eventType: slackText(alert.eventName),
+      relatedResources:
+        resource.arn !== null && isPlainArn(resource.arn) ? [resource.arn] : ([] as string[]),
       additionalContext: {
         eventID: alert.eventID,
         severity: alert.severity,
@@ -133,6 +167,43 @@ export function formatChatbot(
     },
   };
   return JSON.stringify(notification);
+}
+
+/** Slack's documented escaping: `&`, `<`, `>` start entities, links and mentions. */
+function slackEscape(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Text inside a code span or block: escaped, with a look-alike for any backtick (ˋ). */
+function slackCodeBody(value: string): string {
+  return slackEscape(value).replace(/`/g, '\u02cb');
+}
+
+/** A value as an inline code span, on one line. */
+function slackCode(value: string): string {
+  return `\`${slackCodeBody(value.replace(/[\r\n]+/g, ' '))}\``;
+}
+
+/**
+ * A value in running text: escaped, with look-alikes for the characters that format it
+ * (`*bold*`, `_italic_`, `~strike~`, `` `code` ``). Used only for values that hold none of
+ * them normally (Region, time, address, identity type), so nothing real is altered.
+ */
+function slackText(value: string): string {
+  return slackEscape(value)
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/`/g, '\u02cb')
+    .replace(/\*/g, '\u2217')
+    .replace(/_/g, '\u02cd')
+    .replace(/~/g, '\u223c');
+}
+
+const THREAD_ID_MAX_CHARS = 128;
+
+/** Groups a resource's alerts in one Slack thread; only id-safe characters. */
+function threadIdOf(alert: MediaPackageAlert): string {
+  const subject = alert.resource.id ?? alert.eventName;
+  return `mediapackage-${subject.replace(/[^A-Za-z0-9._:/-]/g, '-')}`.slice(0, THREAD_ID_MAX_CHARS);
 }
 
 /** The alert as JSON for machines (SQS, Lambda and other subscribers). */
@@ -195,4 +266,9 @@ function clip(value: string, max: number): string {
 /** Printable ASCII on one line: SNS subjects allow nothing else. */
 function asciiLine(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** `value` cut to `max` characters, ending in `...` when cut. */
+function cut(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, Math.max(0, max - 3))}...`;
 }

@@ -5,6 +5,8 @@ import {
   formatSubject,
   logObjectName,
 } from '../../lambda/alert-formats';
+import { OMITTED_PARTS } from '../../lambda/cloudtrail-record';
+import { MASK } from '../../lambda/redact';
 import { buildAlertMessage } from '../../lambda/sns-message';
 import { ACCOUNT_ID, REGION, ROLE_ARN, USER_ARN, alertFor, cloudTrailRecord } from './fixtures';
 
@@ -21,7 +23,13 @@ interface ChatbotNotification {
     nextSteps: string[];
     keywords: string[];
   };
-  metadata: { summary: string; eventType: string; relatedResources: string[] };
+  metadata: {
+    threadId: string;
+    summary: string;
+    eventType: string;
+    relatedResources: string[];
+    additionalContext: Record<string, string>;
+  };
 }
 
 function rotationRecord(
@@ -101,6 +109,63 @@ describe('Function: formatSubject', () => {
   });
 });
 
+describe('Function: formatSubject and resource ids', () => {
+  it.each([
+    ['a 60-character id', 'c'.repeat(60)],
+    ['a 200-character id', 'c'.repeat(200)],
+  ])('keeps part of %s when the event name leaves room', (_case, id) => {
+    // Prepare
+    const alert = alertFor(
+      cloudTrailRecord({
+        eventSource: 'mediapackagev2.amazonaws.com',
+        eventName: 'UpdateOriginEndpointConfiguration',
+        requestParameters: { id },
+      }),
+    );
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(subject.length).toBeLessThan(100);
+    expect(subject).toMatch(/ on .*c{8,}\.\.\. \(us-west-2\)$/);
+  });
+
+  it('drops the resource type before it drops the id', () => {
+    // Prepare
+    const alert = alertFor(
+      cloudTrailRecord({
+        eventSource: 'mediapackagev2.amazonaws.com',
+        eventName: `Update${'Q'.repeat(10)}OriginEndpointPolicy`,
+        requestParameters: {
+          channelGroupName: 'g',
+          channelName: 'live-news-1',
+          originEndpointName: 'hls',
+        },
+      }),
+    );
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(subject.length).toBeLessThan(100);
+    expect(subject).toContain(' on g/live-news-1/hls (us-west-2)');
+  });
+
+  it('keeps the Region at the end even with a huge event name', () => {
+    // Prepare
+    const alert = alertFor(cloudTrailRecord({ eventName: `Update${'X'.repeat(300)}` }));
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(subject.length).toBeLessThan(100);
+    expect(subject.endsWith('... (us-west-2)')).toBe(true);
+  });
+});
+
 describe('Function: formatEmail', () => {
   it('lays out who, what, when, where, outcome and the links', () => {
     // Prepare
@@ -169,7 +234,9 @@ describe('Function: formatChatbot', () => {
     });
     expect(notification.content.title).toContain(formatSubject(alert));
     expect(notification.content.description.length).toBeLessThanOrEqual(3000);
-    expect(notification.content.description).toContain(`*Who:* ${USER_ARN} (via ${ROLE_ARN})`);
+    expect(notification.content.description).toContain(
+      `*Who:* \`${USER_ARN}\` (via \`${ROLE_ARN}\`), AssumedRole, MFA yes`,
+    );
     expect(notification.content.description).toContain('*What:* `RotateIngestEndpointCredentials`');
     expect(notification.content.description).toContain('*When:* 2024-05-01T12:03:41Z');
     expect(notification.content.description).toContain(`*Where:* ${REGION}, account ${ACCOUNT_ID}`);
@@ -280,5 +347,163 @@ describe('Formats: huge and secret request parameters', () => {
       expect(output).not.toContain('hunter2');
     }
     expect(formatEmail(alert)).toContain('"ApiToken": "***"');
+  });
+});
+
+describe('Formats: Slack markup in values', () => {
+  const markup = '<!channel> <https://evil.example|click> <@U123> `x` *b* _i_ ~s~ &amp;';
+
+  function hostileAlert(): ReturnType<typeof alertFor> {
+    return alertFor(
+      rotationRecord({
+        errorCode: 'ValidationException',
+        errorMessage: `bad ${markup}`,
+        sourceIPAddress: `203.0.113.17 ${markup}`,
+        awsRegion: `us-west-2${markup}`,
+        userIdentity: {
+          type: `AssumedRole ${markup}`,
+          arn: `${USER_ARN}${markup}`,
+          sessionContext: { sessionIssuer: { arn: `${ROLE_ARN}\`\`\` <!here>` } },
+        },
+        requestParameters: { id: `live-1 ${markup}`, description: `\`\`\`${markup}` },
+      }),
+    );
+  }
+
+  it('escapes &, < and > in every value of the notification, so no mention or link is made', () => {
+    // Prepare
+    const alert = hostileAlert();
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    const rendered = [
+      notification.content.title,
+      notification.content.description,
+      ...notification.content.keywords,
+      notification.metadata.summary,
+      notification.metadata.eventType,
+      notification.metadata.threadId,
+      ...notification.metadata.relatedResources,
+    ].join('\n');
+    for (const raw of ['<!channel>', '<!here>', '<https://evil.example|click>', '<@U123>']) {
+      expect(rendered).not.toContain(raw);
+    }
+    expect(rendered).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    expect(notification.content.description).toContain('&lt;!channel&gt;');
+    expect(notification.content.description).toContain('&amp;amp;');
+  });
+
+  it('keeps values from ending code spans or adding bold, italics or strikes', () => {
+    // Prepare
+    const alert = hostileAlert();
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    for (const line of notification.content.description.split('\n')) {
+      // Every backtick left is the template's own: code spans open and close in pairs.
+      const ticks = line.replace(/```/g, '').match(/`/g)?.length ?? 0;
+      expect(ticks % 2).toBe(0);
+    }
+    const description = notification.content.description;
+    expect(description.match(/```/g)).toHaveLength(2);
+    expect(description).toContain('`live-1 &lt;!channel&gt;');
+    // Outside code spans, formatting characters become look-alikes.
+    expect(description).toContain('*Where:* us-west-2&lt;!channel&gt;');
+    expect(description).not.toMatch(/\*Where:\*[^\n]*[*_~]b?/);
+    expect(notification.content.title).not.toMatch(/[`*~]/);
+  });
+
+  it("keeps the template's own markup: labels, code spans and the console links", () => {
+    // Prepare
+    const alert = hostileAlert();
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    expect(notification.content.description).toMatch(/^\*Who:\* `/);
+    expect(notification.content.description).toContain('\n*Outcome:* *FAILED* `');
+    expect(notification.content.nextSteps[0]).toBe(
+      `<${alert.links.cloudTrailEvent}|Open the event in CloudTrail>`,
+    );
+    expect(notification.content.nextSteps[0]).toMatch(/^<https:\/\/console\.aws\.amazon\.com\//);
+  });
+
+  it('lists only a plain ARN as a related resource', () => {
+    // Prepare
+    const alert = alertFor(
+      rotationRecord({ responseElements: { arn: 'arn:aws:mediapackage:::channels/x <!channel>' } }),
+    );
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    expect(notification.metadata.relatedResources).toEqual([]);
+  });
+
+  it('leaves the email body as plain text: markup is shown, not escaped', () => {
+    // Prepare
+    const alert = hostileAlert();
+
+    // Act
+    const email = formatEmail(alert);
+
+    // Assess
+    expect(email).toContain('<!channel>');
+    expect(email).not.toContain('&lt;');
+  });
+});
+
+describe('Formats: notes on oversized records', () => {
+  it('shows what the reader dropped in every format', () => {
+    // Prepare
+    const kept = rotationRecord({ requestParameters: undefined });
+    const match = alertFor({
+      ...kept,
+      [OMITTED_PARTS]: { recordBytes: 523_456_789, members: ['requestParameters'] },
+    });
+    const note =
+      "request parameters omitted: the record is 523,456,789 bytes, over the reader's 1 MiB limit; see the CloudTrail event";
+
+    // Act
+    const email = formatEmail(match);
+    const chatbot = parseChatbot(formatChatbot(match));
+    const json = JSON.parse(formatJson(match)) as { notes: string[] };
+
+    // Assess
+    expect(email).toContain(`NOTE: ${note}`);
+    expect(chatbot.content.description).toContain(`*Note:* ${note}`);
+    expect(json.notes).toEqual([note]);
+  });
+});
+
+describe('Formats: cut parameters quote no secret', () => {
+  it('cuts the JSON preview from the masked parameters', () => {
+    // Prepare
+    const secret = 'Zq8vLmN3pRt7Kx2W';
+    const alert = alertFor(
+      cloudTrailRecord({
+        requestParameters: {
+          password: secret,
+          note: `key=${secret}`,
+          description: 'x'.repeat(30_000),
+        },
+      }),
+    );
+
+    // Act
+    const json = JSON.parse(formatJson(alert, 100)) as {
+      requestParameters: { truncated: boolean; preview: string; note: string };
+    };
+
+    // Assess
+    expect(json.requestParameters.truncated).toBe(true);
+    expect(json.requestParameters.preview).toContain(`"password":"${MASK}"`);
+    expect(JSON.stringify(json)).not.toContain(secret);
   });
 });
