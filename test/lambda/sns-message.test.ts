@@ -5,7 +5,7 @@ import {
   buildAlertMessage,
 } from '../../lambda/sns-message';
 import type { AlertMessage } from '../../lambda/sns-message';
-import { ACCOUNT_ID, REGION, alertFor, cloudTrailRecord } from './fixtures';
+import { ACCOUNT_ID, REGION, ROLE_ARN, alertFor, cloudTrailRecord } from './fixtures';
 
 const SNS_LIMIT = 256 * 1024;
 
@@ -133,5 +133,106 @@ describe('Function: buildAlertMessage', () => {
 
     // Assess
     expect(snsBytes(message)).toBeLessThanOrEqual(SNS_MESSAGE_MAX_BYTES);
+  });
+});
+
+describe('Function: buildAlertMessage on a record full of secrets', () => {
+  /** A distinctive secret per place, so a leak names where it came from. */
+  const secret = (place: string): string => `Zq${place}X7kP2mW9vR4tLs`;
+  const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:cdn-AbCdEf`;
+
+  function recordFullOfSecrets(): ReturnType<typeof cloudTrailRecord> {
+    return cloudTrailRecord({
+      eventSource: 'mediapackagev2.amazonaws.com',
+      eventName: 'CreateOriginEndpoint',
+      errorCode: 'ValidationException',
+      errorMessage: `1 validation error detected: Value '${secret('echo')}' at 'cdnAuth.password' failed to satisfy constraint; also rejected ${secret('pwd')}; token=${secret('emq')}`,
+      userAgent: `aws-cli/2.15.30 Authorization: Bearer ${secret('ua')}`,
+      requestParameters: {
+        id: `AKIAIOSFODNN7EXAMPLE`,
+        channelId: `live-news-1?sig=${secret('cid')}`,
+        channelGroupName: 'sports',
+        channelName: 'live-news-1',
+        originEndpointName: 'hls-main',
+        pwd: secret('pwd'),
+        pass: secret('pass'),
+        'x-api-key': secret('xapikey'),
+        'api-key': secret('apikey'),
+        'private-key': secret('privatekey'),
+        cookie: secret('cookie'),
+        sessionId: secret('sessionid'),
+        auth: { scheme: 'basic', value: secret('auth') },
+        password: secret('password'),
+        IngestPassword: 12345678,
+        clientSecret: secret('clientsecret'),
+        X_Amz_Security_Token: secret('amztoken'),
+        credentials: [secret('cred1'), secret('cred2')],
+        'Set-Cookie': secret('setcookie'),
+        Authorization: secret('authorization'),
+        signature: secret('signature'),
+        passphrase: secret('passphrase'),
+        username: secret('username'),
+        secretToken: `${SECRET_ARN} ${secret('arnlike')}`,
+        secretArn: SECRET_ARN,
+        description: `rotated ASIAY34FZKBOKMUTVV7A / wJalrXUtnFEMI/K7MDENG/bPxRfi${'Zq4K9'}EXAMPLE`,
+        note: `IQoJb3JpZ2luX2VjEJr//////////wEaCXVz${secret('session')}`,
+        origin: `https://admin:${secret('userinfo')}@origin.example.com/live?token=${secret('query')}&start=1`,
+        headers: ['Accept: */*', `Authorization: Bearer ${secret('bearer')}`],
+        jwt: `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.${secret('jwt')}`,
+        pem: `-----BEGIN PRIVATE KEY-----\nMIIE${secret('pem')}`,
+        policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: ROLE_ARN },
+              Condition: { StringEquals: { 'aws:Referer': secret('referer') } },
+            },
+          ],
+        }),
+        markup: '<!channel> <https://evil.example|click> `x`',
+      },
+      responseElements: null,
+    });
+  }
+
+  it('carries none of them in the subject, any protocol or the attributes', () => {
+    // Prepare
+    const record = recordFullOfSecrets();
+    const planted =
+      JSON.stringify(record).match(
+        /Zq\w+X7kP2mW9vR4tLs|AKIAIOSFODNN7EXAMPLE|ASIAY34FZKBOKMUTVV7A|Zq4K9EXAMPLE|12345678/g,
+      ) ?? [];
+
+    // Act
+    const message = buildAlertMessage(alertFor(record));
+
+    // Assess
+    expect(new Set(planted).size).toBeGreaterThanOrEqual(34);
+    const outputs = [
+      message.subject,
+      ...Object.values(protocols(message)),
+      JSON.stringify(message.attributes),
+    ];
+    for (const output of outputs) {
+      for (const value of planted) expect(output).not.toContain(value);
+    }
+  });
+
+  it('still shows what is not secret: ids, names, ARNs, the Region', () => {
+    // Act
+    const message = buildAlertMessage(alertFor(recordFullOfSecrets()));
+
+    // Assess
+    const structure = protocols(message);
+    for (const output of [structure.email ?? '', structure.https ?? '', structure.default ?? '']) {
+      expect(output).toContain('live-news-1');
+      expect(output).toContain('hls-main');
+      expect(output).toContain(REGION);
+      expect(output).toContain(SECRET_ARN);
+      expect(output).toContain('2012-10-17');
+    }
+    expect(structure.default).toContain(ROLE_ARN);
+    expect(message.subject).toContain(REGION);
   });
 });
