@@ -416,6 +416,7 @@ export class MediaPackageAuditAlerts extends Construct {
       ...props.alarms,
       function: this.alertFunction,
       functionTimeout: auditFunction.timeout,
+      maxInflatedMb: auditFunction.maxInflatedMb,
       deadLetterQueue: this.deadLetterQueue,
       action: this.operationsAction,
       replay: {

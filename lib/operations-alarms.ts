@@ -7,6 +7,7 @@ import { InvalidPropsError } from './errors';
 import {
   alertsPublishedTotal,
   badRecordRatePercent,
+  incompleteObjectsTotal,
   PIPELINE_METRIC_NAMES,
   pipelineMetric,
   unreadableObjectsTotal,
@@ -14,6 +15,12 @@ import {
 
 /** Where docs/operations.md explains each alarm. */
 const RUNBOOK = 'docs/operations.md';
+
+/** The message the function logs (at ERROR) for a log file whose read ran out of budget. */
+export const INCOMPLETE_READ_MESSAGE = 'Log object not read to the end: read budget exhausted';
+
+/** Logs Insights query that lists the log files not read to the end, with how to replay them. */
+export const INCOMPLETE_READS_QUERY = `fields @timestamp, bucket, s3Key, reason, replayCommand | filter message = "${INCOMPLETE_READ_MESSAGE}" | sort @timestamp desc`;
 
 /** Thresholds and periods of the alarms; each has a default explained in docs/operations.md. */
 export interface OperationsAlarmsOptions {
@@ -91,6 +98,13 @@ export interface OperationsAlarmsProps extends OperationsAlarmsOptions {
   readonly functionTimeout: Duration;
   /** Its dead-letter queue. */
   readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * The function's inflated-bytes budget of one log file, in MB, named in the description of the
+   * alarm on files not read to the end.
+   *
+   * @default - not named
+   */
+  readonly maxInflatedMb?: number;
   /** Where alarm (and recovery) notifications go: usually an SNS action. */
   readonly action: cloudwatch.IAlarmAction;
   /** Placeholders for the replay command in the dead-letter alarm's description. */
@@ -116,7 +130,8 @@ const STANDARD_PERIOD = Duration.minutes(5);
  * - function errors, throttles, and duration near the timeout (AWS/Lambda);
  * - messages in the dead-letter queue (AWS/SQS);
  * - no log file processed for a while (missing data counts as breaching);
- * - a spike of alerts, too many bad records, unreadable log files (the function's own metrics).
+ * - a spike of alerts, too many bad records, unreadable log files, log files not read to the end
+ *   because a read budget ran out (the function's own metrics).
  *
  * Recovery (OK) notifications are sent too, except for the alert spike, which is a one-off
  * heads-up rather than a condition to resolve.
@@ -130,6 +145,7 @@ export class OperationsAlarms extends Construct {
   public readonly alertSpike: cloudwatch.Alarm;
   public readonly badRecordRate: cloudwatch.Alarm;
   public readonly unreadableLogFiles: cloudwatch.Alarm;
+  public readonly incompleteLogFiles: cloudwatch.Alarm;
   /** Every alarm above, for dashboards and composite alarms. */
   public readonly alarms: readonly cloudwatch.Alarm[];
 
@@ -199,7 +215,7 @@ export class OperationsAlarms extends Construct {
     this.deadLetterQueueNotEmpty = new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
       alarmDescription: [
         'MediaPackage audit: log files failed three times (the invocation and two retries) and their events are in the dead-letter queue. Alerts in those files have NOT been sent.',
-        'Do: fix the cause first (see the function-errors alarm), then replay:',
+        'Do: fix the cause first (see the function-errors alarm), then replay, as a role listed in alertPublisherArns (the topic refuses other publishers):',
         `npx mp-audit replay --from-dlq ${props.replay.deadLetterQueueUrl} --topic-arn ${props.replay.topicArn} --idempotency-table ${props.replay.idempotencyTableName}`,
         `(alerts already sent are skipped). Messages expire after 14 days. Runbook: ${RUNBOOK}#dead-letter-queue-not-empty`,
       ].join(' '),
@@ -273,6 +289,21 @@ export class OperationsAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    const budgetNow = props.maxInflatedMb === undefined ? '' : ` (now ${props.maxInflatedMb} MB)`;
+    this.incompleteLogFiles = new cloudwatch.Alarm(this, 'IncompleteLogFiles', {
+      alarmDescription: [
+        "MediaPackage audit: a log file was not read to the end: the read ran out of its time budget (the invocation's remaining time less a delivery margin) or its inflated-bytes budget (a gzip bomb or a giant file). Alerts found before were sent; the rest was not read.",
+        `Do: find it with Logs Insights (${INCOMPLETE_READS_QUERY}) and run its logged replayCommand (mp-audit replay --bucket ... --prefix <key>) adding --topic-arn <AlertTopicArn> --idempotency-table <IdempotencyTableName> (stack outputs), from a machine with no time limit, as a role in alertPublisherArns.`,
+        `If the file was legitimate, raise functionTimeoutSeconds (${props.functionTimeout.toSeconds()} s) or functionMemoryMb for time-budget, maxInflatedMb${budgetNow} for byte-budget.`,
+        `Runbook: ${RUNBOOK}#log-files-not-read-to-the-end`,
+      ].join(' '),
+      metric: incompleteObjectsTotal(STANDARD_PERIOD),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     this.alarms = [
       this.deadLetterQueueNotEmpty,
       this.noLogFilesProcessed,
@@ -280,6 +311,7 @@ export class OperationsAlarms extends Construct {
       this.functionThrottles,
       this.durationNearTimeout,
       this.unreadableLogFiles,
+      this.incompleteLogFiles,
       this.badRecordRate,
       this.alertSpike,
     ];

@@ -43,14 +43,15 @@ export interface OperationsDashboardProps {
 /** Graphs aggregate over 5 minutes: CloudTrail delivers about every 5 minutes. */
 const PERIOD = Duration.minutes(5);
 const FULL = 24;
+const QUARTER = 6;
 const THIRD = 8;
 const HALF = 12;
 
 /**
  * One CloudWatch dashboard for the pipeline: the alarms' states, the work done (files, records,
- * bytes, duration), the alerts (by severity and by call), what was skipped or could not be read,
- * SNS retries, the function's errors, throttles and duration against its timeout, the
- * dead-letter queue, and Logs Insights tables of the latest alerts and errors.
+ * bytes, duration), the alerts (by severity and by call), what was skipped, could not be read or
+ * was not read to the end, SNS retries, the function's errors, throttles and duration against
+ * its timeout, the dead-letter queue, and Logs Insights tables of the latest alerts and errors.
  */
 export class OperationsDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
@@ -133,13 +134,19 @@ export class OperationsDashboard extends Construct {
         title: 'Objects skipped (not a log file), by reason',
         left: [searchByDimension(PIPELINE_METRIC_NAMES.objectsSkipped, 'reason', PERIOD, '')],
         stacked: true,
-        width: THIRD,
+        width: QUARTER,
       }),
       new cloudwatch.GraphWidget({
         title: 'Unreadable log files by reason, and bad records',
         left: [searchByDimension(PIPELINE_METRIC_NAMES.objectsUnreadable, 'reason', PERIOD, '')],
         right: [metric(PIPELINE_METRIC_NAMES.badRecords, 'Bad records')],
-        width: THIRD,
+        width: QUARTER,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Log files not read to the end (read budget ran out), by reason',
+        left: [searchByDimension(PIPELINE_METRIC_NAMES.objectsIncomplete, 'reason', PERIOD, '')],
+        stacked: true,
+        width: QUARTER,
       }),
       new cloudwatch.GraphWidget({
         title: 'SNS publish retries and failed objects',
@@ -147,7 +154,7 @@ export class OperationsDashboard extends Construct {
           metric(PIPELINE_METRIC_NAMES.publishRetries, 'Publish retries'),
           metric(PIPELINE_METRIC_NAMES.objectsFailed, 'Objects failed (invocation retried)'),
         ],
-        width: THIRD,
+        width: QUARTER,
       }),
     );
     this.dashboard.addWidgets(

@@ -26,6 +26,8 @@ export const PIPELINE_METRIC_NAMES = {
   objectsSkipped: 'ObjectsSkipped',
   /** + `reason` */
   objectsUnreadable: 'ObjectsUnreadable',
+  /** + `reason` (`time-budget`, `byte-budget`) */
+  objectsIncomplete: 'ObjectsIncomplete',
   badRecords: 'BadRecords',
   publishRetries: 'PublishRetries',
   objectsFailed: 'ObjectsFailed',
@@ -37,11 +39,19 @@ export const PIPELINE_METRIC_NAMES = {
 export const SERVICE_DIMENSION = { service: SERVICE_NAME } as const;
 
 /**
- * Every `reason` of `ObjectsUnreadable` (`LogReadFailure` in lambda/errors.ts). A `Record` over
- * the type, so a reason added to the function without being added here stops compilation rather
- * than leaving the alarm blind to it.
+ * The `reason`s of `ObjectsIncomplete` (`BUDGET_FAILURES` in lambda/errors.ts): the read stopped
+ * because its budget ran out, not because the object is damaged. `time-budget`: the
+ * invocation's remaining time less a delivery margin; `byte-budget`: the inflated-bytes budget
+ * (`MP_AUDIT_MAX_INFLATED_BYTES`).
  */
-const UNREADABLE_REASON_SET: Record<LogReadFailure, true> = {
+export type IncompleteReadReason = Extract<LogReadFailure, 'time-budget' | 'byte-budget'>;
+
+/**
+ * Every `reason` of `ObjectsUnreadable` (`LogReadFailure` in lambda/errors.ts, less the budget
+ * reasons counted in `ObjectsIncomplete`). A `Record` over the type, so a reason added to the
+ * function without being added here stops compilation rather than leaving the alarm blind to it.
+ */
+const UNREADABLE_REASON_SET: Record<Exclude<LogReadFailure, IncompleteReadReason>, true> = {
   empty: true,
   'corrupt-gzip': true,
   truncated: true,
@@ -51,7 +61,18 @@ const UNREADABLE_REASON_SET: Record<LogReadFailure, true> = {
 };
 
 /** Every value of the `reason` dimension of `ObjectsUnreadable`. */
-export const UNREADABLE_REASONS = Object.keys(UNREADABLE_REASON_SET) as LogReadFailure[];
+export const UNREADABLE_REASONS = Object.keys(UNREADABLE_REASON_SET) as Exclude<
+  LogReadFailure,
+  IncompleteReadReason
+>[];
+
+const INCOMPLETE_REASON_SET: Record<IncompleteReadReason, true> = {
+  'time-budget': true,
+  'byte-budget': true,
+};
+
+/** Every value of the `reason` dimension of `ObjectsIncomplete`. */
+export const INCOMPLETE_REASONS = Object.keys(INCOMPLETE_REASON_SET) as IncompleteReadReason[];
 
 /** Options of one pipeline metric. */
 export interface PipelineMetricOptions {
@@ -113,6 +134,23 @@ export function unreadableObjectsTotal(period: Duration): cloudwatch.MathExpress
     ),
     period,
     'Unreadable log files',
+  );
+}
+
+/**
+ * Log files not read to the end because a read budget ran out (time or inflated bytes), both
+ * reasons summed. Usable in alarms.
+ */
+export function incompleteObjectsTotal(period: Duration): cloudwatch.MathExpression {
+  return sumOf(
+    Object.fromEntries(
+      INCOMPLETE_REASONS.map((reason) => [
+        metricId(reason),
+        pipelineMetric(PIPELINE_METRIC_NAMES.objectsIncomplete, { dimensions: { reason } }),
+      ]),
+    ),
+    period,
+    'Log files not read to the end',
   );
 }
 

@@ -3,8 +3,12 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SEVERITIES } from '../../lambda/rules-schema';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audit-function';
-import { PIPELINE_METRIC_NAMES, UNREADABLE_REASONS } from '../../lib/pipeline-metrics';
+import { MAX_INFLATED_BYTES_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audit-function';
+import {
+  INCOMPLETE_REASONS,
+  PIPELINE_METRIC_NAMES,
+  UNREADABLE_REASONS,
+} from '../../lib/pipeline-metrics';
 import {
   REGION,
   TOPIC_ARN,
@@ -13,6 +17,7 @@ import {
   digestFileKey,
   logFileBody,
   logFileKey,
+  otherServiceRecord,
   recordingLogger,
   s3Body,
   s3Event,
@@ -36,15 +41,21 @@ interface Emitted {
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
 
+/** The inflated-bytes budget the construct writes for `maxInflatedMb: 1`, in its variable. */
+const ONE_MB_BUDGET = String(1024 * 1024);
+
 /**
  * Runs the real handler (real Powertools Metrics) over one S3 event and returns what it printed
- * as EMF, by metric name. Metrics are off in tests (test/support/env.ts); the handler module is
+ * as EMF, by metric name. The byte budget comes from the environment variable the construct sets,
+ * at 1 MB, so that one object, a valid log file of about 2 MB uncompressed, runs out of it. Metrics are off in tests (test/support/env.ts); the handler module is
  * loaded only here, after turning them on, because Powertools reads the switch when the
  * module creates its `Metrics`.
  */
 async function emittedMetrics(): Promise<Map<string, Emitted>> {
   const previous = process.env.POWERTOOLS_METRICS_DISABLED;
+  const previousBudget = process.env[MAX_INFLATED_BYTES_ENV];
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  process.env[MAX_INFLATED_BYTES_ENV] = ONE_MB_BUDGET;
   const lines: string[] = [];
   const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     lines.push(String(chunk));
@@ -54,11 +65,16 @@ async function emittedMetrics(): Promise<Map<string, Emitted>> {
     const { createHandler } = await import('../../lambda/handler');
     const logKey = logFileKey();
     const unreadableKey = logFileKey({ suffix: 'BrokenGzip000000' });
+    const oversizedKey = logFileKey({ suffix: 'OverBudget000000' });
+    const oversized = logFileBody(Array.from({ length: 4000 }, () => otherServiceRecord()));
     s3Mock.on(GetObjectCommand, { Key: logKey }).callsFake(() => ({
       Body: s3Body(logFileBody([cloudTrailRecord()])),
     }));
     s3Mock.on(GetObjectCommand, { Key: unreadableKey }).callsFake(() => ({
       Body: s3Body(gzipSync('{"Records":[').subarray(0, 12)),
+    }));
+    s3Mock.on(GetObjectCommand, { Key: oversizedKey }).callsFake(() => ({
+      Body: s3Body(oversized),
     }));
     snsMock.on(PublishBatchCommand).callsFake(acceptAll);
     const handler = createHandler({
@@ -67,10 +83,12 @@ async function emittedMetrics(): Promise<Map<string, Emitted>> {
       topicArn: TOPIC_ARN,
       logger: recordingLogger(),
     });
-    await handler(s3Event([logKey, digestFileKey(), unreadableKey]));
+    await handler(s3Event([logKey, digestFileKey(), unreadableKey, oversizedKey]));
   } finally {
     write.mockRestore();
     process.env.POWERTOOLS_METRICS_DISABLED = previous;
+    if (previousBudget === undefined) delete process.env[MAX_INFLATED_BYTES_ENV];
+    else process.env[MAX_INFLATED_BYTES_ENV] = previousBudget;
   }
   const emitted = new Map<string, Emitted>();
   for (const line of lines.join('').split('\n')) {
@@ -135,6 +153,15 @@ describe('Contract: the metrics the function emits are the ones the alarms watch
     // Assess
     expect(metric?.dimensionSets).toEqual([['service', 'reason']]);
     expect(UNREADABLE_REASONS).toContain(metric?.values.reason);
+  });
+
+  it('emits ObjectsIncomplete with exactly service and reason, a reason the alarm sums', () => {
+    // Prepare
+    const metric = emitted.get(PIPELINE_METRIC_NAMES.objectsIncomplete);
+    // Assess: the object over the 1 MB budget taken from the construct's variable.
+    expect(metric?.dimensionSets).toEqual([['service', 'reason']]);
+    expect(metric?.values.reason).toBe('byte-budget');
+    expect(INCOMPLETE_REASONS).toContain(metric?.values.reason);
   });
 
   it('emits ObjectsSkipped and AlertsByEventName split by one more dimension', () => {

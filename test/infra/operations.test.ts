@@ -11,8 +11,13 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audit-function';
 import { InvalidPropsError } from '../../lib/errors';
 import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
 import type { OperationsAlarmsOptions } from '../../lib/operations-alarms';
+import { INCOMPLETE_READS_QUERY } from '../../lib/operations-alarms';
 import { LATEST_ALERTS_QUERY, RECENT_ERRORS_QUERY } from '../../lib/operations-dashboard';
-import { UNREADABLE_REASONS } from '../../lib/pipeline-metrics';
+import {
+  INCOMPLETE_REASONS,
+  PIPELINE_METRIC_NAMES,
+  UNREADABLE_REASONS,
+} from '../../lib/pipeline-metrics';
 import { newStack, renderCfnString } from './support';
 
 const OPS_TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:media-ops';
@@ -243,6 +248,62 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
       );
     });
 
+    it('alarms on any log file not read to the end, for either budget', () => {
+      // Prepare
+      const properties = alarmProperties(stack, alerts.operationsAlarms.incompleteLogFiles);
+      const metrics = properties.Metrics as { Expression?: string; MetricStat?: unknown }[];
+      // Assess
+      expect(properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topicAction,
+        OKActions: topicAction,
+      });
+      expect(PIPELINE_METRIC_NAMES.objectsIncomplete).toBe('ObjectsIncomplete');
+      expect(INCOMPLETE_REASONS).toEqual(['time-budget', 'byte-budget']);
+      expect(metrics[0]).toMatchObject({
+        Expression: 'FILL(timeBudget, 0) + FILL(byteBudget, 0)',
+        ReturnData: true,
+      });
+      expect(metrics.slice(1).map((metric) => metric.MetricStat)).toEqual(
+        INCOMPLETE_REASONS.map((reason) => ({
+          Metric: {
+            Namespace: METRICS_NAMESPACE,
+            MetricName: 'ObjectsIncomplete',
+            Dimensions: [{ Name: 'reason', Value: reason }, SERVICE],
+          },
+          Period: 300,
+          Stat: 'Sum',
+        })),
+      );
+    });
+
+    it('says how to find and replay a log file not read to the end, and what to raise', () => {
+      // Prepare
+      const description = alarmProperties(stack, alerts.operationsAlarms.incompleteLogFiles)
+        .AlarmDescription as string;
+      // Assess: plain text, no deploy-time value, so its length (under CloudFormation's 1024) is
+      // the same in every account.
+      expect(typeof description).toBe('string');
+      expect(INCOMPLETE_READS_QUERY).toBe(
+        'fields @timestamp, bucket, s3Key, reason, replayCommand | filter message = "Log object not read to the end: read budget exhausted" | sort @timestamp desc',
+      );
+      for (const text of [
+        "time budget (the invocation's remaining time less a delivery margin)",
+        'inflated-bytes budget (a gzip bomb or a giant file)',
+        'Alerts found before were sent',
+        `Logs Insights (${INCOMPLETE_READS_QUERY})`,
+        'replayCommand (mp-audit replay --bucket ... --prefix <key>) adding --topic-arn <AlertTopicArn> --idempotency-table <IdempotencyTableName>',
+        'from a machine with no time limit, as a role in alertPublisherArns',
+        'functionTimeoutSeconds (300 s) or functionMemoryMb for time-budget',
+        'maxInflatedMb (now 2048 MB) for byte-budget',
+      ]) {
+        expect(description).toContain(text);
+      }
+    });
+
     it('describes every alarm: what it means, what to do, and its section of the runbook', () => {
       // Prepare
       const runbook = fs.readFileSync(
@@ -256,7 +317,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
           .replace(/ /g, '-'),
       );
       // Assess
-      expect(alerts.operationsAlarms.alarms).toHaveLength(8);
+      expect(alerts.operationsAlarms.alarms).toHaveLength(9);
       for (const alarm of alerts.operationsAlarms.alarms) {
         const description = renderCfnString(alarmProperties(stack, alarm).AlarmDescription);
         expect(description).toMatch(/^MediaPackage audit: /);
@@ -432,7 +493,12 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('graphs the function metrics, the Lambda metrics and the dead-letter queue', () => {
       // Assess: metrics split by a dimension whose values vary are graphed with SEARCH.
-      for (const name of ['AlertsByEventName', 'ObjectsSkipped', 'ObjectsUnreadable']) {
+      for (const name of [
+        'AlertsByEventName',
+        'ObjectsSkipped',
+        'ObjectsUnreadable',
+        'ObjectsIncomplete',
+      ]) {
         expect(bodyText).toContain(`MetricName=\\"${name}\\"`);
       }
       for (const name of [
@@ -469,6 +535,21 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
       );
     });
 
+    it('graphs the log files not read to the end next to the unreadable ones, by reason', () => {
+      // Prepare
+      const titles = body.widgets.map((widget) => widget.properties.title);
+      const unreadable = titles.indexOf('Unreadable log files by reason, and bad records');
+      const incomplete = body.widgets[unreadable + 1];
+      // Assess
+      expect(unreadable).toBeGreaterThan(-1);
+      expect(incomplete?.properties.title).toBe(
+        'Log files not read to the end (read budget ran out), by reason',
+      );
+      expect(JSON.stringify(incomplete?.properties.metrics)).toContain(
+        `SEARCH('{${METRICS_NAMESPACE},service,reason} MetricName=\\"ObjectsIncomplete\\" service=\\"${SERVICE_NAME}\\"', 'Sum', 300)`,
+      );
+    });
+
     it('can be left out', () => {
       // Prepare
       const other = newStack();
@@ -477,7 +558,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
       // Assess
       Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
       expect(withoutDashboard.dashboard).toBeUndefined();
-      Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Alarm', 8);
+      Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Alarm', 9);
     });
   });
 });
