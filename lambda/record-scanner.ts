@@ -492,9 +492,8 @@ export class RecordScanner implements RecordCutter {
     const index = this.recordCount;
     this.recordCount += 1;
     let verdict = this.sourcePrefilter?.(eventSource);
-    let raw: Buffer | undefined;
+    const raw = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     if (verdict === false) {
-      raw = parts.length === 1 ? (parts[0]) : Buffer.concat(parts);
       const own = raw.indexOf(SECOND_RECORD_KEY);
       if (closedByBracket || (own !== -1 && raw.indexOf(SECOND_RECORD_KEY, own + 1) !== -1)) {
         verdict = true;
@@ -502,7 +501,7 @@ export class RecordScanner implements RecordCutter {
     }
     if (verdict !== false) {
       completed.push({
-        raw: raw ?? (parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)),
+        raw,
         eventSource,
         index,
         keep: verdict === true,

@@ -142,8 +142,6 @@ export class CompactRecordSplitter implements RecordCutter {
   private cutCount = 0;
   /** Whether the fast path handed any record but the last to the exact scanner. */
   private gaveUp = false;
-  /** `ventVersion"`: the first key less its quote and first letter, to find other record starts. */
-  private keyTail: Buffer | undefined;
   private readonly skipReadOnly: boolean;
   /** The first problem an exact scanner noted before the cutting was taken back from it. */
   private carried: { readonly reason: LogReadFailure; readonly detail: string } | undefined;
@@ -186,7 +184,6 @@ export class CompactRecordSplitter implements RecordCutter {
     this.pendingLength = 0;
     if (layout === 'other') return this.handOver(undefined, [head]);
     this.separator = layout.separator;
-    this.keyTail = layout.separator.subarray(5, layout.separator.length - 1);
     return this.cutChunk(head.subarray(FIRST_RECORD_AT));
   }
 
@@ -309,8 +306,14 @@ export class CompactRecordSplitter implements RecordCutter {
       let verdict: boolean | undefined = false;
       let eventSource: string | null | undefined;
       let plain = true;
+      // CloudTrail writes one `"eventSource"` key per record: a piece with two may be two
+      // records run together (one written with spaces, say), so it is parsed and, if it is,
+      // re-read exactly and counted right. The search runs anyway, so this costs nothing.
+      let sourceKeys = 0;
       while (sourceAt !== -1 && sourceAt < recordEnd) {
-        if (verdict !== true && isSourceKeyAt(buffer, sourceAt)) {
+        const isKey = isSourceKeyAt(buffer, sourceAt);
+        if (isKey) sourceKeys += 1;
+        if (verdict !== true && isKey) {
           const value = plainSourceValue(buffer, sourceAt + SOURCE_KEY_TAIL.length, recordEnd);
           const said = value === null ? true : this.sourcePrefilter(value);
           if (said === true) {
@@ -330,21 +333,7 @@ export class CompactRecordSplitter implements RecordCutter {
           escapeAt = buffer.indexOf(UNICODE_ESCAPE, escapeAt + 1);
         }
       }
-      // Another record start inside this piece (a record written with spaces, say): count
-      // and judge the piece exactly.
-      const keyTail = this.keyTail as Buffer;
-      let irregular = false;
-      for (
-        let keyAt = buffer.indexOf(keyTail, recordStart + 4);
-        keyAt !== -1 && keyAt < recordEnd;
-        keyAt = buffer.indexOf(keyTail, keyAt + 1)
-      ) {
-        if (buffer[keyAt - 2] === QUOTE) irregular = true;
-        if (irregular) break;
-      }
-      if (irregular) {
-        // Parsed, so a piece that is really two records (or a document's end) fails and is
-        // re-read exactly, counted and reported as the exact scanner does.
+      if (sourceKeys > 1) {
         verdict = true;
         plain = false;
       }
