@@ -143,6 +143,9 @@ export function createHandler(
       const topicArn = overrides.topicArn ?? topicArnFromEnv();
       deps = {
         maxInflatedBytes: overrides.maxInflatedBytes ?? maxInflatedBytesFromEnv(),
+        ...(process.env.IDEMPOTENCY_TABLE_NAME === undefined
+          ? {}
+          : { idempotencyTableName: process.env.IDEMPOTENCY_TABLE_NAME }),
         s3: overrides.s3 ?? (clients as { s3: S3Client }).s3,
         sns,
         topicArn,

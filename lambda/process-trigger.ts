@@ -35,6 +35,8 @@ export interface PipelineDeps {
    * @default no limit
    */
   readonly maxInflatedBytes?: number;
+  /** The idempotency table, named in the replay command logged for an unfinished read. */
+  readonly idempotencyTableName?: string;
 }
 
 /** What one invocation did, returned for tests and logged for operators. */
@@ -280,7 +282,7 @@ function reportReadError(
   if (BUDGET_FAILURES.has(error.reason)) {
     deps.logger.error('Log object not read to the end: read budget exhausted', {
       ...detail,
-      replayCommand: `npx mp-audit replay --bucket ${where.bucket} --prefix ${where.s3Key}`,
+      replayCommand: replayCommand(where, deps),
     });
     deps.metrics.add('ObjectsIncomplete', 1, 'Count', { reason: error.reason });
     summary.incompleteObjects += 1;
@@ -292,6 +294,27 @@ function reportReadError(
   );
   deps.metrics.add('ObjectsUnreadable', 1, 'Count', { reason: error.reason });
   summary.unreadableObjects += 1;
+}
+
+/**
+ * The command that reads the rest of an object from a machine with no time limit, sending
+ * only what was not sent (same topic, same idempotency table).
+ */
+export function replayCommand(where: ObjectWhere, deps: PipelineDeps): string {
+  return [
+    'npx mp-audit replay',
+    `--bucket ${shellWord(where.bucket)}`,
+    `--prefix ${shellWord(where.s3Key)}`,
+    ...(deps.topicArn === undefined ? [] : [`--topic-arn ${shellWord(deps.topicArn)}`]),
+    ...(deps.idempotencyTableName === undefined
+      ? []
+      : [`--idempotency-table ${shellWord(deps.idempotencyTableName)}`]),
+  ].join(' ');
+}
+
+/** A word a POSIX shell reads back as it is: quoted unless plainly safe. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:=@+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

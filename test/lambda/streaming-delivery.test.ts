@@ -13,7 +13,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { AlertDelivery } from '../../lambda/delivery';
 import { PublishError } from '../../lambda/errors';
 import { createHandler } from '../../lambda/handler';
-import { DELIVERY_BATCH_ALERTS, TriggerProcessingError } from '../../lambda/process-trigger';
+import type { PipelineDeps } from '../../lambda/process-trigger';
+import {
+  DELIVERY_BATCH_ALERTS,
+  TriggerProcessingError,
+  replayCommand,
+} from '../../lambda/process-trigger';
 import { readDeadline } from '../../lambda/read-budget';
 import type { AlertMessage } from '../../lambda/sns-message';
 import {
@@ -207,7 +212,7 @@ describe('Function: handler, delivering while reading', () => {
       bucket: BUCKET,
       s3Key: key,
       reason: 'time-budget',
-      replayCommand: `npx mp-audit replay --bucket ${BUCKET} --prefix ${key}`,
+      replayCommand: `npx mp-audit replay --bucket ${BUCKET} --prefix ${key} --topic-arn ${TOPIC_ARN}`,
     });
   });
 
@@ -268,6 +273,21 @@ describe('Function: handler, delivering while reading', () => {
     expect(summary.alertsPublished).toBe(count);
     expect(delivery.batches).toHaveLength(count / DELIVERY_BATCH_ALERTS);
     expect(delivery.batches.flat()).toEqual(ids);
+  });
+});
+
+describe('Function: replayCommand', () => {
+  it('quotes a key a shell would split, so the logged command runs as it is', () => {
+    // Act
+    const command = replayCommand({ bucket: BUCKET, s3Key: "AWSLogs/it's here/x y.json.gz" }, {
+      topicArn: TOPIC_ARN,
+      idempotencyTableName: 'audit-idempotency',
+    } as PipelineDeps);
+
+    // Assess
+    expect(command).toBe(
+      `npx mp-audit replay --bucket ${BUCKET} --prefix 'AWSLogs/it'\\''s here/x y.json.gz' --topic-arn ${TOPIC_ARN} --idempotency-table audit-idempotency`,
+    );
   });
 });
 
