@@ -303,10 +303,44 @@ function scanText(
   known: readonly string[],
   sink: Set<string> | null,
 ): string {
+  // The same few texts (user agents, ARNs, Regions) come back alert after alert.
+  const cacheable =
+    sink === null &&
+    known.length === 0 &&
+    text.length <= CACHED_TEXT_MAX_CHARS &&
+    maxChars >= CACHED_TEXT_MAX_CHARS;
+  const cached = cacheable ? scannedTexts.get(text) : undefined;
+  if (cached !== undefined) return cached;
   let scanned = maskKnown(cutForScan(text, maxChars), known);
-  scanned = scanned.replace(PEM_PRIVATE_KEY, MASK);
-  scanned = maskPairs(scanned, sink);
-  scanned = scanned.replace(
+  if (scanned.includes('-----BEGIN')) scanned = scanned.replace(PEM_PRIVATE_KEY, MASK);
+  scanned = collectPairs(scanned, sink);
+  if (SHAPE_HINT.test(scanned)) scanned = redactShapes(scanned);
+  const result = wellFormed(scanned);
+  if (cacheable) {
+    if (scannedTexts.size >= CACHED_TEXTS_MAX) scannedTexts.clear();
+    scannedTexts.set(text, result);
+  }
+  return result;
+}
+
+/** Texts this short are scanned whole whatever the limit, so their result can be cached. */
+const CACHED_TEXT_MAX_CHARS = 256;
+const CACHED_TEXTS_MAX = 2_048;
+const scannedTexts = new Map<string, string>();
+
+/**
+ * Every shape `redactShapes` masks holds one of these: a run of 11 base64 characters (key
+ * ids, keys, tokens, JWTs), a URL, or an authorization scheme. Most texts (ids, names,
+ * times) hold none, and skip the shape passes.
+ */
+const SHAPE_HINT = /[A-Za-z0-9+/_-]{11}|:\/\/|bearer|basic|digest|negotiate|ntlm/i;
+
+/** Masks secret `key=value` pairs and validation-message values, adding them to `sink`. */
+function collectPairs(text: string, sink: Set<string> | null): string {
+  let scanned = text;
+  if (scanned.includes('=') || scanned.includes(':')) scanned = maskPairs(scanned, sink);
+  if (!scanned.includes("Value '")) return scanned;
+  return scanned.replace(
     AWS_VALIDATION_VALUE,
     (match: string, open: string, value: string, at: string, path: string) => {
       const field = path.split(/[.[\]/]/).filter((part) => part.length > 0);
@@ -317,15 +351,16 @@ function scanText(
       return `${open}${MASK}${at}${path}'`;
     },
   );
-  scanned = redactShapes(scanned);
-  return wellFormed(scanned);
 }
 
 /** Replaces lone surrogates (bad input, or a pair cut in two), which URL encoding rejects. */
 export function wellFormed(text: string): string {
   // Node 20 has the native String.prototype.toWellFormed; the regex is the fallback.
-  const native = (text as { toWellFormed?: () => string }).toWellFormed;
-  return typeof native === 'function' ? native.call(text) : text.replace(LONE_SURROGATE, '\uFFFD');
+  const methods = text as { isWellFormed?: () => boolean; toWellFormed?: () => string };
+  if (typeof methods.isWellFormed === 'function' && methods.isWellFormed.call(text)) return text;
+  return typeof methods.toWellFormed === 'function'
+    ? methods.toWellFormed.call(text)
+    : text.replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /** Shortest known secret searched for in other texts: shorter ones would mask common words. */
@@ -550,7 +585,10 @@ interface WalkBudget {
   /** How many values the walk changed so far: tells whether a JSON text needs rewriting. */
   changes: number;
   readonly known: readonly string[];
-  /** Where `findSecrets` gathers the values it finds under secret keys. */
+  /**
+   * Where `findSecrets` gathers the values it finds under secret keys. When set, the walk
+   * only collects: strings are scanned for secret pairs, not redacted.
+   */
   readonly sink: Set<string> | null;
 }
 
@@ -627,7 +665,10 @@ function walkObject(value: object, depth: number, budget: WalkBudget): Record<st
       break;
     }
     const inner = source[key];
-    const shownKey = uniqueKey(copy, scanText(key, KEY_MAX_CHARS, budget.known, null));
+    const shownKey =
+      budget.sink === null
+        ? uniqueKey(copy, scanText(key, KEY_MAX_CHARS, budget.known, null))
+        : key;
     if (shownKey !== key) budget.changes += 1;
     if (isSecretKey(key) && !isArnOrArns(inner) && !holdsNoSecret(inner)) {
       budget.nodes -= 1;
@@ -670,6 +711,10 @@ function gatherLeaves(value: unknown, sink: Set<string>): void {
 
 /** Sets a property even when its name is `__proto__`, which plain assignment would not. */
 function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key !== '__proto__') {
+    target[key] = value;
+    return;
+  }
   Object.defineProperty(target, key, {
     value,
     enumerable: true,
@@ -696,7 +741,11 @@ function redactString(value: string, depth: number, budget: WalkBudget): string 
     const redacted = redactJsonText(value, depth, budget);
     if (redacted !== undefined) return redacted;
   }
-  return scanText(value, limit, budget.known, budget.sink);
+  if (budget.sink !== null) {
+    collectPairs(value.slice(0, limit), budget.sink);
+    return value;
+  }
+  return scanText(value, limit, budget.known, null);
 }
 
 /** A string holding a JSON object or array, redacted as JSON; undefined if it is not JSON. */
