@@ -430,6 +430,19 @@ describe('Function: redactSecrets', () => {
     expect(redacted['...']).toBe(NOT_SHOWN);
   });
 
+  it('shows an error as its name and message, redacted', () => {
+    // Prepare
+    const error = Object.assign(new TypeError(`bad token=${SECRET}`), { code: 'E_BAD' });
+
+    // Act
+    const redacted = redactSecrets({ error });
+
+    // Assess
+    expect(redacted).toEqual({
+      error: { name: 'TypeError', message: `bad token=${MASK}`, code: 'E_BAD' },
+    });
+  });
+
   it('keeps a `__proto__` key as data, not as a prototype', () => {
     // Prepare
     const parameters = JSON.parse('{"__proto__":{"password":"hunter2"},"id":"x"}') as object;
