@@ -268,7 +268,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** How `redactText` and `redactSecrets` work on one input. */
 export interface RedactOptions {
-  /** Longest text scanned; the rest is cut, with a note. @default TEXT_MAX_CHARS for `redactText`, STRING_MAX_CHARS per string for `redactSecrets` */
+  /**
+   * Longest text scanned; the rest is cut, with a note (`redactText` only: `redactSecrets`
+   * keeps STRING_MAX_CHARS of each string).
+   * @default TEXT_MAX_CHARS
+   */
   readonly maxChars?: number;
   /**
    * Values known to be secret because the same record holds them under a secret-like key
