@@ -634,7 +634,7 @@ function walk(value: unknown, depth: number, budget: WalkBudget): unknown {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   // An error's name and message are not enumerable: a log field holding one would print `{}`.
   if (value instanceof Error && depth < MAX_DEPTH) {
-    return walkObject({ name: value.name, message: value.message, ...value }, depth, budget);
+    return walkObject({ ...value, name: value.name, message: value.message }, depth, budget);
   }
   if (typeof value === 'object' && depth >= MAX_DEPTH) return TOO_DEEP;
   budget.changes -= 1;
