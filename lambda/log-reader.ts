@@ -127,7 +127,7 @@ export async function* readCloudTrailRecords(
   const deadline = options.deadline ?? Infinity;
   for await (const chunk of decompress(source, options.objectName)) {
     stats.bytesRead += chunk.length;
-    yield* parseScanned(cutter.push(chunk), cutter, options, stats);
+    yield* parseScanned(cutter.push(chunk), cutter, options, stats, deadline);
     // Checked after the chunk's records are out, so a budget never costs what was found.
     if (stats.bytesRead > maxBytes) {
       throw new LogReadError(
@@ -144,7 +144,7 @@ export async function* readCloudTrailRecords(
       );
     }
   }
-  yield* parseScanned(cutter.flush(), cutter, options, stats);
+  yield* parseScanned(cutter.flush(), cutter, options, stats, deadline);
   const unfinished = cutter.unfinishedRecord();
   if (unfinished !== undefined) {
     // Whole records inside the bytes of one that never ended (damage near the end).
@@ -164,6 +164,7 @@ function* parseScanned(
   cutter: RecordCutter,
   options: ReadOptions,
   stats: ReadStats,
+  deadline = Infinity,
 ): Generator<ReadRecord, void, undefined> {
   let batch = completed;
   // Records recovered from damaged bytes are counted on top of the cutter's count.
@@ -216,6 +217,14 @@ function* parseScanned(
         yield recovered;
       }
       continue;
+    }
+    // A consumer may take its time over each record (delivering alerts): check between them.
+    if (deadline !== Infinity && Date.now() >= deadline) {
+      throw new LogReadError(
+        options.objectName,
+        'time-budget',
+        `stopped at record ${index}: the time budget of this read ran out`,
+      );
     }
     if (oversized !== undefined) {
       stats.oversizedRecords += 1;

@@ -295,7 +295,8 @@ describe('Function: readDeadline', () => {
   it.each([
     [300_000, 285_000],
     [8_000, 6_000],
-    [1_000, 750],
+    [3_000, 2_000],
+    [1_000, 500],
     [0, 0],
   ])('leaves a delivery margin out of %i ms remaining', (remaining, reading) => {
     expect(readDeadline(remaining, 1_000)).toBe(1_000 + reading);
