@@ -88,6 +88,8 @@ export interface CorpusOptions {
   readonly seed?: number;
   /** Share of records that are MediaPackage calls (reads and writes). @default 0.005 */
   readonly mediaPackageShare?: number;
+  /** Share of those MediaPackage calls that are writes (the rest are reads). @default 0.4 */
+  readonly writeShare?: number;
 }
 
 export interface CorpusFile {
@@ -109,9 +111,10 @@ function mediaPackageCall(
   rng: Rng,
   at: Date,
   region: string,
+  writeShare: number,
 ): { record: CloudTrailRecordShape; alerts: boolean } {
   const source = rng.pick(SOURCES);
-  const write = rng.chance(0.4);
+  const write = rng.chance(writeShare);
   const eventName = rng.pick(write ? MEDIAPACKAGE_WRITE_CALLS[source] : READS[source]);
   const failed = rng.chance(0.08);
   const omitReadOnly = rng.chance(0.05);
@@ -140,6 +143,7 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusMani
   const rng = createRng(seed);
   const fileCount = options.files ?? 1;
   const share = options.mediaPackageShare ?? 0.005;
+  const writeShare = options.writeShare ?? 0.4;
   const perFile = Math.ceil(options.sizeBytes / fileCount);
   const files: CorpusFile[] = [];
   const regions = ['us-west-2', 'eu-west-1', 'us-east-1', 'ap-southeast-2'];
@@ -169,7 +173,7 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusMani
         if (repeat) {
           record = rng.pick(recent);
         } else {
-          const made = mediaPackageCall(rng, delivery, region);
+          const made = mediaPackageCall(rng, delivery, region, writeShare);
           record = made.record;
           if (made.alerts) alertEventIds.push(record.eventID);
           recent.push(record);
@@ -213,7 +217,7 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * factor);
 }
 
-export const CORPUS_USAGE = `usage: npm run corpus -- --out DIR [--size 20MB] [--seed 1] [--files 1] [--mediapackage-share 0.005]
+export const CORPUS_USAGE = `usage: npm run corpus -- --out DIR [--size 20MB] [--seed 1] [--files 1] [--mediapackage-share 0.005] [--write-share 0.4]
 
 Writes gzipped CloudTrail log files of --size uncompressed JSON in all (200MB, 1.5GB, 512KB or
 bytes), split into --files files, under DIR in CloudTrail's key layout, and DIR/expected-alerts.json
@@ -225,6 +229,8 @@ options:
   --seed N                    generator seed (default 1)
   --files N                   number of log files (default 1)
   --mediapackage-share X      share of records that are MediaPackage calls, 0 to 1 (default 0.005)
+  --write-share X             share of those calls that are writes, 0 to 1 (default 0.4; 0 gives
+                              a file whose MediaPackage calls are all reads)
   -h, --help                  print this and exit
 `;
 
@@ -246,6 +252,7 @@ export function parseCorpusArgs(argv: readonly string[]): ParsedCorpusArgs {
         seed: { type: 'string', default: '1' },
         files: { type: 'string', default: '1' },
         'mediapackage-share': { type: 'string', default: '0.005' },
+        'write-share': { type: 'string', default: '0.4' },
       },
     });
     if (values.help) return { kind: 'help' };
@@ -261,6 +268,9 @@ export function parseCorpusArgs(argv: readonly string[]): ParsedCorpusArgs {
       throw new Error(
         `--mediapackage-share expects a number from 0 to 1, got '${values['mediapackage-share']}'`,
       );
+    const writeShare = Number(values['write-share']);
+    if (values['write-share'].trim() === '' || !(writeShare >= 0 && writeShare <= 1))
+      throw new Error(`--write-share expects a number from 0 to 1, got '${values['write-share']}'`);
     const sizeBytes = parseSize(values.size);
     if (sizeBytes <= 0) throw new Error(`--size must be more than 0, got '${values.size}'`);
     return {
@@ -271,6 +281,7 @@ export function parseCorpusArgs(argv: readonly string[]): ParsedCorpusArgs {
         seed: whole('seed', values.seed, 0),
         files: whole('files', values.files, 1),
         mediaPackageShare: share,
+        writeShare,
       },
     };
   } catch (error) {
