@@ -559,7 +559,7 @@ describe('npm run corpus arguments', () => {
     [['--out', 'c', '--size', 'big'], /--size expects a size/],
     [['--out', 'c', '--files', '0'], /--files expects a whole number of at least 1/],
     [['--out', 'c', '--mediapackage-share', '2'], /--mediapackage-share expects a number from 0/],
-    [['--out', 'c', '--write-share', '-1'], /--write-share expects a number from 0/],
+    [['--out', 'c', '--write-share', '1.5'], /--write-share expects a number from 0/],
   ])('rejects %j', (argv, message) => {
     const parsed = parseCorpusArgs(argv);
     expect(parsed.kind === 'error' && parsed.message).toMatch(message);
