@@ -6,14 +6,15 @@
  * when, where, eventID) survive, while a huge `requestParameters` is dropped and named.
  */
 import type { ScannedRecord } from './record-scanner';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
+import {
+  QUOTE,
+  BACKSLASH,
+  OPEN_BRACE,
+  CLOSE_BRACE,
+  OPEN_BRACKET,
+  CLOSE_BRACKET,
+  COMMA,
+} from './json-bytes';
 
 /** A top-level field bigger than this is dropped. */
 export const MEMBER_MAX_BYTES = 64 * 1024;

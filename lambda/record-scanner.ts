@@ -14,15 +14,17 @@
 import { LogReadError } from './errors';
 import type { LogReadFailure } from './errors';
 import { OversizedRecord } from './oversized-record';
+import {
+  QUOTE,
+  BACKSLASH,
+  OPEN_BRACE,
+  CLOSE_BRACE,
+  OPEN_BRACKET,
+  CLOSE_BRACKET,
+  COMMA,
+  COLON,
+} from './json-bytes';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
 const NUL = 0x00;
 const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 const RECORDS_KEY = 'Records';
@@ -512,16 +514,26 @@ export class RecordScanner implements RecordCutter {
 
   /** A record that damage ran into the ones after it: bad, cut off where the next starts. */
   private pushDamaged(completed: ScannedRecord[], held: Buffer, restart: number): void {
+    completed.push(
+      this.badEntry(
+        `damaged: it runs into the records after it (another record starts at its byte ${restart})`,
+        held.subarray(0, restart).indexOf(MEDIAPACKAGE_MARKER) !== -1,
+      ),
+    );
+  }
+
+  /** The next entry of Records, counted and handed on as bad (its bytes are not kept). */
+  private badEntry(why: string, mayMentionMediaPackage: boolean): ScannedRecord {
     const index = this.recordCount;
     this.recordCount += 1;
-    completed.push({
+    return {
       raw: Buffer.alloc(0),
       eventSource: undefined,
       index,
       keep: true,
-      bad: `damaged: it runs into the records after it (another record starts at its byte ${restart})`,
-      mayMentionMediaPackage: held.subarray(0, restart).indexOf(MEDIAPACKAGE_MARKER) !== -1,
-    });
+      bad: why,
+      mayMentionMediaPackage,
+    };
   }
 
   /** The record an OversizedRecord kept, as the prefilter sees it. */
@@ -551,15 +563,12 @@ export class RecordScanner implements RecordCutter {
   /** An entry of Records that is not an object: counted as a bad record, then skipped. */
   private startBadEntry(byte: number, at: number, completed: ScannedRecord[]): void {
     this.inBadEntry = true;
-    const index = this.recordCount;
-    this.recordCount += 1;
-    completed.push({
-      raw: Buffer.alloc(0),
-      eventSource: undefined,
-      index,
-      keep: true,
-      bad: `an element of Records is not an object (found ${describeByte(byte)} at byte ${at})`,
-    });
+    completed.push(
+      this.badEntry(
+        `an element of Records is not an object (found ${describeByte(byte)} at byte ${at})`,
+        false,
+      ),
+    );
   }
 
   private startDocument(at: number): void {

@@ -27,6 +27,7 @@ import type { LogReadFailure } from './errors';
 import { OversizedRecord } from './oversized-record';
 import type { CutPath, RecordCutter, ScannedRecord } from './record-scanner';
 import { CAPTURE_LIMIT, RECORD_MAX_BYTES, RecordScanner } from './record-scanner';
+import { QUOTE, BACKSLASH, COLON } from './json-bytes';
 
 /** The file's first bytes, up to the first record's first key. */
 const DOCUMENT_HEAD = Buffer.from('{"Records":[{"');
@@ -53,9 +54,6 @@ const TRUE = Buffer.from('true');
 /** Event names of reads, as the matcher's `isReadOnlyCall` knows them. */
 const READ_NAME_PREFIXES = ['Describe', 'List', 'Get'].map((prefix) => Buffer.from(prefix));
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
 const LOWER_E = 0x65;
 const FIRST_NON_ASCII = 0x80;
 
