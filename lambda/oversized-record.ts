@@ -6,15 +6,16 @@
  * when, where, eventID) survive, while a huge `requestParameters` is dropped and named.
  */
 import type { ScannedRecord } from './record-scanner';
-import {
-  QUOTE,
-  BACKSLASH,
-  OPEN_BRACE,
-  CLOSE_BRACE,
-  OPEN_BRACKET,
-  CLOSE_BRACKET,
-  COMMA,
-} from './json-bytes';
+
+// Local to each byte-level reader, beside its hot loop: an imported binding would be a
+// property load on every byte where the code runs as CommonJS (the CLI).
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
 
 /** A top-level field bigger than this is dropped. */
 export const MEMBER_MAX_BYTES = 64 * 1024;

@@ -14,17 +14,17 @@
 import { LogReadError } from './errors';
 import type { LogReadFailure } from './errors';
 import { OversizedRecord } from './oversized-record';
-import {
-  QUOTE,
-  BACKSLASH,
-  OPEN_BRACE,
-  CLOSE_BRACE,
-  OPEN_BRACKET,
-  CLOSE_BRACKET,
-  COMMA,
-  COLON,
-} from './json-bytes';
 
+// Local to each byte-level reader, beside its hot loop: an imported binding would be a
+// property load on every byte where the code runs as CommonJS (the CLI).
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
 const NUL = 0x00;
 const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 const RECORDS_KEY = 'Records';

@@ -27,7 +27,12 @@ import type { LogReadFailure } from './errors';
 import { OversizedRecord } from './oversized-record';
 import type { CutPath, RecordCutter, ScannedRecord } from './record-scanner';
 import { CAPTURE_LIMIT, RECORD_MAX_BYTES, RecordScanner } from './record-scanner';
-import { QUOTE, BACKSLASH, COLON } from './json-bytes';
+
+// Local to each byte-level reader, beside its hot loop: an imported binding would be a
+// property load on every byte where the code runs as CommonJS (the CLI).
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
 
 /** The file's first bytes, up to the first record's first key. */
 const DOCUMENT_HEAD = Buffer.from('{"Records":[{"');
