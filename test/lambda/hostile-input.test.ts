@@ -14,7 +14,7 @@ import { LogReadError } from '../../lambda/errors';
 import type { ReadOptions, ReadStats } from '../../lambda/log-reader';
 import { emptyReadStats, readCloudTrailRecords } from '../../lambda/log-reader';
 import { DEFAULT_COMPILED_RULES, evaluateRecord, rawRecordFilter } from '../../lambda/matcher';
-import { RECORD_MAX_BYTES } from '../../lambda/record-scanner';
+import { RECORD_MAX_BYTES, RecordScanner } from '../../lambda/record-scanner';
 import { scanLogObject } from '../../lambda/scan-log-object';
 import type { CloudTrailRecordShape, Rng } from '../../scripts/cloudtrail-factory';
 import {
@@ -319,6 +319,38 @@ describe('Function: readCloudTrailRecords, hostile input', () => {
     expect(kept?.[OMITTED_PARTS]?.recordBytes).toBe(Buffer.byteLength(JSON.stringify(huge)));
     expect(kept?.requestParameters).toBeUndefined();
     expect(result.stats.oversizedRecords).toBe(1);
+  });
+
+  it('never holds more than a megabyte and a chunk of a record that goes on and on', () => {
+    // Prepare: a record whose parameters run to 8 MiB, fed in 64 KiB chunks.
+    const scanner = new RecordScanner('test');
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    let largestHeld = 0;
+
+    // Act
+    scanner.push(
+      Buffer.from(
+        `{"Records":[${JSON.stringify(before)},{"eventVersion":"1.08","requestParameters":{"blob":"`,
+      ),
+    );
+    for (let n = 0; n < 128; n += 1) {
+      scanner.push(chunk);
+      const held = (scanner.recordInProgress() ?? []).reduce((sum, part) => sum + part.length, 0);
+      largestHeld = Math.max(largestHeld, held);
+    }
+    const [salvaged] = scanner.push(
+      Buffer.from(`"},"eventID":"e-1","eventSource":"mediapackage.amazonaws.com"}]}`),
+    );
+    scanner.end();
+
+    // Assess
+    expect(largestHeld).toBeLessThanOrEqual(RECORD_MAX_BYTES + chunk.length);
+    expect(salvaged?.oversized?.omittedMembers).toEqual(['requestParameters']);
+    expect(JSON.parse(String(salvaged?.raw))).toEqual({
+      eventVersion: '1.08',
+      eventID: 'e-1',
+      eventSource: 'mediapackage.amazonaws.com',
+    });
   });
 
   it('reads a record nested 100,000 levels deep, with or without an eventID', async () => {
