@@ -17,6 +17,9 @@
  * when the function said so: logged at ERROR with the replay command, counted incomplete
  * (`mp-audit scan`: named on stderr with its budget, exit 1). `--strict` fails them too.
  *
+ * `mp-audit scan --json` runs as a whole process with its peak RSS; for the 100,000 writes it
+ * runs twice, the second time with a reader that reads nothing for 20 s (a slow pipe).
+ *
  * The same module is the child (`--runtime`) and gives the end-to-end tests their runtime and
  * their `mp-audit scan` runner.
  */
@@ -409,8 +412,20 @@ function scanLineIdentity(line: string): AlertIdentity & { readonly sourceFile: 
 const REPORT_MAX_RSS =
   'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nmax-rss-kb="+process.resourceUsage().maxRSS+"\\n"))';
 
+/** Options of {@link runScanProcess}. */
+export interface ScanProcessOptions {
+  /**
+   * Read nothing of its output for this long first, as a slow reader (`| less`, a busy `jq`)
+   * would: the pipe fills and the CLI has to wait for it. @default 0
+   */
+  readonly pauseReadingMs?: number;
+}
+
 /** Runs `node bin/mp-audit.js scan --json <files>`, reading its output as it comes. */
-export function runScanProcess(files: readonly string[]): Promise<ScanReport> {
+export function runScanProcess(
+  files: readonly string[],
+  options: ScanProcessOptions = {},
+): Promise<ScanReport> {
   const started = Date.now();
   const child: ChildProcess = spawn(
     process.execPath,
@@ -430,6 +445,10 @@ export function runScanProcess(files: readonly string[]): Promise<ScanReport> {
     for (const secret of plantedSecretsIn(line)) leaked.add(secret);
     alerts.push(scanLineIdentity(line));
   });
+  if ((options.pauseReadingMs ?? 0) > 0) {
+    child.stdout?.pause();
+    setTimeout(() => child.stdout?.resume(), options.pauseReadingMs);
+  }
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
@@ -509,6 +528,8 @@ interface FullCase {
   /** Environment the function gets on top of the endpoint and topic. */
   readonly env?: Readonly<Record<string, string>>;
   readonly label?: string;
+  /** Also run `mp-audit scan` with a reader that reads nothing for this long first. */
+  readonly slowReaderMs?: number;
 }
 
 function fullCases(): FullCase[] {
@@ -525,7 +546,7 @@ function fullCases(): FullCase[] {
       env: { MP_AUDIT_MAX_INFLATED_BYTES: String(16 * GIB) },
       label: 'records-10000000 maxInflatedMb=16384',
     },
-    { log: manyWrites(100_000), remainingMs: FUNCTION_TIMEOUT_MS },
+    { log: manyWrites(100_000), remainingMs: FUNCTION_TIMEOUT_MS, slowReaderMs: 20_000 },
     { log: deepNesting(100_000, true, 'compact'), remainingMs: 60_000 },
     { log: deepNesting(100_000, false, 'compact'), remainingMs: 60_000 },
   ];
@@ -535,7 +556,7 @@ interface Row {
   readonly label: string;
   readonly inflated: string;
   readonly stored: string;
-  readonly where: 'handler' | 'scan';
+  readonly where: string;
   readonly alerts: string;
   readonly wall: string;
   readonly rssMb: number | null;
@@ -619,8 +640,9 @@ async function runScanCase(
   strict: boolean,
   file: { path: string; expectation: Expectation },
   damage: Damage,
+  pauseReadingMs = 0,
 ): Promise<Omit<Row, 'label' | 'inflated' | 'stored'>> {
-  const run = await runScanProcess([file.path]);
+  const run = await runScanProcess([file.path], { pauseReadingMs });
   const budgetStop = /: (byte|time)-budget: /.test(run.stderr);
   const records = /records (\d+),/.exec(run.stderr)?.[1];
   const verdict = judge(
@@ -638,7 +660,7 @@ async function runScanCase(
     ...(strict && verdict.deferred > 0 ? [`${verdict.deferred} deferred`] : []),
   ];
   return {
-    where: 'scan',
+    where: pauseReadingMs > 0 ? `scan, reader paused ${pauseReadingMs / 1000} s` : 'scan',
     alerts: alertText(verdict),
     wall: `${(run.wallMs / 1000).toFixed(1)} s`,
     rssMb: run.maxRssMb,
@@ -727,6 +749,9 @@ async function main(argv: readonly string[]): Promise<number> {
         }),
         // The CLI has no way to raise its budget: its run of a raised-budget case is the same.
         ...(item.env === undefined ? [await runScanCase(strict, file, damage)] : []),
+        ...(item.slowReaderMs === undefined
+          ? []
+          : [await runScanCase(strict, file, damage, item.slowReaderMs)]),
       ]) {
         const row = { ...common, ...result };
         rows.push(row);
