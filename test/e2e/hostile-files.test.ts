@@ -49,10 +49,14 @@ const CASES = hostileSuite(TEST_SIZES);
 /**
  * The remaining time Lambda reports as the handler starts: short, as the issue asks, but enough
  * for the work a correct reader has to do here. The emulator takes about 3 ms an alert, so the
- * 1,000 writes get 8 s.
+ * 1,000 writes get 8 s; the 300 MiB string, about 3 s here, 8 s. Big request parameters get 4 s
+ * (3 s of reading): at the README's speed (about gunzip's, 300 MB/s here) 50 MiB take well
+ * under a second.
  */
 function remainingMsFor(log: HostileLog): number {
-  if (log.name.startsWith('gzip-bomb')) return 4_000;
+  if (log.name.startsWith('gzip-bomb') || log.name.startsWith('request-parameters-')) {
+    return 4_000;
+  }
   if (log.name.startsWith('writes-') || log.name.startsWith('string-')) return 8_000;
   return 6_000;
 }
@@ -257,7 +261,8 @@ describe('Hostile log files: S3 -> handler -> SNS with a short remaining time, a
       // which scans to the end of the chunk when the string holds no backslash, once per
       // string: quadratic in the chunk size. 16 MiB of parameters read at 94 MiB/s in 16 KiB
       // chunks, 13 MiB/s in 256 KiB chunks (gunzip's), 2.3 MiB/s in 1 MiB chunks. Here 50 MiB
-      // outlast the 4.5 s read budget: the write and the records after it are not alerted.
+      // take 3.7 to 5.5 s, past the 3 s read budget: the write and the records after it are not
+      // alerted in this invocation (flagged incomplete, for replay).
       expect({
         duplicated,
         unexpected,
