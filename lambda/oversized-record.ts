@@ -94,10 +94,15 @@ export class OversizedRecord {
       this.escapePending = false;
       i += 1;
     }
+    // The next quote and backslash at or after i, searched again only once passed (-1: none
+    // left in this chunk): each search starts past the last, so a chunk costs one pass
+    // however long its strings are and however many escapes they hold.
+    let quote = -2;
+    let backslash = -2;
     while (i < length) {
       if (this.inString) {
-        const quote = chunk.indexOf(QUOTE, i);
-        const backslash = chunk.indexOf(BACKSLASH, i);
+        if (quote !== -1 && quote < i) quote = chunk.indexOf(QUOTE, i);
+        if (backslash !== -1 && backslash < i) backslash = chunk.indexOf(BACKSLASH, i);
         const stop =
           quote === -1 ? backslash : backslash === -1 ? quote : Math.min(quote, backslash);
         if (stop === -1) break;
