@@ -170,6 +170,10 @@ export function run(): void {
   const io: CommandIo = {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
+    drained: () =>
+      process.stdout.writableNeedDrain
+        ? new Promise((resolve) => process.stdout.once('drain', () => resolve()))
+        : undefined,
   };
   main(process.argv.slice(2), io).then(
     (code) => {

@@ -116,6 +116,7 @@ export async function runRulesTest(
                 })
               : `ALERT      ${alert.severity.padEnd(6)} ${alert.eventName} (${alert.eventSource}) ${alert.eventID} by ${alert.actor.arn ?? alert.actor.identityType}${alert.category === 'self-protection' ? ' [self-protection]' : ''}`,
           );
+          return io.drained?.();
         },
         onSuppressed: ({ match, suppression, suppressionIndex }) => {
           suppressed += 1;

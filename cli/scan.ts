@@ -14,6 +14,12 @@ import { scanLogObject } from '../lambda/scan-log-object';
 export interface CommandIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  /**
+   * A promise that settles once the output written so far has been taken by the reader, or
+   * undefined when nothing is waiting: commands that print as they read wait on it, so a slow
+   * pipe (`| less`, `| jq`) slows the read instead of piling output up in memory.
+   */
+  readonly drained?: () => Promise<void> | undefined;
 }
 
 export interface ScanOptions {
@@ -133,6 +139,7 @@ export async function runScan(options: ScanOptions, io: CommandIo): Promise<numb
           onAlert: (alert) => {
             alerts += 1;
             io.out(options.json ? alertJsonLine(alert) : `${alertText(alert)}\n`);
+            return io.drained?.();
           },
           onBadRecord: (bad) => {
             badRecordsShown += 1;

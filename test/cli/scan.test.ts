@@ -235,6 +235,40 @@ describe('Function: runScan', () => {
     ]);
   });
 
+  it('waits for a slow reader of its output before printing more (memory does not pile up)', async () => {
+    // Prepare: 200 writes; the reader takes each line a while after it is printed.
+    const records = Array.from({ length: 200 }, () => cloudTrailRecord());
+    const file = await put(join(root, 'slow', 'many.json.gz'), logFileBody(records));
+    const io = captureIo();
+    let unread = 0;
+    let mostUnread = 0;
+    const slowIo = {
+      ...io,
+      out: (line: string) => {
+        io.out(line);
+        unread += 1;
+        mostUnread = Math.max(mostUnread, unread);
+      },
+      drained: () =>
+        unread === 0
+          ? undefined
+          : new Promise<void>((resolve) =>
+              setTimeout(() => {
+                unread = 0;
+                resolve();
+              }, 1),
+            ),
+    };
+
+    // Act
+    const code = await runScan({ paths: [file], json: true }, slowIo);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stdout).toHaveLength(200);
+    expect(mostUnread).toBe(1);
+  });
+
   it('reads a file named explicitly whatever its extension', async () => {
     // Prepare
     const io = captureIo();
