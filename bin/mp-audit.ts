@@ -14,6 +14,8 @@ Commands:
                                  folders recursively) and print the changes that alert.
       --json                     One JSON alert per line instead of text.
       --rules <file>             Rules file to apply (default: built-in defaults).
+      --max-inflated-mb <n>      Stop reading a file after this many MB of JSON, as the
+                                 function does (default 2048); its alerts so far are printed.
   rules check [file]             Validate a rules file (default ${DEFAULT_RULES_PATH})
                                  and print what it does.
   rules test <rules> <logs>...   Show which events in local log files alert, at which
@@ -47,6 +49,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   'topic-arn': { type: 'string' },
   'idempotency-table': { type: 'string' },
+  'max-inflated-mb': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -137,8 +140,17 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   }
   if (command === 'scan') {
     if (positionals.length === 0) return usageError(io, 'scan: name at least one file or folder');
+    const maxMb = values['max-inflated-mb'];
+    if (maxMb !== undefined && !/^[1-9]\d{0,6}$/.test(maxMb)) {
+      return usageError(io, 'scan: --max-inflated-mb expects a whole number of MB, e.g. 16384');
+    }
     return runScan(
-      { paths: positionals, json: values.json === true, ...(rules === undefined ? {} : { rules }) },
+      {
+        paths: positionals,
+        json: values.json === true,
+        ...(rules === undefined ? {} : { rules }),
+        ...(maxMb === undefined ? {} : { maxInflatedBytes: Number(maxMb) * 1024 * 1024 }),
+      },
       io,
     );
   }

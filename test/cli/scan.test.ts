@@ -205,6 +205,41 @@ describe('Function: main', () => {
     expect(io.stderr.join('\n')).toContain('Usage: mp-audit <command> [options]');
   });
 
+  it('stops a file at --max-inflated-mb after printing what came before, and exits 1', async () => {
+    // Prepare: a write, then 3 MiB of whitespace, then another write.
+    const first = cloudTrailRecord();
+    const last = cloudTrailRecord();
+    const file = await put(
+      join(root, 'padded', 'padded.json.gz'),
+      gzipSync(
+        `{"Records":[${JSON.stringify(first)},${' '.repeat(3 * 1024 * 1024)}${JSON.stringify(last)}]}`,
+      ),
+    );
+    const io = captureIo();
+
+    // Act
+    const code = await main(['scan', '--json', '--max-inflated-mb', '1', file], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stdout.map((line) => (JSON.parse(line) as AlertLine).eventID)).toEqual([
+      first.eventID,
+    ]);
+    expect(io.stderr.some((line) => line.includes('byte-budget'))).toBe(true);
+  });
+
+  it('refuses a --max-inflated-mb that is not a whole number of MB', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await main(['scan', '--max-inflated-mb', '0.5', jsonFile], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.stderr[0]).toContain('--max-inflated-mb expects a whole number of MB');
+  });
+
   it('prints the usage on stdout and exits 0 for --help', async () => {
     // Prepare
     const io = captureIo();
