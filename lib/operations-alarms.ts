@@ -293,7 +293,7 @@ export class OperationsAlarms extends Construct {
     this.incompleteLogFiles = new cloudwatch.Alarm(this, 'IncompleteLogFiles', {
       alarmDescription: [
         "MediaPackage audit: a log file was not read to the end: the read ran out of its time budget (the invocation's remaining time less a delivery margin) or its inflated-bytes budget (a gzip bomb or a giant file). Alerts found before were sent; the rest was not read.",
-        `Do: find it with Logs Insights (${INCOMPLETE_READS_QUERY}) and run its logged replayCommand (mp-audit replay --bucket ... --prefix <key>) adding --topic-arn <AlertTopicArn> --idempotency-table <IdempotencyTableName> (stack outputs), from a machine with no time limit, as a role in alertPublisherArns.`,
+        `Do: find it with Logs Insights (${INCOMPLETE_READS_QUERY}) and run its logged replayCommand (mp-audit replay with the bucket, key, topic and idempotency table) from a machine with no time limit, as a role in alertPublisherArns.`,
         `If the file was legitimate, raise functionTimeoutSeconds (${props.functionTimeout.toSeconds()} s) or functionMemoryMb for time-budget, maxInflatedMb${budgetNow} for byte-budget.`,
         `Runbook: ${RUNBOOK}#log-files-not-read-to-the-end`,
       ].join(' '),

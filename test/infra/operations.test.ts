@@ -295,7 +295,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
         'inflated-bytes budget (a gzip bomb or a giant file)',
         'Alerts found before were sent',
         `Logs Insights (${INCOMPLETE_READS_QUERY})`,
-        'replayCommand (mp-audit replay --bucket ... --prefix <key>) adding --topic-arn <AlertTopicArn> --idempotency-table <IdempotencyTableName>',
+        'replayCommand (mp-audit replay with the bucket, key, topic and idempotency table)',
         'from a machine with no time limit, as a role in alertPublisherArns',
         'functionTimeoutSeconds (300 s) or functionMemoryMb for time-budget',
         'maxInflatedMb (now 2048 MB) for byte-budget',
