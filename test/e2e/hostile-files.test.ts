@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import { crc32, gunzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { InvocationReport, LambdaRuntime, ScanReport } from '../../scripts/hostile';
 import { MEMORY_LIMIT_MB, runScanProcess, startLambdaRuntime } from '../../scripts/hostile';
 import { s3PutEvent } from '../../scripts/cloudtrail-factory';
@@ -41,7 +40,7 @@ import {
   writeHostileLog,
 } from '../support/hostile-logs';
 import type { LocalAws } from '../support/local-aws';
-import { createLocalPipeline, startLocalAws } from '../support/local-aws';
+import { createLocalPipeline, drainQueue, startLocalAws } from '../support/local-aws';
 
 const BUCKET = 'hostile-trail-logs';
 const CASES = hostileSuite(TEST_SIZES);
@@ -81,21 +80,9 @@ interface ReceivedAlert extends AlertIdentity {
 }
 
 /** Everything in the queue now (a publish enqueues before it answers), each message once. */
-async function drainNow(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const received: Message[] = [];
-  for (;;) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        // Received messages stay hidden for the rest of the run: never counted twice.
-        VisibilityTimeout: 43_200,
-      }),
-    );
-    if (Messages === undefined || Messages.length === 0) return received;
-    received.push(...Messages);
-  }
+function drainNow(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  // Received messages stay hidden for the rest of the run: never counted twice.
+  return drainQueue(sqs, queueUrl, { waitSeconds: 0, visibilityTimeout: 43_200 });
 }
 
 function alertOf(message: Message): ReceivedAlert {

@@ -142,15 +142,26 @@ export async function subscribeNewQueue(
   return QueueUrl;
 }
 
-/** Receives every message waiting in the queue (until one empty long poll of a second). */
-export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+/**
+ * Receives every message waiting in the queue, until one empty poll (a long poll of
+ * `waitSeconds`). A `visibilityTimeout` keeps received messages hidden for that long, so a
+ * later drain never counts them twice.
+ */
+export async function drainQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: { readonly waitSeconds?: number; readonly visibilityTimeout?: number } = {},
+): Promise<Message[]> {
   const received: Message[] = [];
   for (;;) {
     const { Messages } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
+        WaitTimeSeconds: options.waitSeconds ?? 1,
+        ...(options.visibilityTimeout === undefined
+          ? {}
+          : { VisibilityTimeout: options.visibilityTimeout }),
       }),
     );
     if (Messages === undefined || Messages.length === 0) return received;
