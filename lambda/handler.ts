@@ -11,7 +11,7 @@ import type { PipelineLogger, PipelineMetrics } from './ports';
 import type { PipelineDeps, TriggerSummary } from './process-trigger';
 import { processTriggerEvent } from './process-trigger';
 import { redactingLogger } from './ports';
-import { DEFAULT_MAX_INFLATED_BYTES, readDeadline } from './read-budget';
+import { DEFAULT_MAX_INFLATED_BYTES, MAX_INFLATED_BYTES_ENV, readDeadline } from './read-budget';
 import { DEFAULT_RULES, parseRulesText } from './rules-schema';
 import { ownResourcesFromEnv } from './self-protection';
 
@@ -73,14 +73,14 @@ function powertoolsLogger(target: Logger): PipelineLogger {
   });
 }
 
-/** `MP_AUDIT_MAX_INFLATED_BYTES` (set by the construct from `maxInflatedMb`), else the default. */
+/** MAX_INFLATED_BYTES_ENV (set by the construct from `maxInflatedMb`), else the default. */
 export function maxInflatedBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.MP_AUDIT_MAX_INFLATED_BYTES;
+  const raw = env[MAX_INFLATED_BYTES_ENV];
   if (raw === undefined || raw === '') return DEFAULT_MAX_INFLATED_BYTES;
   const bytes = Number(raw);
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
     throw new Error(
-      `MP_AUDIT_MAX_INFLATED_BYTES must be a positive whole number of bytes; got '${raw}'`,
+      `${MAX_INFLATED_BYTES_ENV} must be a positive whole number of bytes; got '${raw}'`,
     );
   }
   return bytes;

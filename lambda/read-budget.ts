@@ -4,11 +4,21 @@
  */
 
 /**
- * The default budget of inflated bytes per object: 2 GiB, ten times the largest CloudTrail
- * files seen on busy organization trails (tens to hundreds of MB), so only a gzip bomb or a
- * file that is not a real log reaches it.
+ * Environment variable the construct sets (from `maxInflatedMb`) with the most uncompressed
+ * bytes the function reads from one log file, as a decimal string.
  */
-export const DEFAULT_MAX_INFLATED_BYTES = 2 * 1024 * 1024 * 1024;
+export const MAX_INFLATED_BYTES_ENV = 'MP_AUDIT_MAX_INFLATED_BYTES';
+
+/** Bytes in a MB of `maxInflatedMb`: MiB, as Lambda's memory setting. */
+export const BYTES_PER_MB = 1024 * 1024;
+
+/**
+ * The default budget of inflated bytes per object, in MB: 2 GiB, ten times the largest
+ * CloudTrail files seen on busy organization trails (tens to hundreds of MB), so only a gzip
+ * bomb or a file that is not a real log reaches it.
+ */
+export const DEFAULT_MAX_INFLATED_MB = 2048;
+export const DEFAULT_MAX_INFLATED_BYTES = DEFAULT_MAX_INFLATED_MB * BYTES_PER_MB;
 
 /** Time kept back from reading to deliver what was found, at most. */
 export const DELIVERY_MARGIN_MAX_MS = 15_000;

@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RulesConfig } from '../lambda/rules-schema';
 import { FUNCTION_ALIASES, FUNCTION_MAIN_FIELDS, aliasArgs } from './bundling';
+import { BYTES_PER_MB, MAX_INFLATED_BYTES_ENV } from '../lambda/read-budget';
 import { CONFIG_DEFAULTS, MAX_INFLATED_MB_LIMITS } from './config';
 import { InvalidPropsError } from './errors';
 
@@ -20,16 +21,6 @@ export const METRICS_NAMESPACE = 'MediaPackageAudit';
 
 /** Powertools service name of the function. */
 export const SERVICE_NAME = 'mediapackage-audit-alerts';
-
-/**
- * Environment variable with the most uncompressed bytes the function reads from one log file
- * (a decimal string). The reader stops there, logs the file and counts it in `ObjectsIncomplete`
- * (reason `byte-budget`): a gzip bomb cannot exhaust the function's memory or time.
- */
-export const MAX_INFLATED_BYTES_ENV = 'MP_AUDIT_MAX_INFLATED_BYTES';
-
-/** Bytes in the MB of {@link AuditFunctionProps.maxInflatedMb}: MiB, as Lambda's memory setting. */
-const BYTES_PER_MB = 1024 * 1024;
 
 /** The expression in `lambda/handler.ts` that esbuild replaces with the bundled rules. */
 export const BUNDLED_RULES_EXPRESSION = 'process.env.MP_AUDIT_BUNDLED_RULES';

@@ -4,6 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_MAX_INFLATED_MB } from '../lambda/read-budget';
 
 /** How new CloudTrail log files reach the function. */
 export type TriggerKind = 's3' | 'eventbridge';
@@ -147,7 +148,7 @@ export const CONFIG_DEFAULTS = {
   logExpirationDays: 365,
   functionMemoryMb: 512,
   functionTimeoutSeconds: 300,
-  maxInflatedMb: 2048,
+  maxInflatedMb: DEFAULT_MAX_INFLATED_MB,
   athena: true,
 } as const satisfies Partial<MediaPackageAuditConfig>;
 

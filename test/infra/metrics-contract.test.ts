@@ -3,7 +3,8 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SEVERITIES } from '../../lambda/rules-schema';
-import { MAX_INFLATED_BYTES_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audit-function';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audit-function';
+import { MAX_INFLATED_BYTES_ENV } from '../../lambda/read-budget';
 import {
   INCOMPLETE_REASONS,
   PIPELINE_METRIC_NAMES,
