@@ -4,7 +4,7 @@ import type { ReadRecord } from './cloudtrail-record';
 import { OMITTED_PARTS } from './cloudtrail-record';
 import { BadRecordError, LogReadError } from './errors';
 import type { CutPath, RecordCutter, ScannedRecord } from './record-scanner';
-import { RecordScanner } from './record-scanner';
+import { RecordScanner, mayMentionMediaPackage } from './record-scanner';
 import { CompactRecordSplitter } from './record-splitter';
 import { recoverRecords } from './record-recovery';
 
@@ -97,12 +97,6 @@ export const GUNZIP_OPTIONS = { chunkSize: 256 * 1024, highWaterMark: 2 * 1024 *
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
-const MEDIAPACKAGE_MARKER = Buffer.from('mediapackage');
-
-/** True when the raw record text could belong to any MediaPackage event source. */
-export function mayMentionMediaPackage(rawRecord: Buffer): boolean {
-  return rawRecord.indexOf(MEDIAPACKAGE_MARKER) !== -1;
-}
 
 /**
  * Reads a CloudTrail log object (`{"Records":[...]}`, gzip or plain JSON, told apart by the
@@ -329,4 +323,4 @@ function gunzipError(objectName: string, error: unknown, sourceError: unknown): 
   return sourceError ?? error;
 }
 
-export { eventSourceOfRawRecord } from './record-scanner';
+export { eventSourceOfRawRecord, mayMentionMediaPackage } from './record-scanner';

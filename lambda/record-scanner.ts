@@ -126,6 +126,11 @@ export interface ScannerStart {
 }
 
 const MEDIAPACKAGE_MARKER = Buffer.from('mediapackage');
+
+/** True when the raw record text could belong to any MediaPackage event source. */
+export function mayMentionMediaPackage(rawRecord: Buffer): boolean {
+  return rawRecord.indexOf(MEDIAPACKAGE_MARKER) !== -1;
+}
 /** CloudTrail's first key: a record holding it twice is records run together by damage. */
 const SECOND_RECORD_KEY = Buffer.from('"eventVersion"');
 /** `{`, optional whitespace, a quoted key and a colon: where a record plainly starts. */
@@ -140,6 +145,37 @@ function nextRecordStart(held: Buffer): number {
   RECORD_START.lastIndex = 1;
   const match = RECORD_START.exec(text);
   return match === null ? -1 : match.index;
+}
+
+/** Where damage ran a record into the ones after it, and whether its own bytes named MediaPackage. */
+interface Damage {
+  readonly restart: number;
+  readonly mentionsMediaPackage: boolean;
+}
+
+/**
+ * Looks for damage in a record over RECORD_MAX_BYTES: real records are far smaller, so another
+ * plain record start in its first RECORD_MAX_BYTES means a lost `}` or quote ran it into the
+ * records after it. Only those first bytes are copied, however big the record.
+ */
+function findDamage(parts: readonly Buffer[], size: number): Damage | undefined {
+  const head = Buffer.concat(parts, Math.min(size, RECORD_MAX_BYTES));
+  const restart = nextRecordStart(head);
+  if (restart === -1) return undefined;
+  return { restart, mentionsMediaPackage: mayMentionMediaPackage(head.subarray(0, restart)) };
+}
+
+/** The bytes `[from, to)` of `parts`, as views of them (nothing copied). */
+function sliceParts(parts: readonly Buffer[], from: number, to: number): Buffer[] {
+  const slices: Buffer[] = [];
+  let at = 0;
+  for (const part of parts) {
+    const start = Math.max(from - at, 0);
+    const end = Math.min(to - at, part.length);
+    if (start < end) slices.push(part.subarray(start, end));
+    at += part.length;
+  }
+  return slices;
 }
 
 function isJsonWhitespace(byte: number): boolean {
@@ -422,12 +458,13 @@ export class RecordScanner implements RecordCutter {
    * goes to an OversizedRecord, which reads the rest of it without holding it.
    */
   private startOversized(completed: ScannedRecord[]): void {
-    const held = Buffer.concat(this.recordParts);
-    const restart = nextRecordStart(held.subarray(0, RECORD_MAX_BYTES));
-    if (restart !== -1) {
-      this.pushDamaged(completed, held, restart);
+    const parts = this.recordParts;
+    const size = this.recordBytes;
+    const damage = findDamage(parts, size);
+    if (damage !== undefined) {
+      this.pushDamaged(completed, damage);
       this.resetBetweenRecords();
-      this.scan(held.subarray(restart), 0, completed);
+      for (const part of sliceParts(parts, damage.restart, size)) this.scan(part, 0, completed);
       return;
     }
     const oversized = new OversizedRecord();
@@ -473,15 +510,18 @@ export class RecordScanner implements RecordCutter {
     const size = parts.reduce((sum, part) => sum + part.length, 0);
     if (size > RECORD_MAX_BYTES) {
       // A big record that arrived in one chunk: cut off damage, or read it the bounded way.
-      const held = Buffer.concat(parts);
-      const restart = nextRecordStart(held.subarray(0, RECORD_MAX_BYTES));
-      if (restart !== -1) {
-        this.pushDamaged(completed, held, restart);
+      const damage = findDamage(parts, size);
+      if (damage !== undefined) {
+        this.pushDamaged(completed, damage);
         const rest = new RecordScanner(this.objectName, this.sourcePrefilter, {
           betweenRecords: this.recordCount,
-          offset: endOffset + 1 - size + restart,
+          offset: endOffset + 1 - size + damage.restart,
         });
-        completed.push(...rest.push(held.subarray(restart, closedByBracket ? -1 : undefined)));
+        // A closing `]` belongs to Records, not to the records after the damage.
+        const end = closedByBracket ? size - 1 : size;
+        for (const part of sliceParts(parts, damage.restart, end)) {
+          completed.push(...rest.push(part));
+        }
         this.recordCount = rest.recordCount;
         return closedByBracket;
       }
@@ -513,11 +553,11 @@ export class RecordScanner implements RecordCutter {
   }
 
   /** A record that damage ran into the ones after it: bad, cut off where the next starts. */
-  private pushDamaged(completed: ScannedRecord[], held: Buffer, restart: number): void {
+  private pushDamaged(completed: ScannedRecord[], damage: Damage): void {
     completed.push(
       this.badEntry(
-        `damaged: it runs into the records after it (another record starts at its byte ${restart})`,
-        held.subarray(0, restart).indexOf(MEDIAPACKAGE_MARKER) !== -1,
+        `damaged: it runs into the records after it (another record starts at its byte ${damage.restart})`,
+        damage.mentionsMediaPackage,
       ),
     );
   }
