@@ -4,7 +4,7 @@ import type { ReadRecord } from './cloudtrail-record';
 import { OMITTED_PARTS } from './cloudtrail-record';
 import { BadRecordError, LogReadError } from './errors';
 import type { CutPath, RecordCutter, ScannedRecord } from './record-scanner';
-import { RecordScanner, mayMentionMediaPackage } from './record-scanner';
+import { RECORD_MAX_BYTES, RecordScanner, mayMentionMediaPackage } from './record-scanner';
 import { CompactRecordSplitter } from './record-splitter';
 import { recoverRecords } from './record-recovery';
 
@@ -185,6 +185,14 @@ function* parseScanned(
       continue;
     }
     if (!keep && options.prefilter !== undefined && !options.prefilter(raw, eventSource)) {
+      continue;
+    }
+    if (recut !== undefined && raw.length > RECORD_MAX_BYTES) {
+      // Too big to parse whole: the exact scanner reads it the bounded way (or cuts off the
+      // damage that made it so big).
+      batch = recut();
+      sync();
+      next = -1;
       continue;
     }
     const record = parseRecord(raw, index, options.objectName);

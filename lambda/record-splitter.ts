@@ -24,7 +24,6 @@
  */
 import { LogReadError } from './errors';
 import type { LogReadFailure } from './errors';
-import { OversizedRecord } from './oversized-record';
 import type { CutPath, RecordCutter, ScannedRecord } from './record-scanner';
 import { CAPTURE_LIMIT, RECORD_MAX_BYTES, RecordScanner } from './record-scanner';
 
@@ -342,15 +341,6 @@ export class CompactRecordSplitter implements RecordCutter {
       }
       if (verdict === true && plain && this.skipReadOnly) {
         if (isPlainRead(buffer, recordStart, recordEnd)) verdict = false;
-      }
-      if (verdict !== false && recordEnd - recordStart > RECORD_MAX_BYTES) {
-        // Too big to parse whole: keep its small fields, as the exact scanner would.
-        const oversized = new OversizedRecord();
-        oversized.consume(buffer, recordStart);
-        const scanned = oversized.toScannedRecord(index, this.sourcePrefilter);
-        if (scanned !== undefined) completed.push(scanned);
-        recordStart = boundary + 2;
-        continue;
       }
       if (verdict !== false) {
         const from = recordStart;
