@@ -62,7 +62,7 @@ export interface ReadOptions {
   readonly skipReadOnly?: boolean;
   /**
    * When to stop reading (epoch milliseconds): the read ends with a `time-budget` error after
-   * the records found so far. Checked between chunks.
+   * the records found so far. Checked between chunks and between the records handed on.
    * @default no limit
    */
   readonly deadline?: number;
@@ -130,13 +130,8 @@ export async function* readCloudTrailRecords(
         `stopped after ${stats.bytesRead} inflated bytes, over the budget of ${maxBytes}`,
       );
     }
-    if (Date.now() >= deadline) {
-      throw new LogReadError(
-        options.objectName,
-        'time-budget',
-        `stopped at byte ${stats.bytesRead}: the time budget of this read ran out`,
-      );
-    }
+    if (Date.now() >= deadline)
+      throw timeBudgetError(options.objectName, `byte ${stats.bytesRead}`);
   }
   yield* parseScanned(cutter.flush(), cutter, options, stats, deadline);
   const unfinished = cutter.unfinishedRecord();
@@ -171,17 +166,11 @@ function* parseScanned(
     const scanned = batch[next] as ScannedRecord;
     const { raw, eventSource, index, keep, recut, bad, oversized } = scanned;
     if (bad !== undefined) {
-      stats.badRecords += 1;
-      const error = new BadRecordError(
-        options.objectName,
-        index,
-        bad,
-        scanned.mayMentionMediaPackage === true,
+      reportBadRecord(
+        new BadRecordError(options.objectName, index, bad, scanned.mayMentionMediaPackage === true),
+        options,
+        stats,
       );
-      if (options.onBadRecord === undefined) {
-        throw new LogReadError(options.objectName, 'invalid-json', error.message, error);
-      }
-      options.onBadRecord(error);
       continue;
     }
     if (!keep && options.prefilter !== undefined && !options.prefilter(raw, eventSource)) {
@@ -206,11 +195,7 @@ function* parseScanned(
     }
     stats.parsedRecords += 1;
     if (record instanceof BadRecordError) {
-      stats.badRecords += 1;
-      if (options.onBadRecord === undefined) {
-        throw new LogReadError(options.objectName, 'invalid-json', record.message, record);
-      }
-      options.onBadRecord(record);
+      reportBadRecord(record, options, stats);
       // Damage that broke a record's brackets can have swallowed the records after it.
       for (const recovered of recoverRecords(raw, 1)) {
         stats.recoveredRecords += 1;
@@ -221,13 +206,7 @@ function* parseScanned(
       continue;
     }
     // A consumer may take its time over each record (delivering alerts): check between them.
-    if (deadline !== Infinity && Date.now() >= deadline) {
-      throw new LogReadError(
-        options.objectName,
-        'time-budget',
-        `stopped at record ${index}: the time budget of this read ran out`,
-      );
-    }
+    if (Date.now() >= deadline) throw timeBudgetError(options.objectName, `record ${index}`);
     if (oversized !== undefined) {
       stats.oversizedRecords += 1;
       yield {
@@ -242,6 +221,23 @@ function* parseScanned(
     yield record;
   }
   sync();
+}
+
+/** Counts a bad record and hands it to `onBadRecord`; without one, it fails the read. */
+function reportBadRecord(error: BadRecordError, options: ReadOptions, stats: ReadStats): void {
+  stats.badRecords += 1;
+  if (options.onBadRecord === undefined) {
+    throw new LogReadError(options.objectName, 'invalid-json', error.message, error);
+  }
+  options.onBadRecord(error);
+}
+
+function timeBudgetError(objectName: string, where: string): LogReadError {
+  return new LogReadError(
+    objectName,
+    'time-budget',
+    `stopped at ${where}: the time budget of this read ran out`,
+  );
 }
 
 /**
