@@ -177,7 +177,6 @@ export async function processLogObject(
     return;
   }
   const delivery = deps.delivery ?? batchDelivery(deps.sns, requireTopicArn(deps));
-  let badRecordsSeen = 0;
   const batcher = new AlertBatcher(async (alerts) => {
     await deliverBatch(alerts, delivery, deps, where, summary);
   });
@@ -196,10 +195,7 @@ export async function processLogObject(
         reason: suppression.reason,
       });
     },
-    onBadRecord: (bad) => {
-      badRecordsSeen += 1;
-      logBadRecord(bad, badRecordsSeen, deps, where);
-    },
+    onBadRecord: (bad, seen) => logBadRecord(bad, seen, deps, where),
   }).finally(body.release);
   // What the read found before it ended, however it ended, goes out now.
   await batcher.flush();

@@ -51,8 +51,12 @@ export interface LogObjectScanOptions {
   readonly onAlert?: (alert: MediaPackageAlert) => void | Promise<void>;
   /** Receives each suppressed event. Without it, they are collected in `suppressed`. */
   readonly onSuppressed?: (decision: SuppressedDecision) => void;
-  /** Receives each bad record. Without it, the first few are collected in `badRecords`. */
-  readonly onBadRecord?: (error: BadRecordError) => void;
+  /**
+   * Receives each bad record with how many the object has had so far (1 for the first), so
+   * a caller can show the first few and count the rest. Without it, the first few are
+   * collected in `badRecords`.
+   */
+  readonly onBadRecord?: (error: BadRecordError, seen: number) => void;
 }
 
 /** Bad records kept when they are collected rather than handed on. */
@@ -91,7 +95,7 @@ export async function scanLogObject(
   let readError: LogReadError | null = null;
   const reportBad = (error: BadRecordError): void => {
     badRecordCount += 1;
-    if (options.onBadRecord !== undefined) options.onBadRecord(error);
+    if (options.onBadRecord !== undefined) options.onBadRecord(error, badRecordCount);
     else if (badRecords.length < BAD_RECORDS_KEPT) badRecords.push(error);
   };
   try {
