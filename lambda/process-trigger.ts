@@ -11,6 +11,7 @@ import type { PipelineLogger, PipelineMetrics } from './ports';
 import type { AlertDelivery } from './delivery';
 import { batchDelivery } from './delivery';
 import type { PublishOptions } from './publisher';
+import { INCOMPLETE_READ_MESSAGE } from './read-budget';
 import type { LogObjectScan } from './scan-log-object';
 import { scanLogObject } from './scan-log-object';
 import { buildAlertMessage } from './sns-message';
@@ -276,7 +277,7 @@ function reportReadError(
     alertsFound: scan.alertCount,
   };
   if (BUDGET_FAILURES.has(error.reason)) {
-    deps.logger.error('Log object not read to the end: read budget exhausted', {
+    deps.logger.error(INCOMPLETE_READ_MESSAGE, {
       ...detail,
       replayCommand: replayCommand(where, deps),
     });

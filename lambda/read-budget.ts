@@ -20,6 +20,12 @@ export const BYTES_PER_MB = 1024 * 1024;
 export const DEFAULT_MAX_INFLATED_MB = 2048;
 export const DEFAULT_MAX_INFLATED_BYTES = DEFAULT_MAX_INFLATED_MB * BYTES_PER_MB;
 
+/**
+ * The message of the ERROR line logged for an object a budget stopped; the operations alarm's
+ * Logs Insights query filters on it.
+ */
+export const INCOMPLETE_READ_MESSAGE = 'Log object not read to the end: read budget exhausted';
+
 /** Time kept back from reading to deliver what was found, at most. */
 export const DELIVERY_MARGIN_MAX_MS = 15_000;
 /** ... a quarter of the time left, but a second (or half, if less is left) at least. */

@@ -12,12 +12,10 @@ import {
   pipelineMetric,
   unreadableObjectsTotal,
 } from './pipeline-metrics';
+import { INCOMPLETE_READ_MESSAGE } from '../lambda/read-budget';
 
 /** Where docs/operations.md explains each alarm. */
 const RUNBOOK = 'docs/operations.md';
-
-/** The message the function logs (at ERROR) for a log file whose read ran out of budget. */
-export const INCOMPLETE_READ_MESSAGE = 'Log object not read to the end: read budget exhausted';
 
 /** Logs Insights query that lists the log files not read to the end, with how to replay them. */
 export const INCOMPLETE_READS_QUERY = `fields @timestamp, bucket, s3Key, reason, replayCommand | filter message = "${INCOMPLETE_READ_MESSAGE}" | sort @timestamp desc`;
