@@ -146,7 +146,7 @@ export function formatChatbot(
     content: {
       textType: 'client-markdown',
       title: `${severityIcon(alert)} ${summary}`,
-      description: clip(description, CHATBOT_DESCRIPTION_MAX_CHARS),
+      description: cut(description, CHATBOT_DESCRIPTION_MAX_CHARS),
       nextSteps: [
         `<${slackEscape(alert.links.cloudTrailEvent)}|Open the event in CloudTrail>`,
         `<${slackEscape(alert.links.console)}|Open the ${slackText(alert.service)} console>`,
@@ -257,10 +257,6 @@ function indent(block: string): string {
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n');
-}
-
-function clip(value: string, max: number): string {
-  return value.length <= max ? value : `${value.slice(0, max - 3)}...`;
 }
 
 /** Printable ASCII on one line: SNS subjects allow nothing else. */
