@@ -263,14 +263,14 @@ export function parseCorpusArgs(argv: readonly string[]): ParsedCorpusArgs {
         throw new Error(`--${name} expects a whole number of at least ${min}, got '${text}'`);
       return Number(text);
     };
-    const share = Number(values['mediapackage-share']);
-    if (values['mediapackage-share'].trim() === '' || !(share >= 0 && share <= 1))
-      throw new Error(
-        `--mediapackage-share expects a number from 0 to 1, got '${values['mediapackage-share']}'`,
-      );
-    const writeShare = Number(values['write-share']);
-    if (values['write-share'].trim() === '' || !(writeShare >= 0 && writeShare <= 1))
-      throw new Error(`--write-share expects a number from 0 to 1, got '${values['write-share']}'`);
+    const fraction = (name: string, text: string): number => {
+      const value = Number(text);
+      if (text.trim() === '' || !(value >= 0 && value <= 1))
+        throw new Error(`--${name} expects a number from 0 to 1, got '${text}'`);
+      return value;
+    };
+    const mediaPackageShare = fraction('mediapackage-share', values['mediapackage-share']);
+    const writeShare = fraction('write-share', values['write-share']);
     const sizeBytes = parseSize(values.size);
     if (sizeBytes <= 0) throw new Error(`--size must be more than 0, got '${values.size}'`);
     return {
@@ -280,7 +280,7 @@ export function parseCorpusArgs(argv: readonly string[]): ParsedCorpusArgs {
         sizeBytes,
         seed: whole('seed', values.seed, 0),
         files: whole('files', values.files, 1),
-        mediaPackageShare: share,
+        mediaPackageShare,
         writeShare,
       },
     };
