@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { RulesValidationError } from '../lambda/rules-schema';
+import { RulesValidationError } from '../lambda/match/rules-schema';
 import { InvalidSubscriptionError } from '../lib/alert-topic';
 import { CONTEXT_KEYS_TO_READ, ConfigError, parseConfig } from '../lib/config';
 import { InvalidPropsError } from '../lib/mediapackage-audit-alerts';

@@ -4,8 +4,8 @@ import { DEFAULT_RULES_PATH, runRulesCheck, runRulesTest } from '../cli/rules';
 import type { CommandIo } from '../cli/scan';
 import { runScan } from '../cli/scan';
 import { loadRulesFile } from '../lib/rules-file';
-import { compileRules } from '../lambda/matcher';
-import { RulesValidationError } from '../lambda/rules-schema';
+import { compileRules } from '../lambda/match/matcher';
+import { RulesValidationError } from '../lambda/match/rules-schema';
 
 const USAGE = `Usage: mp-audit <command> [options]
 

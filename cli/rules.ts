@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { loadRulesFile } from '../lib/rules-file';
-import { compileRules, suppressionExpiresAt } from '../lambda/matcher';
-import type { RulesConfig } from '../lambda/rules-schema';
-import { RulesValidationError, SUPPRESSION_CONDITIONS } from '../lambda/rules-schema';
-import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read-budget';
-import { redactText } from '../lambda/redact';
-import { scanLogObject } from '../lambda/scan-log-object';
+import { compileRules, suppressionExpiresAt } from '../lambda/match/matcher';
+import type { RulesConfig } from '../lambda/match/rules-schema';
+import { RulesValidationError, SUPPRESSION_CONDITIONS } from '../lambda/match/rules-schema';
+import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read/read-budget';
+import { redactText } from '../lambda/alert/redact';
+import { scanLogObject } from '../lambda/pipeline/scan-log-object';
 import type { CommandIo } from './scan';
 import { expandPaths } from './scan';
 

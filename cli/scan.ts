@@ -1,14 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import type { MediaPackageAlert } from '../lambda/alert';
-import { logObjectName } from '../lambda/alert-formats';
-import { formatSubject } from '../lambda/alert-formats';
-import type { CompiledRules } from '../lambda/matcher';
-import { classifyObjectKey } from '../lambda/log-object-key';
-import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read-budget';
-import { redactText } from '../lambda/redact';
-import { scanLogObject } from '../lambda/scan-log-object';
+import type { MediaPackageAlert } from '../lambda/alert/alert';
+import { logObjectName } from '../lambda/alert/alert-formats';
+import { formatSubject } from '../lambda/alert/alert-formats';
+import type { CompiledRules } from '../lambda/match/matcher';
+import { classifyObjectKey } from '../lambda/pipeline/log-object-key';
+import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read/read-budget';
+import { redactText } from '../lambda/alert/redact';
+import { scanLogObject } from '../lambda/pipeline/scan-log-object';
 
 /** Where a command writes: injected so tests can capture it. */
 export interface CommandIo {

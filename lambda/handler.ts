@@ -3,17 +3,25 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import type { AlertDelivery } from './delivery';
-import { batchDelivery, DEFAULT_IDEMPOTENCY_TTL_SECONDS, idempotentDelivery } from './delivery';
-import type { CompiledRules } from './matcher';
-import { compileRules } from './matcher';
-import type { PipelineLogger, PipelineMetrics } from './ports';
-import type { PipelineDeps, TriggerSummary } from './process-trigger';
-import { processTriggerEvent } from './process-trigger';
-import { redactingLogger } from './ports';
-import { DEFAULT_MAX_INFLATED_BYTES, MAX_INFLATED_BYTES_ENV, readDeadline } from './read-budget';
-import { DEFAULT_RULES, parseRulesText } from './rules-schema';
-import { ownResourcesFromEnv } from './self-protection';
+import type { AlertDelivery } from './deliver/delivery';
+import {
+  batchDelivery,
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  idempotentDelivery,
+} from './deliver/delivery';
+import type { CompiledRules } from './match/matcher';
+import { compileRules } from './match/matcher';
+import type { PipelineLogger, PipelineMetrics } from './pipeline/ports';
+import type { PipelineDeps, TriggerSummary } from './pipeline/process-trigger';
+import { processTriggerEvent } from './pipeline/process-trigger';
+import { redactingLogger } from './pipeline/ports';
+import {
+  DEFAULT_MAX_INFLATED_BYTES,
+  MAX_INFLATED_BYTES_ENV,
+  readDeadline,
+} from './read/read-budget';
+import { DEFAULT_RULES, parseRulesText } from './match/rules-schema';
+import { ownResourcesFromEnv } from './match/self-protection';
 
 /** Namespace of the function's CloudWatch metrics, unless POWERTOOLS_METRICS_NAMESPACE says otherwise. */
 export const METRICS_NAMESPACE = 'MediaPackageAudit';

@@ -7,9 +7,9 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { RulesConfig } from '../lambda/rules-schema';
+import type { RulesConfig } from '../lambda/match/rules-schema';
 import { FUNCTION_ALIASES, FUNCTION_MAIN_FIELDS, aliasArgs } from './bundling';
-import { BYTES_PER_MB, MAX_INFLATED_BYTES_ENV } from '../lambda/read-budget';
+import { BYTES_PER_MB, MAX_INFLATED_BYTES_ENV } from '../lambda/read/read-budget';
 import { CONFIG_DEFAULTS, MAX_INFLATED_MB_LIMITS } from './config';
 import { InvalidPropsError } from './errors';
 

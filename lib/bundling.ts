@@ -12,13 +12,14 @@ export const FUNCTION_MAIN_FIELDS = ['module', 'main'];
 
 /**
  * Modules replaced in the function's bundle: the SDK's default credential chain by the two
- * links that can apply on Lambda (see lambda/lambda-credentials.ts).
+ * links that can apply on Lambda (see lambda/aws/lambda-credentials.ts).
  */
 export const FUNCTION_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': path.join(
     __dirname,
     '..',
     'lambda',
+    'aws',
     'lambda-credentials.ts',
   ),
 };

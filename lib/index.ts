@@ -13,5 +13,5 @@ export * from './operations-alarms';
 export * from './operations-dashboard';
 export * from './pipeline-metrics';
 export * from './rules-file';
-export type { RulesConfig, RulesInput, Severity } from '../lambda/rules-schema';
-export { RulesValidationError, SEVERITIES } from '../lambda/rules-schema';
+export type { RulesConfig, RulesInput, Severity } from '../lambda/match/rules-schema';
+export { RulesValidationError, SEVERITIES } from '../lambda/match/rules-schema';

@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SEVERITIES } from '../lambda/rules-schema';
+import { SEVERITIES } from '../lambda/match/rules-schema';
 import {
   alertsPublishedMetric,
   PIPELINE_METRIC_NAMES,

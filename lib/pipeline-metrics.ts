@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { LogReadFailure } from '../lambda/errors';
-import type { Severity } from '../lambda/rules-schema';
-import { SEVERITIES } from '../lambda/rules-schema';
+import type { Severity } from '../lambda/match/rules-schema';
+import { SEVERITIES } from '../lambda/match/rules-schema';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './audit-function';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { RulesConfig } from '../lambda/rules-schema';
-import { parseRulesText, RulesValidationError } from '../lambda/rules-schema';
+import type { RulesConfig } from '../lambda/match/rules-schema';
+import { parseRulesText, RulesValidationError } from '../lambda/match/rules-schema';
 
 /**
  * Reads and validates a rules file (JSON). Used at synth time by the construct and by the

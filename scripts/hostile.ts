@@ -35,7 +35,7 @@ import type { PublishBatchCommandInput, PublishBatchCommandOutput } from '@aws-s
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { createHandler } from '../lambda/handler';
-import type { TriggerSummary } from '../lambda/process-trigger';
+import type { TriggerSummary } from '../lambda/pipeline/process-trigger';
 import type { AlertIdentity, Damage, Expectation, HostileLog } from '../test/support/hostile-logs';
 import {
   compareAlerts,

@@ -1,7 +1,7 @@
 /** Writes config/rules.schema.json from the zod schema, so editors can check rules files. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rulesJsonSchema } from '../lambda/rules-schema';
+import { rulesJsonSchema } from '../lambda/match/rules-schema';
 
 export const RULES_SCHEMA_PATH = join(__dirname, '..', 'config', 'rules.schema.json');
 

@@ -7,10 +7,10 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import type { CloudTrailRecord } from '../../lambda/cloudtrail-record';
-import { matchEvent } from '../../lambda/matcher';
-import { GUNZIP_OPTIONS } from '../../lambda/log-reader';
-import { scanLogObject } from '../../lambda/scan-log-object';
+import type { CloudTrailRecord } from '../../lambda/read/cloudtrail-record';
+import { matchEvent } from '../../lambda/match/matcher';
+import { GUNZIP_OPTIONS } from '../../lambda/read/log-reader';
+import { scanLogObject } from '../../lambda/pipeline/scan-log-object';
 
 export interface WorkerResult {
   readonly mode: string;

@@ -20,7 +20,7 @@ import {
 import type { Context, S3Event } from 'aws-lambda';
 import { runReplay } from '../../cli/replay';
 import { createHandler } from '../../lambda/handler';
-import type { TriggerSummary } from '../../lambda/process-trigger';
+import type { TriggerSummary } from '../../lambda/pipeline/process-trigger';
 import type {
   CloudTrailRecordShape,
   MediaPackageSource,

@@ -7,11 +7,11 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { PublishBatchCommandInput, PublishBatchCommandOutput } from '@aws-sdk/client-sns';
-import type { MediaPackageAlert } from '../../lambda/alert';
-import { buildAlert } from '../../lambda/alert';
-import type { CloudTrailRecord, LogObjectRef } from '../../lambda/cloudtrail-record';
-import { matchEvent } from '../../lambda/matcher';
-import type { MetricUnitName, PipelineLogger, PipelineMetrics } from '../../lambda/ports';
+import type { MediaPackageAlert } from '../../lambda/alert/alert';
+import { buildAlert } from '../../lambda/alert/alert';
+import type { CloudTrailRecord, LogObjectRef } from '../../lambda/read/cloudtrail-record';
+import { matchEvent } from '../../lambda/match/matcher';
+import type { MetricUnitName, PipelineLogger, PipelineMetrics } from '../../lambda/pipeline/ports';
 
 export const ACCOUNT_ID = '111122223333';
 export const REGION = 'us-west-2';

@@ -5,7 +5,7 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PublishError } from '../../lambda/errors';
 import { createHandler, usesPathStyle } from '../../lambda/handler';
-import { TriggerProcessingError } from '../../lambda/process-trigger';
+import { TriggerProcessingError } from '../../lambda/pipeline/process-trigger';
 import {
   ACCOUNT_ID,
   BUCKET,

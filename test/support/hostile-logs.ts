@@ -35,7 +35,7 @@ import {
   mediaPackageRecord,
   otherServiceRecord,
 } from '../../scripts/cloudtrail-factory';
-import { DEFAULT_MAX_INFLATED_BYTES } from '../../lambda/read-budget';
+import { DEFAULT_MAX_INFLATED_BYTES } from '../../lambda/read/read-budget';
 
 // ---------------------------------------------------------------------------------------------
 // What a case must produce

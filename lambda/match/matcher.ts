@@ -1,0 +1,323 @@
+import ipaddr from 'ipaddr.js';
+import type { CloudTrailRecord } from '../read/cloudtrail-record';
+import type { MediaPackageEventSource } from './event-sources';
+import { MEDIAPACKAGE_EVENT_SOURCES } from './event-sources';
+import { wildcardToRegExp } from './patterns';
+import type { RulesConfig, Severity, SuppressionConfig } from './rules-schema';
+import { DEFAULT_RULES } from './rules-schema';
+import type { OwnResources } from './self-protection';
+import { SELF_PROTECTED_SOURCES, selfProtectionMarkers, tamperedResource } from './self-protection';
+
+export { MEDIAPACKAGE_EVENT_SOURCES };
+export type { MediaPackageEventSource, Severity };
+
+export type Outcome = 'success' | 'failed';
+
+/** Why an event alerts: a watched service's call, or tampering with the pipeline itself. */
+export type MatchCategory = 'watched' | 'self-protection';
+
+/** A record that must alert, with what the matcher concluded about it. */
+export interface MatchedEvent {
+  readonly record: CloudTrailRecord;
+  readonly eventSource: string;
+  readonly eventName: string;
+  readonly severity: Severity;
+  readonly outcome: Outcome;
+  readonly category: MatchCategory;
+  /** For self-protection: what was touched, e.g. `trail management-trail`. */
+  readonly target?: string;
+}
+
+/** What the rules decided for one record. */
+export type Decision =
+  | { readonly kind: 'ignored' }
+  | { readonly kind: 'alert'; readonly match: MatchedEvent }
+  | {
+      readonly kind: 'suppressed';
+      readonly match: MatchedEvent;
+      readonly suppression: SuppressionConfig;
+      readonly suppressionIndex: number;
+    };
+
+interface CompiledSuppression {
+  readonly config: SuppressionConfig;
+  readonly expiresAt: number | null;
+  readonly principalArn?: RegExp[];
+  readonly account?: RegExp[];
+  readonly region?: RegExp[];
+  readonly userAgent?: RegExp[];
+  readonly eventName?: RegExp[];
+  readonly eventSource?: RegExp[];
+  readonly sourceIp?: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+}
+
+/** Rules turned into matchers once, so each record costs only the tests it needs. */
+export interface CompiledRules {
+  readonly config: RulesConfig;
+  readonly own: OwnResources;
+  readonly sources: readonly RegExp[];
+  readonly include: readonly RegExp[];
+  readonly exclude: readonly RegExp[];
+  readonly severityRules: readonly {
+    readonly eventName?: RegExp;
+    readonly eventSource?: RegExp;
+    readonly outcome?: Outcome;
+    readonly severity: Severity;
+  }[];
+  readonly suppressions: readonly CompiledSuppression[];
+  /** The pipeline's own resource identifiers, which a tampering record must mention. */
+  readonly ownMarkers: readonly Buffer[];
+}
+
+const READ_NAME = /^(Describe|List|Get)/;
+
+function patterns(values: readonly string[] | undefined): RegExp[] | undefined {
+  return values?.map(wildcardToRegExp);
+}
+
+/** Expiry instant: a date alone means the suppression still applies through that day (UTC). */
+export function suppressionExpiresAt(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const instant = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  return value.length === 10 ? instant + 24 * 60 * 60 * 1000 : instant;
+}
+
+export function compileRules(config: RulesConfig, own: OwnResources = {}): CompiledRules {
+  const ownMarkers = config.selfProtection.enabled
+    ? selfProtectionMarkers(own).map((marker) => Buffer.from(marker))
+    : [];
+  return {
+    config,
+    own,
+    sources: config.eventSources.map(wildcardToRegExp),
+    include: config.eventNames.include.map(wildcardToRegExp),
+    exclude: config.eventNames.exclude.map(wildcardToRegExp),
+    severityRules: config.severityRules.map((rule) => ({
+      ...(rule.eventName === undefined ? {} : { eventName: wildcardToRegExp(rule.eventName) }),
+      ...(rule.eventSource === undefined
+        ? {}
+        : { eventSource: wildcardToRegExp(rule.eventSource) }),
+      ...(rule.outcome === undefined ? {} : { outcome: rule.outcome }),
+      severity: rule.severity,
+    })),
+    suppressions: config.suppressions.map((suppression) => {
+      const compiled: CompiledSuppression = {
+        config: suppression,
+        expiresAt: suppressionExpiresAt(suppression.expires),
+        ...optional('principalArn', patterns(suppression.principalArn)),
+        ...optional('account', patterns(suppression.account)),
+        ...optional('region', patterns(suppression.region)),
+        ...optional('userAgent', patterns(suppression.userAgent)),
+        ...optional('eventName', patterns(suppression.eventName)),
+        ...optional('eventSource', patterns(suppression.eventSource)),
+        ...optional(
+          'sourceIp',
+          suppression.sourceIp?.map((value) =>
+            value.includes('/') ? ipaddr.parseCIDR(value) : hostRange(ipaddr.parse(value)),
+          ),
+        ),
+      };
+      return compiled;
+    }),
+    ownMarkers,
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function hostRange(address: ipaddr.IPv4 | ipaddr.IPv6): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  return [address, address.kind() === 'ipv4' ? 32 : 128];
+}
+
+/** The rules in force when none are configured: MediaPackage writes, today's severities. */
+export const DEFAULT_COMPILED_RULES: CompiledRules = compileRules(DEFAULT_RULES);
+
+const SOURCE_CACHE_LIMIT = 1_000;
+
+/**
+ * A prefilter for the log reader: false only for records that cannot match these rules, told
+ * without parsing from the record's top-level `eventSource`, which the reader reads exactly as
+ * it scans. It keeps records of a watched source, of CloudTrail itself, and of the services
+ * whose calls can tamper with the pipeline when their raw text names one of its resources.
+ * A source the reader could not read exactly (null) is always parsed.
+ */
+export function rawRecordFilter(rules: CompiledRules): RecordFilter {
+  const decisions = new Map<string, 'parse' | 'skip' | 'own-resources'>();
+  const selfProtection = rules.config.selfProtection.enabled;
+  const decide = (source: string): 'parse' | 'skip' | 'own-resources' => {
+    if (rules.sources.some((pattern) => pattern.test(source))) return 'parse';
+    if (!selfProtection) return 'skip';
+    if (source === 'cloudtrail.amazonaws.com') return 'parse';
+    return SELF_PROTECTED_SOURCES.has(source) && rules.ownMarkers.length > 0
+      ? 'own-resources'
+      : 'skip';
+  };
+  const bySource = (eventSource: string | null | undefined): boolean | undefined => {
+    if (eventSource === null) return true;
+    // No string eventSource: evaluateRecord ignores such a record.
+    if (eventSource === undefined) return false;
+    let decision = decisions.get(eventSource);
+    if (decision === undefined) {
+      decision = decide(eventSource);
+      if (decisions.size < SOURCE_CACHE_LIMIT) decisions.set(eventSource, decision);
+    }
+    return decision === 'own-resources' ? undefined : decision === 'parse';
+  };
+  const filter = (raw: Buffer, eventSource: string | null | undefined): boolean =>
+    bySource(eventSource) ?? rules.ownMarkers.some((marker) => raw.indexOf(marker) !== -1);
+  return Object.assign(filter, { bySource });
+}
+
+/** The reader's prefilter: the raw bytes and the record's top-level eventSource. */
+export interface RecordFilter {
+  (raw: Buffer, eventSource: string | null | undefined): boolean;
+  /** From the eventSource alone: true to parse, false to skip, undefined to look at the bytes. */
+  readonly bySource: (eventSource: string | null | undefined) => boolean | undefined;
+}
+
+/**
+ * Whether the call only reads. CloudTrail's `readOnly` decides when present (it is a boolean,
+ * but tolerate the string form); without it, the name does: Describe*, List*, Get* are reads.
+ */
+export function isReadOnlyCall(record: CloudTrailRecord): boolean {
+  const flag = record.readOnly;
+  if (flag === true || flag === 'true') return true;
+  if (flag === false || flag === 'false') return false;
+  return READ_NAME.test(typeof record.eventName === 'string' ? record.eventName : '');
+}
+
+/**
+ * How loud an alert is: the first severity rule that fits wins, else the default. The default
+ * rules make failed attempts, credential rotations, deletions and policy changes `high` (each
+ * can cut a live channel or hide an intrusion), tagging `low`, every other change `medium`.
+ */
+export function severityOf(
+  eventName: string,
+  outcome: Outcome,
+  eventSource = 'mediapackage.amazonaws.com',
+  rules: CompiledRules = DEFAULT_COMPILED_RULES,
+): Severity {
+  const rule = rules.severityRules.find(
+    (candidate) =>
+      (candidate.eventName === undefined || candidate.eventName.test(eventName)) &&
+      (candidate.eventSource === undefined || candidate.eventSource.test(eventSource)) &&
+      (candidate.outcome === undefined || candidate.outcome === outcome),
+  );
+  return rule?.severity ?? rules.config.defaultSeverity;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function anyMatches(tests: readonly RegExp[] | undefined, value: string): boolean {
+  return tests === undefined || tests.some((test) => test.test(value));
+}
+
+function ipMatches(ranges: CompiledSuppression['sourceIp'], value: string): boolean {
+  if (ranges === undefined) return true;
+  if (!ipaddr.isValid(value)) return false;
+  const address = ipaddr.process(value);
+  return ranges.some(
+    ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
+  );
+}
+
+function suppressionApplies(
+  suppression: CompiledSuppression,
+  match: MatchedEvent,
+  now: number,
+): boolean {
+  const { record } = match;
+  if (suppression.expiresAt !== null && now >= suppression.expiresAt) return false;
+  if (match.category === 'self-protection' && !suppression.config.includeSelfProtection)
+    return false;
+  return (
+    anyMatches(suppression.principalArn, text(record.userIdentity?.arn)) &&
+    anyMatches(
+      suppression.account,
+      text(record.recipientAccountId) || text(record.userIdentity?.accountId),
+    ) &&
+    anyMatches(suppression.region, text(record.awsRegion)) &&
+    anyMatches(suppression.userAgent, text(record.userAgent)) &&
+    anyMatches(suppression.eventName, match.eventName) &&
+    anyMatches(suppression.eventSource, match.eventSource) &&
+    ipMatches(suppression.sourceIp, text(record.sourceIPAddress))
+  );
+}
+
+function outcomeOf(record: CloudTrailRecord): Outcome {
+  return typeof record.errorCode === 'string' && record.errorCode.length > 0 ? 'failed' : 'success';
+}
+
+/** Finds the match before suppressions: a tampering call or a watched write call. */
+function findMatch(record: CloudTrailRecord, rules: CompiledRules): MatchedEvent | undefined {
+  const { eventSource, eventName } = record;
+  if (typeof eventSource !== 'string' || typeof eventName !== 'string' || eventName.length === 0) {
+    return undefined;
+  }
+  if (record.eventType !== undefined && record.eventType !== 'AwsApiCall') return undefined;
+  const outcome = outcomeOf(record);
+  if (rules.config.selfProtection.enabled) {
+    const target = tamperedResource(record, rules.own);
+    if (target !== undefined) {
+      return {
+        record,
+        eventSource,
+        eventName,
+        outcome,
+        severity: rules.config.selfProtection.severity,
+        category: 'self-protection',
+        target,
+      };
+    }
+  }
+  if (!rules.sources.some((source) => source.test(eventSource))) return undefined;
+  if (!rules.include.some((name) => name.test(eventName))) return undefined;
+  if (rules.exclude.some((name) => name.test(eventName))) return undefined;
+  if (!rules.config.alertOnReadOnly && isReadOnlyCall(record)) return undefined;
+  if (!rules.config.alertOnFailed && outcome === 'failed') return undefined;
+  return {
+    record,
+    eventSource,
+    eventName,
+    outcome,
+    severity: severityOf(eventName, outcome, eventSource, rules),
+    category: 'watched',
+  };
+}
+
+/**
+ * Decides what to do with one CloudTrail record: ignore it, alert, or stay silent because an
+ * active suppression covers it. Other services never match unless the rules watch them, even
+ * with the same event name (MediaLive's `UpdateChannel`), and Insights records never match.
+ */
+export function evaluateRecord(
+  record: CloudTrailRecord,
+  rules: CompiledRules = DEFAULT_COMPILED_RULES,
+  now: Date = new Date(),
+): Decision {
+  const match = findMatch(record, rules);
+  if (match === undefined) return { kind: 'ignored' };
+  const at = now.getTime();
+  const index = rules.suppressions.findIndex((suppression) =>
+    suppressionApplies(suppression, match, at),
+  );
+  const suppression = rules.suppressions[index];
+  if (suppression !== undefined) {
+    return { kind: 'suppressed', match, suppression: suppression.config, suppressionIndex: index };
+  }
+  return { kind: 'alert', match };
+}
+
+/** The match when the record must alert, else undefined (ignored or suppressed). */
+export function matchEvent(
+  record: CloudTrailRecord,
+  rules: CompiledRules = DEFAULT_COMPILED_RULES,
+  now?: Date,
+): MatchedEvent | undefined {
+  const decision = evaluateRecord(record, rules, now);
+  return decision.kind === 'alert' ? decision.match : undefined;
+}

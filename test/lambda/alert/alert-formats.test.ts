@@ -1,0 +1,509 @@
+import {
+  formatChatbot,
+  formatEmail,
+  formatJson,
+  formatSubject,
+  logObjectName,
+} from '../../../lambda/alert/alert-formats';
+import { OMITTED_PARTS } from '../../../lambda/read/cloudtrail-record';
+import { MASK } from '../../../lambda/alert/redact';
+import { buildAlertMessage } from '../../../lambda/alert/sns-message';
+import { ACCOUNT_ID, REGION, ROLE_ARN, USER_ARN, alertFor, cloudTrailRecord } from '../fixtures';
+
+const PRINTABLE_ASCII_LINE = /^[\x20-\x7e]+$/;
+
+interface ChatbotNotification {
+  version: string;
+  source: string;
+  id: string;
+  content: {
+    textType: string;
+    title: string;
+    description: string;
+    nextSteps: string[];
+    keywords: string[];
+  };
+  metadata: {
+    threadId: string;
+    summary: string;
+    eventType: string;
+    relatedResources: string[];
+    additionalContext: Record<string, string>;
+  };
+}
+
+function rotationRecord(
+  overrides: Record<string, unknown> = {},
+): ReturnType<typeof cloudTrailRecord> {
+  return cloudTrailRecord({
+    eventName: 'RotateIngestEndpointCredentials',
+    requestParameters: { id: 'live-1', ingest_endpoint_id: '6d345804ec3f46c9b454a91d4a80d0e0' },
+    ...overrides,
+  });
+}
+
+function parseChatbot(text: string): ChatbotNotification {
+  return JSON.parse(text) as ChatbotNotification;
+}
+
+describe('Function: formatSubject', () => {
+  it('names severity, service, call, resource and Region', () => {
+    // Prepare
+    const alert = alertFor(rotationRecord());
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(subject).toBe(
+      '[HIGH] MediaPackage RotateIngestEndpointCredentials on channel live-1 (us-west-2)',
+    );
+    expect(subject.length).toBeLessThan(100);
+  });
+
+  it('marks a failed attempt', () => {
+    // Prepare
+    const alert = alertFor(
+      cloudTrailRecord({
+        eventName: 'DeleteChannel',
+        errorCode: 'AccessDenied',
+        requestParameters: { id: 'live-1' },
+      }),
+    );
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(subject).toBe('[HIGH] FAILED MediaPackage DeleteChannel on channel live-1 (us-west-2)');
+  });
+
+  it('stays a short printable ASCII line with a 300-character unicode resource id', () => {
+    // Prepare
+    const id = 'каналé😀\n\t'.repeat(30);
+    const alert = alertFor(rotationRecord({ requestParameters: { id } }));
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(id.length).toBeGreaterThanOrEqual(300);
+    expect(subject.length).toBeLessThan(100);
+    expect(subject).toMatch(PRINTABLE_ASCII_LINE);
+    expect(
+      subject.startsWith('[HIGH] MediaPackage RotateIngestEndpointCredentials on channel '),
+    ).toBe(true);
+    expect(subject.endsWith('... (us-west-2)')).toBe(true);
+  });
+
+  it('stays under 100 characters when the event name itself is huge', () => {
+    // Prepare
+    const alert = alertFor(cloudTrailRecord({ eventName: `Update${'X'.repeat(200)}` }));
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(subject.length).toBeLessThan(100);
+    expect(subject).toMatch(PRINTABLE_ASCII_LINE);
+  });
+});
+
+describe('Function: formatSubject and resource ids', () => {
+  it.each([
+    ['a 60-character id', 'c'.repeat(60)],
+    ['a 200-character id', 'c'.repeat(200)],
+  ])('keeps part of %s when the event name leaves room', (_case, id) => {
+    // Prepare
+    const alert = alertFor(
+      cloudTrailRecord({
+        eventSource: 'mediapackagev2.amazonaws.com',
+        eventName: 'UpdateOriginEndpointConfiguration',
+        requestParameters: { id },
+      }),
+    );
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(subject.length).toBeLessThan(100);
+    expect(subject).toMatch(/ on .*c{8,}\.\.\. \(us-west-2\)$/);
+  });
+
+  it('drops the resource type before it drops the id', () => {
+    // Prepare
+    const alert = alertFor(
+      cloudTrailRecord({
+        eventSource: 'mediapackagev2.amazonaws.com',
+        eventName: `Update${'Q'.repeat(10)}OriginEndpointPolicy`,
+        requestParameters: {
+          channelGroupName: 'g',
+          channelName: 'live-news-1',
+          originEndpointName: 'hls',
+        },
+      }),
+    );
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(subject.length).toBeLessThan(100);
+    expect(subject).toContain(' on g/live-news-1/hls (us-west-2)');
+  });
+
+  it('keeps the Region at the end even with a huge event name', () => {
+    // Prepare
+    const alert = alertFor(cloudTrailRecord({ eventName: `Update${'X'.repeat(300)}` }));
+
+    // Act
+    const subject = formatSubject(alert);
+
+    // Assess
+    expect(subject.length).toBeLessThan(100);
+    expect(subject.endsWith('... (us-west-2)')).toBe(true);
+  });
+});
+
+describe('Function: formatEmail', () => {
+  it('lays out who, what, when, where, outcome and the links', () => {
+    // Prepare
+    const alert = alertFor(rotationRecord());
+
+    // Act
+    const email = formatEmail(alert);
+
+    // Assess
+    const lines = email.split('\n');
+    expect(lines[0]).toBe(formatSubject(alert));
+    for (const heading of ['WHO', 'WHAT', 'WHEN', 'WHERE', 'OUTCOME', 'LINKS']) {
+      expect(lines).toContain(heading);
+    }
+    expect(email).toContain(`Principal ARN:   ${USER_ARN}`);
+    expect(email).toContain(`Session issuer:  ${ROLE_ARN}`);
+    expect(email).toContain('MFA used:        yes');
+    expect(email).toContain(
+      'Event:           RotateIngestEndpointCredentials (mediapackage.amazonaws.com)',
+    );
+    expect(email).toContain('Resource:        channel live-1');
+    expect(email).toContain('Event time:      2024-05-01T12:03:41Z');
+    expect(email).toContain(`Region:          ${REGION}`);
+    expect(email).toContain(`Account:         ${ACCOUNT_ID}`);
+    expect(email).toContain('Source IP:       203.0.113.17');
+    expect(email).toContain('  Succeeded');
+    expect(email).toContain(`CloudTrail event: ${alert.links.cloudTrailEvent}`);
+    expect(email).toContain(`Log file: ${logObjectName(alert)}`);
+    expect(email).toContain('"ingest_endpoint_id": "6d345804ec3f46c9b454a91d4a80d0e0"');
+  });
+
+  it('shows the error of a failed call', () => {
+    // Prepare
+    const alert = alertFor(
+      rotationRecord({ errorCode: 'ForbiddenException', errorMessage: 'not allowed' }),
+    );
+
+    // Act
+    const email = formatEmail(alert);
+
+    // Assess
+    expect(email).toContain('A FAILED attempt to change AWS Elemental MediaPackage');
+    expect(email).toContain('  Failed: ForbiddenException - not allowed');
+  });
+});
+
+describe('Function: formatChatbot', () => {
+  it('writes an AWS Chatbot custom notification', () => {
+    // Prepare
+    const alert = alertFor(rotationRecord());
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    expect(notification).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      id: alert.eventID,
+      content: { textType: 'client-markdown' },
+      metadata: {
+        summary: formatSubject(alert),
+        eventType: 'RotateIngestEndpointCredentials',
+        relatedResources: [alert.resource.arn],
+      },
+    });
+    expect(notification.content.title).toContain(formatSubject(alert));
+    expect(notification.content.description.length).toBeLessThanOrEqual(3000);
+    expect(notification.content.description).toContain(
+      `*Who:* \`${USER_ARN}\` (via \`${ROLE_ARN}\`), AssumedRole, MFA yes`,
+    );
+    expect(notification.content.description).toContain('*What:* `RotateIngestEndpointCredentials`');
+    expect(notification.content.description).toContain('*When:* 2024-05-01T12:03:41Z');
+    expect(notification.content.description).toContain(`*Where:* ${REGION}, account ${ACCOUNT_ID}`);
+    expect(notification.content.description).toContain('*Outcome:* succeeded');
+    expect(
+      notification.content.nextSteps.some((step) => step.includes(alert.links.cloudTrailEvent)),
+    ).toBe(true);
+    expect(notification.content.keywords).toEqual(
+      expect.arrayContaining(['high', 'RotateIngestEndpointCredentials', REGION]),
+    );
+  });
+
+  it('keeps the description within Slack limits whatever the record holds', () => {
+    // Prepare
+    const alert = alertFor(
+      rotationRecord({
+        errorCode: 'ValidationException',
+        errorMessage: 'e'.repeat(10_000),
+        userIdentity: {
+          type: 'AssumedRole',
+          arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${'r'.repeat(5_000)}`,
+        },
+      }),
+    );
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    expect(notification.content.description.length).toBeLessThanOrEqual(3000);
+    // Long fields are cut where the alert is built, with a note saying so.
+    expect(notification.content.description).toContain('[cut: 10000 characters]');
+  });
+});
+
+describe('Function: formatJson', () => {
+  it('writes the whole alert as JSON', () => {
+    // Prepare
+    const alert = alertFor(rotationRecord());
+
+    // Act
+    const json = formatJson(alert);
+
+    // Assess
+    expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(alert)));
+  });
+});
+
+describe('Formats: huge and secret request parameters', () => {
+  const huge = 'x'.repeat(600 * 1024);
+
+  it('cuts 600 KB of request parameters with a note in every format', () => {
+    // Prepare
+    const alert = alertFor(
+      cloudTrailRecord({ requestParameters: { id: 'live-1', description: huge } }),
+    );
+
+    // Act
+    const email = formatEmail(alert);
+    const chatbot = parseChatbot(formatChatbot(alert));
+    const json = JSON.parse(formatJson(alert)) as {
+      eventID: string;
+      requestParameters: { truncated: boolean; note: string; preview: string };
+    };
+
+    // Assess
+    expect(email.length).toBeLessThan(50_000);
+    expect(email).toMatch(/\[cut: \d+ of \d+ characters shown; full event: https:\/\//);
+    expect(chatbot.content.description.length).toBeLessThanOrEqual(3000);
+    expect(chatbot.content.description).toContain('[cut: ');
+    expect(json.eventID).toBe(alert.eventID);
+    expect(json.requestParameters.truncated).toBe(true);
+    expect(json.requestParameters.note).toMatch(/cut to \d+ of \d+ characters/);
+    expect(json.requestParameters.preview.length).toBeLessThan(huge.length);
+  });
+
+  it('never shows an unmasked secret in any format', () => {
+    // Prepare
+    const record = cloudTrailRecord({
+      eventSource: 'mediapackagev2.amazonaws.com',
+      eventName: 'CreateOriginEndpoint',
+      requestParameters: {
+        channelGroupName: 'sports',
+        channelName: 'live-1',
+        originEndpointName: 'hls-main',
+        password: 'hunter2',
+        encryption: {
+          spekeKeyProvider: { resourceId: 'res-1', ApiToken: 'hunter2', credentials: ['hunter2'] },
+        },
+        cdnAuth: [{ clientSecret: 'hunter2', username: 'hunter2' }],
+      },
+      responseElements: { username: 'hunter2', password: 'hunter2' },
+    });
+    const alert = alertFor(record);
+
+    // Act
+    const outputs = [
+      formatSubject(alert),
+      formatEmail(alert),
+      formatChatbot(alert),
+      formatJson(alert),
+      JSON.stringify(buildAlertMessage(alert)),
+    ];
+
+    // Assess
+    expect(JSON.stringify(record)).toContain('hunter2');
+    for (const output of outputs) {
+      expect(output).not.toContain('hunter2');
+    }
+    expect(formatEmail(alert)).toContain('"ApiToken": "***"');
+  });
+});
+
+describe('Formats: Slack markup in values', () => {
+  const markup = '<!channel> <https://evil.example|click> <@U123> `x` *b* _i_ ~s~ &amp;';
+
+  function hostileAlert(): ReturnType<typeof alertFor> {
+    return alertFor(
+      rotationRecord({
+        errorCode: 'ValidationException',
+        errorMessage: `bad ${markup}`,
+        sourceIPAddress: `203.0.113.17 ${markup}`,
+        awsRegion: `us-west-2${markup}`,
+        userIdentity: {
+          type: `AssumedRole ${markup}`,
+          arn: `${USER_ARN}${markup}`,
+          sessionContext: { sessionIssuer: { arn: `${ROLE_ARN}\`\`\` <!here>` } },
+        },
+        requestParameters: { id: `live-1 ${markup}`, description: `\`\`\`${markup}` },
+      }),
+    );
+  }
+
+  it('escapes &, < and > in every value of the notification, so no mention or link is made', () => {
+    // Prepare
+    const alert = hostileAlert();
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    const rendered = [
+      notification.content.title,
+      notification.content.description,
+      ...notification.content.keywords,
+      notification.metadata.summary,
+      notification.metadata.eventType,
+      notification.metadata.threadId,
+      ...notification.metadata.relatedResources,
+    ].join('\n');
+    for (const raw of ['<!channel>', '<!here>', '<https://evil.example|click>', '<@U123>']) {
+      expect(rendered).not.toContain(raw);
+    }
+    expect(rendered).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    expect(notification.content.description).toContain('&lt;!channel&gt;');
+    expect(notification.content.description).toContain('&amp;amp;');
+  });
+
+  it('keeps values from ending code spans or adding bold, italics or strikes', () => {
+    // Prepare
+    const alert = hostileAlert();
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    for (const line of notification.content.description.split('\n')) {
+      // Every backtick left is the template's own: code spans open and close in pairs.
+      const ticks = line.replace(/```/g, '').match(/`/g)?.length ?? 0;
+      expect(ticks % 2).toBe(0);
+    }
+    const description = notification.content.description;
+    expect(description.match(/```/g)).toHaveLength(2);
+    expect(description).toContain('`live-1 &lt;!channel&gt;');
+    // Outside code spans, formatting characters become look-alikes.
+    expect(description).toContain('*Where:* us-west-2&lt;!channel&gt;');
+    expect(description).not.toMatch(/\*Where:\*[^\n]*[*_~]b?/);
+    expect(notification.content.title).not.toMatch(/[`*~]/);
+  });
+
+  it("keeps the template's own markup: labels, code spans and the console links", () => {
+    // Prepare
+    const alert = hostileAlert();
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    expect(notification.content.description).toMatch(/^\*Who:\* `/);
+    expect(notification.content.description).toContain('\n*Outcome:* *FAILED* `');
+    expect(notification.content.nextSteps[0]).toBe(
+      `<${alert.links.cloudTrailEvent}|Open the event in CloudTrail>`,
+    );
+    expect(notification.content.nextSteps[0]).toMatch(/^<https:\/\/console\.aws\.amazon\.com\//);
+  });
+
+  it('lists only a plain ARN as a related resource', () => {
+    // Prepare
+    const alert = alertFor(
+      rotationRecord({ responseElements: { arn: 'arn:aws:mediapackage:::channels/x <!channel>' } }),
+    );
+
+    // Act
+    const notification = parseChatbot(formatChatbot(alert));
+
+    // Assess
+    expect(notification.metadata.relatedResources).toEqual([]);
+  });
+
+  it('leaves the email body as plain text: markup is shown, not escaped', () => {
+    // Prepare
+    const alert = hostileAlert();
+
+    // Act
+    const email = formatEmail(alert);
+
+    // Assess
+    expect(email).toContain('<!channel>');
+    expect(email).not.toContain('&lt;');
+  });
+});
+
+describe('Formats: notes on oversized records', () => {
+  it('shows what the reader dropped in every format', () => {
+    // Prepare
+    const kept = rotationRecord({ requestParameters: undefined });
+    const match = alertFor({
+      ...kept,
+      [OMITTED_PARTS]: { recordBytes: 523_456_789, members: ['requestParameters'] },
+    });
+    const note =
+      "request parameters omitted: the record is 523,456,789 bytes, over the reader's 1 MiB limit; see the CloudTrail event";
+
+    // Act
+    const email = formatEmail(match);
+    const chatbot = parseChatbot(formatChatbot(match));
+    const json = JSON.parse(formatJson(match)) as { notes: string[] };
+
+    // Assess
+    expect(email).toContain(`NOTE: ${note}`);
+    expect(chatbot.content.description).toContain(`*Note:* ${note}`);
+    expect(json.notes).toEqual([note]);
+  });
+});
+
+describe('Formats: cut parameters quote no secret', () => {
+  it('cuts the JSON preview from the masked parameters', () => {
+    // Prepare
+    const secret = 'Zq8vLmN3pRt7Kx2W';
+    const alert = alertFor(
+      cloudTrailRecord({
+        requestParameters: {
+          password: secret,
+          note: `key=${secret}`,
+          description: 'x'.repeat(30_000),
+        },
+      }),
+    );
+
+    // Act
+    const json = JSON.parse(formatJson(alert, 100)) as {
+      requestParameters: { truncated: boolean; preview: string; note: string };
+    };
+
+    // Assess
+    expect(json.requestParameters.truncated).toBe(true);
+    expect(json.requestParameters.preview).toContain(`"password":"${MASK}"`);
+    expect(JSON.stringify(json)).not.toContain(secret);
+  });
+});

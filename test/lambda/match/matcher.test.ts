@@ -1,0 +1,1420 @@
+import fc from 'fast-check';
+import type { CloudTrailRecord } from '../../../lambda/read/cloudtrail-record';
+import type { Decision, MatchCategory, Severity } from '../../../lambda/match/matcher';
+import {
+  compileRules,
+  evaluateRecord,
+  rawRecordFilter,
+  suppressionExpiresAt,
+} from '../../../lambda/match/matcher';
+import { eventSourceOfRawRecord } from '../../../lambda/read/log-reader';
+import type { RulesInput } from '../../../lambda/match/rules-schema';
+import { parseRules } from '../../../lambda/match/rules-schema';
+import type { OwnResources } from '../../../lambda/match/self-protection';
+import { ownResourcesFromEnv, tamperedResource } from '../../../lambda/match/self-protection';
+import type {
+  CloudTrailRecordShape,
+  MediaPackageSource,
+} from '../../../scripts/cloudtrail-factory';
+import {
+  IDENTITY_PRESETS,
+  OTHER_SERVICE_CALLS,
+  createRng,
+  mediaPackageRecord,
+  otherServiceRecord,
+} from '../../../scripts/cloudtrail-factory';
+import { ACCOUNT_ID, REGION, USER_ARN, cloudTrailRecord } from '../fixtures';
+
+const OWN_BUCKET = 'mp-audit-trail-logs-111122223333';
+const OWN_FUNCTION = 'mp-audit-alerts';
+const OWN_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT_ID}:mp-audit-alerts`;
+const OWN_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const OWN_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/${OWN_KEY_ID}`;
+const OWN: OwnResources = {
+  bucketNames: [OWN_BUCKET],
+  functionNames: [OWN_FUNCTION],
+  topicArns: [OWN_TOPIC],
+  kmsKeys: [OWN_KEY_ARN],
+};
+const DEPLOY_ARN = `arn:aws:sts::${ACCOUNT_ID}:assumed-role/GitHubActionsDeployRole/GitHubActions`;
+const REASON = 'Reviewed in CI before deployment';
+
+type RulesFile = Omit<RulesInput, 'version'>;
+
+function rulesOf(file: RulesFile = {}, own: OwnResources = OWN) {
+  return compileRules(parseRules({ version: 1, ...file }, 'test rules'), own);
+}
+
+/** What a decision amounts to, in the terms a rules author thinks in. */
+type Outcome =
+  | { kind: 'ignored' }
+  | { kind: 'alert'; severity: Severity; category: MatchCategory; target?: string }
+  | { kind: 'suppressed'; index: number; reason: string };
+
+function outcomeOf(decision: Decision): Outcome {
+  switch (decision.kind) {
+    case 'ignored':
+      return { kind: 'ignored' };
+    case 'alert':
+      return {
+        kind: 'alert',
+        severity: decision.match.severity,
+        category: decision.match.category,
+        ...(decision.match.target === undefined ? {} : { target: decision.match.target }),
+      };
+    case 'suppressed':
+      return {
+        kind: 'suppressed',
+        index: decision.suppressionIndex,
+        reason: decision.suppression.reason,
+      };
+  }
+}
+
+const IGNORED: Outcome = { kind: 'ignored' };
+const watched = (severity: Severity): Outcome => ({ kind: 'alert', severity, category: 'watched' });
+const tampering = (target: string, severity: Severity = 'high'): Outcome => ({
+  kind: 'alert',
+  severity,
+  category: 'self-protection',
+  target,
+});
+
+function recordBy(arn: string, overrides: Record<string, unknown> = {}): CloudTrailRecord {
+  return cloudTrailRecord({
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: 'AROAEXAMPLEDEPLOY0001:GitHubActions',
+      arn,
+      accountId: ACCOUNT_ID,
+    },
+    ...overrides,
+  });
+}
+
+describe('Function: evaluateRecord', () => {
+  describe('which events are watched', () => {
+    const cases: readonly {
+      name: string;
+      rules: RulesFile;
+      record: Record<string, unknown>;
+      expected: Outcome;
+    }[] = [
+      {
+        name: 'alerts on an included name',
+        rules: { eventNames: { include: ['Update*', 'Delete*'] } },
+        record: { eventName: 'UpdateOriginEndpoint' },
+        expected: watched('medium'),
+      },
+      {
+        name: 'ignores a name no include pattern covers',
+        rules: { eventNames: { include: ['Update*', 'Delete*'] } },
+        record: { eventName: 'CreateChannel' },
+        expected: IGNORED,
+      },
+      {
+        name: 'ignores an included name that an exclude pattern covers',
+        rules: { eventNames: { include: ['Delete*'], exclude: ['*Policy'] } },
+        record: { eventSource: 'mediapackagev2.amazonaws.com', eventName: 'DeleteChannelPolicy' },
+        expected: IGNORED,
+      },
+      {
+        name: 'alerts on an included name the exclude pattern does not cover',
+        rules: { eventNames: { include: ['Delete*'], exclude: ['*Policy'] } },
+        record: { eventSource: 'mediapackagev2.amazonaws.com', eventName: 'DeleteChannel' },
+        expected: watched('high'),
+      },
+      {
+        name: 'matches names case-sensitively',
+        rules: { eventNames: { include: ['delete*'] } },
+        record: { eventName: 'DeleteChannel' },
+        expected: IGNORED,
+      },
+      {
+        name: 'alerts on an exact name with no wildcard',
+        rules: { eventNames: { include: ['UpdateChannel'] } },
+        record: { eventName: 'UpdateChannel' },
+        expected: watched('medium'),
+      },
+      {
+        name: 'alerts on MediaLive when the rules also watch it',
+        rules: { eventSources: ['mediapackage*.amazonaws.com', 'medialive.amazonaws.com'] },
+        record: { eventSource: 'medialive.amazonaws.com', eventName: 'UpdateChannel' },
+        expected: watched('medium'),
+      },
+      {
+        name: 'alerts on MediaPackage v2 through a wildcard source',
+        rules: { eventSources: ['mediapackage*.amazonaws.com', 'medialive.amazonaws.com'] },
+        record: { eventSource: 'mediapackagev2.amazonaws.com', eventName: 'UpdateChannel' },
+        expected: watched('medium'),
+      },
+      {
+        name: 'ignores MediaLive under the default sources',
+        rules: {},
+        record: { eventSource: 'medialive.amazonaws.com', eventName: 'UpdateChannel' },
+        expected: IGNORED,
+      },
+      {
+        name: 'ignores MediaPackage when the rules watch only MediaLive',
+        rules: { eventSources: ['medialive.amazonaws.com'] },
+        record: { eventSource: 'mediapackage.amazonaws.com', eventName: 'UpdateChannel' },
+        expected: IGNORED,
+      },
+      {
+        name: 'ignores a source that only shares a prefix with a pattern without wildcard',
+        rules: { eventSources: ['mediapackage.amazonaws.com'] },
+        record: { eventSource: 'mediapackage.amazonaws.com.evil', eventName: 'UpdateChannel' },
+        expected: IGNORED,
+      },
+      {
+        name: 'ignores a read flagged readOnly by default',
+        rules: {},
+        record: { eventName: 'DescribeChannel', readOnly: true },
+        expected: IGNORED,
+      },
+      {
+        name: 'alerts on a read flagged readOnly with alertOnReadOnly true',
+        rules: { alertOnReadOnly: true },
+        record: { eventName: 'DescribeChannel', readOnly: true },
+        expected: watched('medium'),
+      },
+      {
+        name: 'alerts on a read judged by its name with alertOnReadOnly true',
+        rules: { alertOnReadOnly: true },
+        record: { eventName: 'ListChannels', readOnly: undefined },
+        expected: watched('medium'),
+      },
+      {
+        name: 'alerts on a failed attempt at high by default',
+        rules: {},
+        record: { eventName: 'UpdateChannel', errorCode: 'AccessDenied' },
+        expected: watched('high'),
+      },
+      {
+        name: 'ignores a failed attempt with alertOnFailed false',
+        rules: { alertOnFailed: false },
+        record: { eventName: 'DeleteChannel', errorCode: 'AccessDenied' },
+        expected: IGNORED,
+      },
+      {
+        name: 'still alerts on a successful call with alertOnFailed false',
+        rules: { alertOnFailed: false },
+        record: { eventName: 'DeleteChannel' },
+        expected: watched('high'),
+      },
+      {
+        name: 'ignores an Insights record of a watched source',
+        rules: {},
+        record: { eventName: 'UpdateChannel', eventType: 'AwsCloudTrailInsight' },
+        expected: IGNORED,
+      },
+    ];
+
+    it.each(cases)('$name', ({ rules, record, expected }) => {
+      // Prepare
+      const compiled = rulesOf(rules);
+      const input = cloudTrailRecord(record);
+
+      // Act
+      const decision = evaluateRecord(input, compiled);
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual(expected);
+    });
+
+    it('carries the record, its source, name and outcome in the match', () => {
+      // Prepare
+      const record = cloudTrailRecord({
+        eventSource: 'medialive.amazonaws.com',
+        eventName: 'StopChannel',
+        errorCode: 'ConflictException',
+      });
+      const rules = rulesOf({ eventSources: ['medialive.amazonaws.com'] });
+
+      // Act
+      const decision = evaluateRecord(record, rules);
+
+      // Assess
+      expect(decision).toEqual({
+        kind: 'alert',
+        match: {
+          record,
+          eventSource: 'medialive.amazonaws.com',
+          eventName: 'StopChannel',
+          outcome: 'failed',
+          severity: 'high',
+          category: 'watched',
+        },
+      });
+    });
+  });
+
+  describe('severity rules', () => {
+    const cases: readonly {
+      name: string;
+      rules: RulesFile;
+      record: Record<string, unknown>;
+      severity: Severity;
+    }[] = [
+      {
+        name: 'the first matching rule wins over a later one',
+        rules: {
+          severityRules: [
+            { eventName: 'Update*', severity: 'high' },
+            { eventName: 'UpdateChannel', severity: 'low' },
+          ],
+        },
+        record: { eventName: 'UpdateChannel' },
+        severity: 'high',
+      },
+      {
+        name: 'a later rule applies when the first does not match',
+        rules: {
+          severityRules: [
+            { eventName: 'Delete*', severity: 'high' },
+            { eventName: 'UpdateChannel', severity: 'low' },
+          ],
+        },
+        record: { eventName: 'UpdateChannel' },
+        severity: 'low',
+      },
+      {
+        name: 'a rule with an eventSource condition skips another source',
+        rules: {
+          eventSources: ['mediapackage.amazonaws.com', 'medialive.amazonaws.com'],
+          severityRules: [
+            { eventSource: 'medialive.*', eventName: 'UpdateChannel', severity: 'low' },
+          ],
+        },
+        record: { eventSource: 'mediapackage.amazonaws.com', eventName: 'UpdateChannel' },
+        severity: 'medium',
+      },
+      {
+        name: 'a rule with an eventSource condition applies to its source',
+        rules: {
+          eventSources: ['mediapackage.amazonaws.com', 'medialive.amazonaws.com'],
+          severityRules: [
+            { eventSource: 'medialive.*', eventName: 'UpdateChannel', severity: 'low' },
+          ],
+        },
+        record: { eventSource: 'medialive.amazonaws.com', eventName: 'UpdateChannel' },
+        severity: 'low',
+      },
+      {
+        name: 'an outcome failed rule applies to a failed attempt',
+        rules: { severityRules: [{ outcome: 'failed', severity: 'info' }] },
+        record: { eventName: 'UpdateChannel', errorCode: 'AccessDenied' },
+        severity: 'info',
+      },
+      {
+        name: 'an outcome failed rule skips a successful call',
+        rules: { severityRules: [{ outcome: 'failed', severity: 'info' }] },
+        record: { eventName: 'UpdateChannel' },
+        severity: 'medium',
+      },
+      {
+        name: 'an outcome success rule applies to a successful call',
+        rules: {
+          severityRules: [{ eventName: 'TagResource', outcome: 'success', severity: 'info' }],
+        },
+        record: { eventName: 'TagResource' },
+        severity: 'info',
+      },
+      {
+        name: 'defaultSeverity applies when no rule matches',
+        rules: {
+          severityRules: [{ eventName: 'Delete*', severity: 'high' }],
+          defaultSeverity: 'low',
+        },
+        record: { eventName: 'CreateChannel' },
+        severity: 'low',
+      },
+      {
+        name: 'an empty list of rules leaves every event at defaultSeverity',
+        rules: { severityRules: [], defaultSeverity: 'info' },
+        record: { eventName: 'DeleteChannel', errorCode: 'AccessDenied' },
+        severity: 'info',
+      },
+      {
+        name: 'the default rules rate a Rotate* call high',
+        rules: {},
+        record: { eventName: 'RotateIngestEndpointCredentials' },
+        severity: 'high',
+      },
+      {
+        name: 'the default rules rate a *Policy call high',
+        rules: {},
+        record: { eventSource: 'mediapackagev2.amazonaws.com', eventName: 'PutChannelPolicy' },
+        severity: 'high',
+      },
+      {
+        name: 'the default rules rate UntagResource low',
+        rules: {},
+        record: { eventName: 'UntagResource' },
+        severity: 'low',
+      },
+      {
+        name: 'the default rules rate a failed TagResource high: failure comes first',
+        rules: {},
+        record: { eventName: 'TagResource', errorCode: 'AccessDeniedException' },
+        severity: 'high',
+      },
+    ];
+
+    it.each(cases)('$name', ({ rules, record, severity }) => {
+      // Prepare
+      const compiled = rulesOf(rules);
+      const input = cloudTrailRecord(record);
+
+      // Act
+      const decision = evaluateRecord(input, compiled);
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual(watched(severity));
+    });
+  });
+
+  describe('suppressions', () => {
+    const cases: readonly {
+      name: string;
+      suppression: Record<string, unknown>;
+      matching: CloudTrailRecord;
+      other: CloudTrailRecord;
+    }[] = [
+      {
+        name: 'principalArn with a wildcard across "/" and ":"',
+        suppression: { principalArn: 'arn:aws:sts::*:assumed-role/GitHubActionsDeployRole/*' },
+        matching: recordBy(DEPLOY_ARN),
+        other: recordBy(`arn:aws:sts::${ACCOUNT_ID}:assumed-role/GitHubActionsDeployRoleX/ci`),
+      },
+      {
+        name: 'principalArn of an IAM user, exactly',
+        suppression: { principalArn: `arn:aws:iam::${ACCOUNT_ID}:user/encoder-automation` },
+        matching: recordBy(`arn:aws:iam::${ACCOUNT_ID}:user/encoder-automation`),
+        other: recordBy(`arn:aws:iam::${ACCOUNT_ID}:user/encoder-automation2`),
+      },
+      {
+        name: 'account',
+        suppression: { account: ACCOUNT_ID },
+        matching: cloudTrailRecord(),
+        other: cloudTrailRecord({
+          recipientAccountId: '444455556666',
+          userIdentity: {
+            type: 'IAMUser',
+            arn: 'arn:aws:iam::444455556666:user/x',
+            accountId: '444455556666',
+          },
+        }),
+      },
+      {
+        name: 'account with a wildcard',
+        suppression: { account: '1111*' },
+        matching: cloudTrailRecord(),
+        other: cloudTrailRecord({ recipientAccountId: '211122223333' }),
+      },
+      {
+        name: 'region with a wildcard',
+        suppression: { region: 'us-west-*' },
+        matching: cloudTrailRecord({ awsRegion: 'us-west-1' }),
+        other: cloudTrailRecord({ awsRegion: 'eu-west-1' }),
+      },
+      {
+        name: 'sourceIp as an IPv4 CIDR block',
+        suppression: { sourceIp: '203.0.113.0/24' },
+        matching: cloudTrailRecord({ sourceIPAddress: '203.0.113.200' }),
+        other: cloudTrailRecord({ sourceIPAddress: '203.0.114.1' }),
+      },
+      {
+        name: 'sourceIp as an IPv6 CIDR block',
+        suppression: { sourceIp: '2001:db8:1234::/48' },
+        matching: cloudTrailRecord({ sourceIPAddress: '2001:db8:1234:ffff::17' }),
+        other: cloudTrailRecord({ sourceIPAddress: '2001:db8:1235::17' }),
+      },
+      {
+        name: 'sourceIp as one exact IPv4 address',
+        suppression: { sourceIp: '203.0.113.17' },
+        matching: cloudTrailRecord({ sourceIPAddress: '203.0.113.17' }),
+        other: cloudTrailRecord({ sourceIPAddress: '203.0.113.18' }),
+      },
+      {
+        name: 'sourceIp as one exact IPv6 address',
+        suppression: { sourceIp: '2001:db8::17' },
+        matching: cloudTrailRecord({ sourceIPAddress: '2001:0db8:0000::0017' }),
+        other: cloudTrailRecord({ sourceIPAddress: '2001:db8::18' }),
+      },
+      {
+        name: 'userAgent with wildcards',
+        suppression: { userAgent: '*terraform-provider-aws/*' },
+        matching: cloudTrailRecord({
+          userAgent:
+            'APN/1.0 HashiCorp/1.0 Terraform/1.10.5 (+https://www.terraform.io) terraform-provider-aws/5.89.0 aws-sdk-go-v2/1.36.1',
+        }),
+        other: cloudTrailRecord(),
+      },
+      {
+        name: 'eventName with a wildcard',
+        suppression: { eventName: 'Update*' },
+        matching: cloudTrailRecord({ eventName: 'UpdateOriginEndpoint' }),
+        other: cloudTrailRecord({ eventName: 'DeleteOriginEndpoint' }),
+      },
+      {
+        name: 'eventSource',
+        suppression: { eventSource: 'mediapackage-vod.amazonaws.com' },
+        matching: cloudTrailRecord({
+          eventSource: 'mediapackage-vod.amazonaws.com',
+          eventName: 'CreateAsset',
+        }),
+        other: cloudTrailRecord({ eventSource: 'mediapackagev2.amazonaws.com' }),
+      },
+    ];
+
+    it.each(cases)('silences an event matched by $name alone', ({ suppression, matching }) => {
+      // Prepare
+      const rules = rulesOf({ suppressions: [{ reason: REASON, ...suppression }] });
+
+      // Act
+      const decision = evaluateRecord(matching, rules);
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual({ kind: 'suppressed', index: 0, reason: REASON });
+    });
+
+    it.each(cases)('still alerts on an event $name does not match', ({ suppression, other }) => {
+      // Prepare
+      const rules = rulesOf({ suppressions: [{ reason: REASON, ...suppression }] });
+
+      // Act
+      const decision = evaluateRecord(other, rules);
+
+      // Assess
+      expect(decision.kind).toBe('alert');
+    });
+
+    it.each(['cloudformation.amazonaws.com', 'AWS Internal', ''])(
+      'does not match the non-IP source address %j against an IP condition',
+      (sourceIPAddress) => {
+        // Prepare
+        const rules = rulesOf({
+          suppressions: [{ reason: REASON, sourceIp: ['0.0.0.0/1', '128.0.0.0/1', '::/1'] }],
+        });
+        const record = cloudTrailRecord({ sourceIPAddress });
+
+        // Act
+        const decision = evaluateRecord(record, rules);
+
+        // Assess
+        expect(decision.kind).toBe('alert');
+      },
+    );
+
+    it('ANDs the conditions of one suppression', () => {
+      // Prepare
+      const rules = rulesOf({
+        suppressions: [
+          { reason: REASON, principalArn: DEPLOY_ARN, eventName: 'Update*', region: REGION },
+        ],
+      });
+      const records = {
+        all: recordBy(DEPLOY_ARN, { eventName: 'UpdateChannel' }),
+        otherName: recordBy(DEPLOY_ARN, { eventName: 'DeleteChannel' }),
+        otherPrincipal: recordBy(USER_ARN, { eventName: 'UpdateChannel' }),
+        otherRegion: recordBy(DEPLOY_ARN, { eventName: 'UpdateChannel', awsRegion: 'eu-west-1' }),
+      };
+
+      // Act
+      const kinds = Object.fromEntries(
+        Object.entries(records).map(([key, record]) => [key, evaluateRecord(record, rules).kind]),
+      );
+
+      // Assess
+      expect(kinds).toEqual({
+        all: 'suppressed',
+        otherName: 'alert',
+        otherPrincipal: 'alert',
+        otherRegion: 'alert',
+      });
+    });
+
+    it('ORs the values of one condition', () => {
+      // Prepare
+      const rules = rulesOf({
+        suppressions: [
+          {
+            reason: REASON,
+            eventName: ['UpdateChannel', 'UpdateOriginEndpoint'],
+            sourceIp: ['198.51.100.0/24', '2001:db8::/32'],
+          },
+        ],
+      });
+      const records = {
+        channelV4: cloudTrailRecord({
+          eventName: 'UpdateChannel',
+          sourceIPAddress: '198.51.100.9',
+        }),
+        endpointV6: cloudTrailRecord({
+          eventName: 'UpdateOriginEndpoint',
+          sourceIPAddress: '2001:db8::9',
+        }),
+        otherName: cloudTrailRecord({
+          eventName: 'CreateChannel',
+          sourceIPAddress: '198.51.100.9',
+        }),
+        otherIp: cloudTrailRecord({ eventName: 'UpdateChannel', sourceIPAddress: '192.0.2.9' }),
+      };
+
+      // Act
+      const kinds = Object.fromEntries(
+        Object.entries(records).map(([key, record]) => [key, evaluateRecord(record, rules).kind]),
+      );
+
+      // Assess
+      expect(kinds).toEqual({
+        channelV4: 'suppressed',
+        endpointV6: 'suppressed',
+        otherName: 'alert',
+        otherIp: 'alert',
+      });
+    });
+
+    it('reports the first matching suppression with its index and reason', () => {
+      // Prepare
+      const rules = rulesOf({
+        suppressions: [
+          { reason: 'Tagging bot', eventName: 'TagResource' },
+          { reason: 'Deploy role, reviewed in CI', principalArn: DEPLOY_ARN },
+          { reason: 'Office network', sourceIp: '203.0.113.0/24' },
+        ],
+      });
+      const record = recordBy(DEPLOY_ARN, { sourceIPAddress: '203.0.113.17' });
+
+      // Act
+      const decision = evaluateRecord(record, rules);
+
+      // Assess
+      expect(decision).toMatchObject({
+        kind: 'suppressed',
+        suppressionIndex: 1,
+        suppression: { reason: 'Deploy role, reviewed in CI', principalArn: [DEPLOY_ARN] },
+        match: { record, eventName: 'UpdateChannel', severity: 'medium', category: 'watched' },
+      });
+    });
+
+    it('does not suppress an event the rules ignore anyway', () => {
+      // Prepare
+      const rules = rulesOf({ suppressions: [{ reason: REASON, principalArn: DEPLOY_ARN }] });
+      const record = recordBy(DEPLOY_ARN, { eventName: 'DescribeChannel', readOnly: true });
+
+      // Act
+      const decision = evaluateRecord(record, rules);
+
+      // Assess
+      expect(decision).toEqual({ kind: 'ignored' });
+    });
+
+    const expiryCases: readonly { expires: string; now: string; applies: boolean }[] = [
+      { expires: '2026-06-30', now: '2026-06-30T00:00:00.000Z', applies: true },
+      { expires: '2026-06-30', now: '2026-06-30T23:59:59.999Z', applies: true },
+      { expires: '2026-06-30', now: '2026-07-01T00:00:00.000Z', applies: false },
+      { expires: '2026-06-30', now: '2027-01-01T00:00:00.000Z', applies: false },
+      { expires: '2026-06-30T12:00:00Z', now: '2026-06-30T11:59:59.999Z', applies: true },
+      { expires: '2026-06-30T12:00:00Z', now: '2026-06-30T12:00:00.000Z', applies: false },
+      { expires: '2026-06-30T12:00Z', now: '2026-06-30T12:00:00.001Z', applies: false },
+      { expires: '2026-06-30T12:00:00.500Z', now: '2026-06-30T12:00:00.499Z', applies: true },
+    ];
+
+    it.each(expiryCases)(
+      'with expires $expires, at $now applies: $applies',
+      ({ expires, now, applies }) => {
+        // Prepare
+        const rules = rulesOf({
+          suppressions: [{ reason: REASON, principalArn: DEPLOY_ARN, expires }],
+        });
+        const record = recordBy(DEPLOY_ARN);
+
+        // Act
+        const decision = evaluateRecord(record, rules, new Date(now));
+
+        // Assess
+        expect(decision.kind).toBe(applies ? 'suppressed' : 'alert');
+      },
+    );
+
+    it('skips an expired suppression and reports the next one that applies', () => {
+      // Prepare
+      const rules = rulesOf({
+        suppressions: [
+          { reason: 'Migration window', principalArn: DEPLOY_ARN, expires: '2025-01-31' },
+          { reason: 'Deploy role, reviewed in CI', eventName: 'Update*' },
+        ],
+      });
+      const record = recordBy(DEPLOY_ARN);
+
+      // Act
+      const decision = evaluateRecord(record, rules, new Date('2025-02-01T08:00:00Z'));
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual({
+        kind: 'suppressed',
+        index: 1,
+        reason: 'Deploy role, reviewed in CI',
+      });
+    });
+  });
+
+  describe('self-protection', () => {
+    const trailCalls = [
+      'StopLogging',
+      'DeleteTrail',
+      'UpdateTrail',
+      'PutEventSelectors',
+      'PutInsightSelectors',
+    ] as const;
+    const trails = [
+      `arn:aws:cloudtrail:${REGION}:${ACCOUNT_ID}:trail/management-trail`,
+      'someone-elses-trail',
+    ];
+
+    it.each(trailCalls.flatMap((eventName) => trails.map((name) => [eventName, name] as const)))(
+      'alerts on %s of the trail %s at high',
+      (eventName, name) => {
+        // Prepare
+        const record = cloudTrailRecord({
+          eventSource: 'cloudtrail.amazonaws.com',
+          eventName,
+          requestParameters: { name },
+          responseElements: null,
+        });
+
+        // Act
+        const decision = evaluateRecord(record, rulesOf());
+
+        // Assess
+        expect(outcomeOf(decision)).toEqual(tampering(`trail ${name}`));
+      },
+    );
+
+    it.each(['StartLogging', 'CreateTrail', 'LookupEvents', 'GetTrailStatus'])(
+      'ignores the CloudTrail call %s',
+      (eventName) => {
+        // Prepare
+        const record = cloudTrailRecord({
+          eventSource: 'cloudtrail.amazonaws.com',
+          eventName,
+          requestParameters: { name: 'management-trail' },
+          readOnly: eventName.startsWith('Get') || eventName.startsWith('Lookup'),
+        });
+
+        // Act
+        const decision = evaluateRecord(record, rulesOf());
+
+        // Assess
+        expect(decision).toEqual({ kind: 'ignored' });
+      },
+    );
+
+    const resourceCases: readonly {
+      name: string;
+      record: Record<string, unknown>;
+      expected: Outcome;
+    }[] = [
+      {
+        name: 'PutBucketPolicy on the own bucket',
+        record: {
+          eventSource: 's3.amazonaws.com',
+          eventName: 'PutBucketPolicy',
+          requestParameters: { bucketName: OWN_BUCKET, Host: `${OWN_BUCKET}.s3.amazonaws.com` },
+        },
+        expected: tampering(`bucket ${OWN_BUCKET}`),
+      },
+      {
+        name: 'PutBucketNotification on the own bucket',
+        record: {
+          eventSource: 's3.amazonaws.com',
+          eventName: 'PutBucketNotification',
+          requestParameters: { bucketName: OWN_BUCKET, notification: '' },
+        },
+        expected: tampering(`bucket ${OWN_BUCKET}`),
+      },
+      {
+        name: 'PutBucketPolicy on another bucket',
+        record: {
+          eventSource: 's3.amazonaws.com',
+          eventName: 'PutBucketPolicy',
+          requestParameters: { bucketName: 'media-source-111122223333' },
+        },
+        expected: IGNORED,
+      },
+      {
+        name: 'GetBucketPolicy (readOnly) on the own bucket',
+        record: {
+          eventSource: 's3.amazonaws.com',
+          eventName: 'GetBucketPolicy',
+          readOnly: true,
+          requestParameters: { bucketName: OWN_BUCKET, policy: '' },
+        },
+        expected: IGNORED,
+      },
+      {
+        name: 'a PutObject data event on the own bucket',
+        record: {
+          eventSource: 's3.amazonaws.com',
+          eventName: 'PutObject',
+          eventCategory: 'Data',
+          managementEvent: false,
+          requestParameters: { bucketName: OWN_BUCKET, key: 'AWSLogs/x.json.gz' },
+        },
+        expected: IGNORED,
+      },
+      {
+        name: 'a DeleteObject data event on the own bucket',
+        record: {
+          eventSource: 's3.amazonaws.com',
+          eventName: 'DeleteObject',
+          eventCategory: 'Data',
+          managementEvent: false,
+          requestParameters: { bucketName: OWN_BUCKET, key: 'AWSLogs/x.json.gz' },
+        },
+        expected: IGNORED,
+      },
+      {
+        name: 'UpdateFunctionConfiguration on the own function by name',
+        record: {
+          eventSource: 'lambda.amazonaws.com',
+          eventName: 'UpdateFunctionConfiguration20150331v2',
+          requestParameters: { functionName: OWN_FUNCTION, environment: {} },
+        },
+        expected: tampering(`function ${OWN_FUNCTION}`),
+      },
+      {
+        name: 'UpdateFunctionConfiguration on the own function by ARN',
+        record: {
+          eventSource: 'lambda.amazonaws.com',
+          eventName: 'UpdateFunctionConfiguration20150331v2',
+          requestParameters: {
+            functionName: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${OWN_FUNCTION}`,
+          },
+        },
+        expected: tampering(`function ${OWN_FUNCTION}`),
+      },
+      {
+        name: 'UpdateFunctionConfiguration on the own function by qualified ARN',
+        record: {
+          eventSource: 'lambda.amazonaws.com',
+          eventName: 'UpdateFunctionConfiguration20150331v2',
+          requestParameters: {
+            functionName: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${OWN_FUNCTION}:live`,
+          },
+        },
+        expected: tampering(`function ${OWN_FUNCTION}`),
+      },
+      {
+        name: 'UpdateFunctionConfiguration on another function',
+        record: {
+          eventSource: 'lambda.amazonaws.com',
+          eventName: 'UpdateFunctionConfiguration20150331v2',
+          requestParameters: { functionName: `${OWN_FUNCTION}-staging` },
+        },
+        expected: IGNORED,
+      },
+      {
+        name: 'GetFunction (readOnly) on the own function',
+        record: {
+          eventSource: 'lambda.amazonaws.com',
+          eventName: 'GetFunction20150331v2',
+          readOnly: true,
+          requestParameters: { functionName: OWN_FUNCTION },
+        },
+        expected: IGNORED,
+      },
+      {
+        name: 'SetTopicAttributes on the own topic',
+        record: {
+          eventSource: 'sns.amazonaws.com',
+          eventName: 'SetTopicAttributes',
+          requestParameters: { topicArn: OWN_TOPIC, attributeName: 'Policy' },
+        },
+        expected: tampering(`topic ${OWN_TOPIC}`),
+      },
+      {
+        name: 'Subscribe to the own topic',
+        record: {
+          eventSource: 'sns.amazonaws.com',
+          eventName: 'Subscribe',
+          requestParameters: { topicArn: OWN_TOPIC, protocol: 'https', endpoint: 'https://x' },
+        },
+        expected: tampering(`topic ${OWN_TOPIC}`),
+      },
+      {
+        name: 'Unsubscribe from the own topic',
+        record: {
+          eventSource: 'sns.amazonaws.com',
+          eventName: 'Unsubscribe',
+          requestParameters: {
+            subscriptionArn: `${OWN_TOPIC}:0b6941c1-6d2a-4ab0-9f3c-c0f1b5f7a1e2`,
+          },
+        },
+        expected: tampering(`topic ${OWN_TOPIC}`),
+      },
+      {
+        name: 'Unsubscribe from a topic whose name extends the own one',
+        record: {
+          eventSource: 'sns.amazonaws.com',
+          eventName: 'Unsubscribe',
+          requestParameters: {
+            subscriptionArn: `${OWN_TOPIC}-dev:0b6941c1-6d2a-4ab0-9f3c-c0f1b5f7a1e2`,
+          },
+        },
+        expected: IGNORED,
+      },
+      {
+        name: 'ScheduleKeyDeletion of the own key by ARN',
+        record: {
+          eventSource: 'kms.amazonaws.com',
+          eventName: 'ScheduleKeyDeletion',
+          requestParameters: { keyId: OWN_KEY_ARN, pendingWindowInDays: 7 },
+        },
+        expected: tampering(`KMS key ${OWN_KEY_ID}`),
+      },
+      {
+        name: 'PutKeyPolicy on the own key by key id',
+        record: {
+          eventSource: 'kms.amazonaws.com',
+          eventName: 'PutKeyPolicy',
+          requestParameters: { keyId: OWN_KEY_ID, policyName: 'default', policy: '{}' },
+        },
+        expected: tampering(`KMS key ${OWN_KEY_ID}`),
+      },
+      {
+        name: 'PutKeyPolicy on another key',
+        record: {
+          eventSource: 'kms.amazonaws.com',
+          eventName: 'PutKeyPolicy',
+          requestParameters: { keyId: '0000abcd-12ab-34cd-56ef-1234567890ab' },
+        },
+        expected: IGNORED,
+      },
+      {
+        name: 'Decrypt (readOnly) with the own key',
+        record: {
+          eventSource: 'kms.amazonaws.com',
+          eventName: 'Decrypt',
+          readOnly: true,
+          requestParameters: { keyId: OWN_KEY_ARN, encryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+        },
+        expected: IGNORED,
+      },
+    ];
+
+    it.each(resourceCases)('judges $name', ({ record, expected }) => {
+      // Prepare
+      const input = cloudTrailRecord({ responseElements: null, ...record });
+
+      // Act
+      const decision = evaluateRecord(input, rulesOf());
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual(expected);
+    });
+
+    it('recognises the own key when it is declared by id and called by ARN', () => {
+      // Prepare
+      const rules = rulesOf({}, { kmsKeys: [OWN_KEY_ID] });
+      const record = cloudTrailRecord({
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'DisableKey',
+        requestParameters: { keyId: OWN_KEY_ARN },
+      });
+
+      // Act
+      const decision = evaluateRecord(record, rules);
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual(tampering(`KMS key ${OWN_KEY_ID}`));
+    });
+
+    // Lambda accepts a partial ARN ("123456789012:function:name") wherever it takes a function
+    // name, but functionNameOf in lambda/self-protection.ts keeps the part before the first ":"
+    // (the account ID), so changing the pipeline's own function this way never alerts.
+    it('recognises the own function called by partial ARN', () => {
+      // Prepare
+      const record = cloudTrailRecord({
+        eventSource: 'lambda.amazonaws.com',
+        eventName: 'UpdateFunctionConfiguration20150331v2',
+        requestParameters: { functionName: `${ACCOUNT_ID}:function:${OWN_FUNCTION}` },
+        responseElements: null,
+      });
+
+      // Act
+      const decision = evaluateRecord(record, rulesOf());
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual(tampering(`function ${OWN_FUNCTION}`));
+    });
+
+    it('alerts on a failed tampering attempt, even with alertOnFailed false', () => {
+      // Prepare
+      const record = cloudTrailRecord({
+        eventSource: 'cloudtrail.amazonaws.com',
+        eventName: 'StopLogging',
+        requestParameters: { name: 'management-trail' },
+        errorCode: 'AccessDeniedException',
+      });
+
+      // Act
+      const decision = evaluateRecord(record, rulesOf({ alertOnFailed: false }));
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual(tampering('trail management-trail'));
+    });
+
+    it('uses the severity the rules give self-protection', () => {
+      // Prepare
+      const rules = rulesOf({ selfProtection: { severity: 'medium' } });
+      const record = cloudTrailRecord({
+        eventSource: 'cloudtrail.amazonaws.com',
+        eventName: 'DeleteTrail',
+        requestParameters: { name: 'management-trail' },
+      });
+
+      // Act
+      const decision = evaluateRecord(record, rules);
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual(tampering('trail management-trail', 'medium'));
+    });
+
+    it('is not silenced by a matching suppression without includeSelfProtection', () => {
+      // Prepare
+      const rules = rulesOf({
+        suppressions: [{ reason: REASON, principalArn: DEPLOY_ARN }],
+      });
+      const record = recordBy(DEPLOY_ARN, {
+        eventSource: 'cloudtrail.amazonaws.com',
+        eventName: 'StopLogging',
+        requestParameters: { name: 'management-trail' },
+      });
+      const watchedCall = recordBy(DEPLOY_ARN);
+
+      // Act
+      const decision = evaluateRecord(record, rules);
+      const watchedDecision = evaluateRecord(watchedCall, rules);
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual(tampering('trail management-trail'));
+      expect(watchedDecision.kind).toBe('suppressed');
+    });
+
+    it('is silenced by a matching suppression with includeSelfProtection true', () => {
+      // Prepare
+      const rules = rulesOf({
+        suppressions: [
+          { reason: REASON, principalArn: DEPLOY_ARN },
+          {
+            reason: 'Pipeline redeploys itself',
+            principalArn: DEPLOY_ARN,
+            includeSelfProtection: true,
+          },
+        ],
+      });
+      const record = recordBy(DEPLOY_ARN, {
+        eventSource: 's3.amazonaws.com',
+        eventName: 'PutBucketPolicy',
+        requestParameters: { bucketName: OWN_BUCKET },
+      });
+
+      // Act
+      const decision = evaluateRecord(record, rules);
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual({
+        kind: 'suppressed',
+        index: 1,
+        reason: 'Pipeline redeploys itself',
+      });
+    });
+
+    it('takes precedence over a watched source, so the tampering category is reported', () => {
+      // Prepare
+      const rules = rulesOf({ eventSources: ['s3.amazonaws.com'] });
+      const record = cloudTrailRecord({
+        eventSource: 's3.amazonaws.com',
+        eventName: 'DeleteBucketPolicy',
+        requestParameters: { bucketName: OWN_BUCKET },
+      });
+
+      // Act
+      const decision = evaluateRecord(record, rules);
+
+      // Assess
+      expect(outcomeOf(decision)).toEqual(tampering(`bucket ${OWN_BUCKET}`));
+    });
+
+    it.each([
+      ['StopLogging of any trail', 'cloudtrail.amazonaws.com', 'StopLogging', { name: 'trail' }],
+      [
+        'a write on the own bucket',
+        's3.amazonaws.com',
+        'PutBucketPolicy',
+        { bucketName: OWN_BUCKET },
+      ],
+      ['a write on the own topic', 'sns.amazonaws.com', 'DeleteTopic', { topicArn: OWN_TOPIC }],
+    ])('ignores %s when disabled', (_name, eventSource, eventName, requestParameters) => {
+      // Prepare
+      const rules = rulesOf({ selfProtection: { enabled: false } });
+      const record = cloudTrailRecord({ eventSource, eventName, requestParameters });
+
+      // Act
+      const decision = evaluateRecord(record, rules);
+
+      // Assess
+      expect(decision).toEqual({ kind: 'ignored' });
+    });
+  });
+});
+
+describe('Function: tamperedResource', () => {
+  it('names an unnamed trail when the request carries no name', () => {
+    // Prepare
+    const record = cloudTrailRecord({
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventName: 'StopLogging',
+      requestParameters: null,
+    });
+
+    // Act
+    const target = tamperedResource(record, {});
+
+    // Assess
+    expect(target).toBe('trail (unnamed)');
+  });
+
+  it('finds nothing of the pipeline when no own resources are declared', () => {
+    // Prepare
+    const record = cloudTrailRecord({
+      eventSource: 's3.amazonaws.com',
+      eventName: 'PutBucketPolicy',
+      requestParameters: { bucketName: OWN_BUCKET },
+    });
+
+    // Act
+    const target = tamperedResource(record, {});
+
+    // Assess
+    expect(target).toBeUndefined();
+  });
+});
+
+describe('Function: ownResourcesFromEnv', () => {
+  it('combines the declared resources with the function name and the alert topic', () => {
+    // Prepare
+    const env = {
+      MP_AUDIT_OWN_RESOURCES: JSON.stringify({
+        bucketNames: [OWN_BUCKET],
+        functionNames: ['mp-audit-helper'],
+        kmsKeys: [OWN_KEY_ARN],
+      }),
+      AWS_LAMBDA_FUNCTION_NAME: OWN_FUNCTION,
+      ALERT_TOPIC_ARN: OWN_TOPIC,
+    };
+
+    // Act
+    const own = ownResourcesFromEnv(env);
+
+    // Assess
+    expect(own).toEqual({
+      bucketNames: [OWN_BUCKET],
+      functionNames: ['mp-audit-helper', OWN_FUNCTION],
+      topicArns: [OWN_TOPIC],
+      kmsKeys: [OWN_KEY_ARN],
+    });
+  });
+
+  it('returns empty lists when nothing is set', () => {
+    // Prepare
+    const env = {};
+
+    // Act
+    const own = ownResourcesFromEnv(env);
+
+    // Assess
+    expect(own).toEqual({ bucketNames: [], functionNames: [], topicArns: [], kmsKeys: [] });
+  });
+});
+
+describe('Function: suppressionExpiresAt', () => {
+  it.each([
+    [undefined, null],
+    ['2026-06-30', Date.parse('2026-07-01T00:00:00Z')],
+    ['2024-02-29', Date.parse('2024-03-01T00:00:00Z')],
+    ['2026-06-30T12:34:56Z', Date.parse('2026-06-30T12:34:56Z')],
+  ])('puts the end of %s at %p', (expires, expected) => {
+    // Prepare
+    const value = expires;
+
+    // Act
+    const instant = suppressionExpiresAt(value);
+
+    // Assess
+    expect(instant).toBe(expected);
+  });
+});
+
+/** Calls a prefilter the way the reader does: with the eventSource it scanned. */
+function applyFilter(
+  filter: (raw: Buffer, eventSource: string | null | undefined) => boolean,
+  raw: Buffer,
+): boolean {
+  return filter(raw, eventSourceOfRawRecord(raw));
+}
+
+describe('Function: rawRecordFilter', () => {
+  it.each([
+    [['*']],
+    [['**']],
+    [['*.amazonaws.com']],
+    [['mediapackage.amazonaws.com', '*package*']],
+  ])('keeps records of any service when a source pattern %j could match it', (eventSources) => {
+    // Prepare
+    const filter = rawRecordFilter(rulesOf({ eventSources }));
+    const record = otherServiceRecord(createRng(11), { call: 'ec2:RunInstances' });
+    const source = { ...record, eventSource: 'ecmediapackage.amazonaws.com' };
+
+    // Act
+    const kept = applyFilter(filter, Buffer.from(JSON.stringify(source)));
+
+    // Assess
+    expect(kept).toBe(true);
+  });
+
+  it('reads the top-level eventSource exactly, as JSON.parse would', () => {
+    // Prepare
+    const filter = rawRecordFilter(rulesOf());
+    const cases: [string, boolean][] = [
+      // No eventSource at all: evaluateRecord ignores the record, so it need not be parsed.
+      ['{"eventName":"UpdateChannel"}', false],
+      // A nested eventSource is not the record's own.
+      [
+        '{"eventSource":"ec2.amazonaws.com","requestParameters":{"eventSource":"mediapackage.amazonaws.com"}}',
+        false,
+      ],
+      // Repeated keys: the last one wins, as in JSON.parse.
+      ['{"eventSource":"ec2.amazonaws.com","eventSource":"mediapackage.amazonaws.com"}', true],
+      ['{"eventSource":"mediapackage.amazonaws.com","eventSource":"ec2.amazonaws.com"}', false],
+      // An escape cannot be judged from the bytes: parse it.
+      ['{"eventSource":"mediap\\u0061ckage.amazonaws.com"}', true],
+      ['{ "eventSource" : "mediapackage.amazonaws.com" }', true],
+      ['{"eventSource":42,"x":"mediapackage.amazonaws.com"}', false],
+      // An escaped key may spell eventSource: parse rather than guess.
+      ['{"event\\u0053ource":"mediapackage.amazonaws.com"}', true],
+      ['{"note":"eventSource","x":"mediapackage.amazonaws.com"}', false],
+    ];
+
+    // Act
+    const kept = cases.map(([text]) => applyFilter(filter, Buffer.from(text)));
+
+    // Assess
+    expect(kept).toEqual(cases.map(([, expected]) => expected));
+  });
+
+  it('keeps watched and tampering records and drops others under the default rules', () => {
+    // Prepare
+    const filter = rawRecordFilter(rulesOf());
+    const raw = (overrides: Record<string, unknown>): Buffer =>
+      Buffer.from(JSON.stringify(cloudTrailRecord(overrides)));
+    const unrelated = {
+      eventSource: 'ec2.amazonaws.com',
+      eventName: 'RunInstances',
+      userAgent: 'aws-cli/2',
+      requestParameters: { instanceType: 't3.micro' },
+      responseElements: null,
+      tlsDetails: undefined,
+    };
+
+    // Act
+    const kept = {
+      mediapackage: applyFilter(filter, raw({})),
+      trail: applyFilter(filter, raw({ ...unrelated, eventSource: 'cloudtrail.amazonaws.com' })),
+      ownBucket: applyFilter(
+        filter,
+        raw({
+          ...unrelated,
+          eventSource: 's3.amazonaws.com',
+          requestParameters: { bucketName: OWN_BUCKET },
+        }),
+      ),
+      otherBucket: applyFilter(
+        filter,
+        raw({
+          ...unrelated,
+          eventSource: 's3.amazonaws.com',
+          requestParameters: { bucketName: 'not-ours' },
+        }),
+      ),
+      ownBucketNamedByEc2: applyFilter(
+        filter,
+        raw({ ...unrelated, requestParameters: { bucketName: OWN_BUCKET } }),
+      ),
+      unrelated: applyFilter(filter, raw(unrelated)),
+    };
+
+    // Assess
+    expect(kept).toEqual({
+      mediapackage: true,
+      trail: true,
+      ownBucket: true,
+      otherBucket: false,
+      ownBucketNamedByEc2: false,
+      unrelated: false,
+    });
+  });
+
+  it('drops trail calls when self-protection is disabled', () => {
+    // Prepare
+    const filter = rawRecordFilter(
+      rulesOf({ eventSources: ['medialive.amazonaws.com'], selfProtection: { enabled: false } }),
+    );
+    const record = otherServiceRecord(createRng(7), { call: 'ec2:RunInstances' });
+    const trail = { ...record, eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' };
+
+    // Act
+    const kept = applyFilter(filter, Buffer.from(JSON.stringify(trail)));
+
+    // Assess
+    expect(kept).toBe(false);
+  });
+
+  describe('Property: never drops a record evaluateRecord would alert on', () => {
+    const SOURCE_PATTERNS = [
+      'mediapackage.amazonaws.com',
+      'mediapackagev2.amazonaws.com',
+      'mediapackage-vod.amazonaws.com',
+      'mediapackage*',
+      'media*.amazonaws.com',
+      'medialive.amazonaws.com',
+      's3.amazonaws.com',
+      'lambda.*',
+      'kms.amazonaws.com',
+      'ec2.amazonaws.com',
+      'iam.amazonaws.com',
+    ];
+    const MP_SOURCES: readonly MediaPackageSource[] = [
+      'mediapackage.amazonaws.com',
+      'mediapackagev2.amazonaws.com',
+      'mediapackage-vod.amazonaws.com',
+    ];
+    const MP_NAMES = [
+      'UpdateChannel',
+      'DeleteChannel',
+      'CreateOriginEndpoint',
+      'RotateIngestEndpointCredentials',
+      'PutChannelPolicy',
+      'TagResource',
+      'DescribeChannel',
+      'GetChannel',
+      'ListChannels',
+      'CreateAsset',
+      'ConfigureLogs',
+    ];
+    const IDENTITIES = Object.values(IDENTITY_PRESETS);
+    const TAMPERING: readonly (readonly [string, string, Record<string, unknown>])[] = [
+      ['cloudtrail.amazonaws.com', 'StopLogging', { name: 'management-trail' }],
+      ['cloudtrail.amazonaws.com', 'PutEventSelectors', { trailName: 'org-trail' }],
+      ['s3.amazonaws.com', 'PutBucketPolicy', { bucketName: 'media-source-111122223333' }],
+      ['s3.amazonaws.com', 'DeleteBucket', { bucketName: 'media-harvest-111122223333' }],
+      [
+        'lambda.amazonaws.com',
+        'UpdateFunctionConfiguration20150331v2',
+        { functionName: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:mp-audit-alerts` },
+      ],
+      ['sns.amazonaws.com', 'Unsubscribe', { subscriptionArn: `${OWN_TOPIC}:4f1d1e7c` }],
+      ['kms.amazonaws.com', 'ScheduleKeyDeletion', { keyId: OWN_KEY_ID }],
+    ];
+    const FACTORY_OWN: OwnResources = {
+      bucketNames: ['media-source-111122223333'],
+      functionNames: ['mp-audit-alerts'],
+      topicArns: [OWN_TOPIC],
+      kmsKeys: [OWN_KEY_ARN],
+    };
+
+    const recordArbitrary = fc.oneof(
+      fc
+        .record({
+          seed: fc.integer(),
+          source: fc.constantFrom(...MP_SOURCES),
+          eventName: fc.constantFrom(...MP_NAMES),
+          identity: fc.constantFrom(...IDENTITIES),
+          failed: fc.boolean(),
+          readOnly: fc.constantFrom<boolean | 'omit' | undefined>(undefined, 'omit', true, false),
+        })
+        .map(({ seed, source, eventName, identity, failed, readOnly }): CloudTrailRecordShape =>
+          mediaPackageRecord(createRng(seed), {
+            source,
+            eventName,
+            identity,
+            ...(failed ? { errorCode: 'AccessDeniedException' } : {}),
+            ...(readOnly === undefined ? {} : { readOnly }),
+          }),
+        ),
+      fc
+        .record({ seed: fc.integer(), call: fc.constantFrom(...OTHER_SERVICE_CALLS) })
+        .map(({ seed, call }) => otherServiceRecord(createRng(seed), { call })),
+      fc
+        .record({ seed: fc.integer(), tampering: fc.constantFrom(...TAMPERING) })
+        .map(
+          ({
+            seed,
+            tampering: [eventSource, eventName, requestParameters],
+          }): CloudTrailRecordShape => {
+            const base = otherServiceRecord(createRng(seed), { call: 'ec2:RunInstances' });
+            return { ...base, eventSource, eventName, requestParameters, responseElements: null };
+          },
+        ),
+    );
+
+    const rulesArbitrary = fc.record({
+      eventSources: fc.uniqueArray(fc.constantFrom(...SOURCE_PATTERNS), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      alertOnReadOnly: fc.boolean(),
+      alertOnFailed: fc.boolean(),
+      selfProtection: fc.record({ enabled: fc.boolean() }),
+    });
+
+    it('for generated records and rules', () => {
+      // Prepare
+      let alerts = 0;
+      let dropped = 0;
+
+      // Act
+      fc.assert(
+        fc.property(
+          rulesArbitrary,
+          fc.array(recordArbitrary, { maxLength: 8 }),
+          (file, records) => {
+            const rules = rulesOf(file, FACTORY_OWN);
+            const filter = rawRecordFilter(rules);
+            for (const record of records) {
+              // The reader sees the raw text first and parses only what the filter keeps.
+              const raw = Buffer.from(JSON.stringify(record));
+              const kept = applyFilter(filter, raw);
+              const decision = evaluateRecord(
+                JSON.parse(raw.toString()) as CloudTrailRecord,
+                rules,
+              );
+              if (decision.kind === 'alert') alerts += 1;
+              if (!kept) dropped += 1;
+              if (decision.kind !== 'ignored' && !kept) return false;
+            }
+            return true;
+          },
+        ),
+        { numRuns: 300 },
+      );
+
+      // Assess
+      expect(alerts).toBeGreaterThan(100);
+      expect(dropped).toBeGreaterThan(100);
+    });
+  });
+});
