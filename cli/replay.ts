@@ -1,13 +1,17 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { createPipelineClients } from '../lambda/aws/clients';
 import type { AlertDelivery } from '../lambda/deliver/delivery';
-import { deliveryFromEnv, usesPathStyle } from '../lambda/handler';
+import { deliveryFor } from '../lambda/deliver/delivery';
+import { FUNCTION_ENV } from '../lambda/contract';
+import { FunctionEnvironment } from '../lambda/function-environment';
 import { classifyObjectKey } from '../lambda/pipeline/log-object-key';
 import type { CompiledRules } from '../lambda/match/matcher';
 import type { PipelineDeps, TriggerSummary } from '../lambda/pipeline/process-trigger';
-import { emptySummary, processLogObject } from '../lambda/pipeline/process-trigger';
+import { addSummaries, EMPTY_SUMMARY, processLogObject } from '../lambda/pipeline/process-trigger';
 import { noMetrics } from '../lambda/pipeline/ports';
 import type { PipelineLogger } from '../lambda/pipeline/ports';
 import type { CreatedObject } from '../lambda/pipeline/trigger-event';
@@ -39,10 +43,11 @@ export interface ReplayClients {
 }
 
 /** Clients with the SDK's standard settings, so AWS_ENDPOINT_URL and profiles work. */
-export function defaultReplayClients(): ReplayClients {
+export function defaultReplayClients(
+  environment = new FunctionEnvironment(process.env),
+): ReplayClients {
   return {
-    s3: new S3Client({ forcePathStyle: usesPathStyle() }),
-    sns: new SNSClient({ maxAttempts: 6 }),
+    ...createPipelineClients(environment),
     // With a custom endpoint (a local emulator), send to it rather than to the queue URL's host.
     sqs: new SQSClient({
       useQueueUrlAsEndpoint:
@@ -122,36 +127,40 @@ export async function runReplay(
   io: CommandIo,
   clients: ReplayClients = defaultReplayClients(),
 ): Promise<number> {
-  const topicArn = options.topicArn ?? process.env.ALERT_TOPIC_ARN;
-  if (!options.dryRun && (topicArn === undefined || !topicArn.startsWith('arn:'))) {
-    io.err('mp-audit replay: --topic-arn (or ALERT_TOPIC_ARN) is required unless --dry-run');
-    return 2;
-  }
-  const env = {
+  // Options win over the environment the function would read, named the same way.
+  const environment = new FunctionEnvironment({
     ...process.env,
+    ...(options.topicArn === undefined ? {} : { [FUNCTION_ENV.alertTopicArn]: options.topicArn }),
     ...(options.idempotencyTable === undefined
       ? {}
-      : { IDEMPOTENCY_TABLE_NAME: options.idempotencyTable }),
-  };
-  if (!options.dryRun && (env.IDEMPOTENCY_TABLE_NAME ?? '') === '') {
+      : { [FUNCTION_ENV.idempotencyTableName]: options.idempotencyTable }),
+  });
+  const topicArn = validTopicArn(environment);
+  if (!options.dryRun && topicArn === undefined) {
     io.err(
-      'warning: no --idempotency-table (or IDEMPOTENCY_TABLE_NAME): alerts already sent may be sent again',
+      `mp-audit replay: --topic-arn (or ${FUNCTION_ENV.alertTopicArn}) is required unless --dry-run`,
+    );
+    return 2;
+  }
+  const idempotency = environment.idempotency;
+  if (!options.dryRun && idempotency === undefined) {
+    io.err(
+      `warning: no --idempotency-table (or ${FUNCTION_ENV.idempotencyTableName}): alerts already sent may be sent again`,
     );
   }
-  const delivery = options.dryRun
-    ? printingDelivery(io)
-    : deliveryFromEnv(clients.sns, topicArn ?? '', env);
+  const delivery =
+    options.dryRun || topicArn === undefined
+      ? printingDelivery(io)
+      : deliveryFor(clients.sns, topicArn, idempotency);
   delivery.registerContext?.(CLI_CONTEXT);
   const deps: PipelineDeps = {
     s3: clients.s3,
-    sns: clients.sns,
-    topicArn: topicArn ?? 'arn:aws:sns:dry-run',
     logger: quietLogger(io),
     metrics: noMetrics,
     delivery,
     ...(options.rules === undefined ? {} : { rules: options.rules }),
   };
-  const summary = emptySummary();
+  let summary = EMPTY_SUMMARY;
   const progress = progressReporter(io, process.stderr.isTTY === true);
   const stop = options.stopRequested ?? (() => false);
   let failed = 0;
@@ -187,7 +196,7 @@ export async function runReplay(
         let ok = true;
         for (const object of objects) {
           try {
-            await processLogObject(object, deps, summary);
+            summary = addSummaries(summary, await processLogObject(object, deps));
           } catch (error) {
             ok = false;
             failed += 1;
@@ -232,7 +241,7 @@ export async function runReplay(
     for (const object of objects) {
       if (stop()) break;
       try {
-        await processLogObject(object, deps, summary);
+        summary = addSummaries(summary, await processLogObject(object, deps));
       } catch (error) {
         failed += 1;
         io.err(`mp-audit replay: s3://${object.bucket}/${object.key}: ${(error as Error).message}`);
@@ -251,4 +260,13 @@ export async function runReplay(
       `unreadable ${summary.unreadableObjects}, failed ${failed}`,
   );
   return failed > 0 ? 1 : 0;
+}
+
+/** The topic ARN set for the run, or undefined when none (or a malformed one) is. */
+function validTopicArn(environment: FunctionEnvironment): string | undefined {
+  try {
+    return environment.alertTopicArnIfSet;
+  } catch {
+    return undefined;
+  }
 }

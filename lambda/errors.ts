@@ -3,29 +3,18 @@
  * so the adapter can log, count and decide on retries in one place.
  */
 
-/** Why a log object could not be read to the end. */
-export type LogReadFailure =
-  | 'empty'
-  | 'corrupt-gzip'
-  | 'truncated'
-  | 'invalid-json'
-  | 'not-cloudtrail'
-  | 'missing-records'
-  /** The read ran out of its time budget (the invocation's remaining time less a margin). */
-  | 'time-budget'
-  /** The read inflated more bytes than its budget allows (a gzip bomb, a giant file). */
-  | 'byte-budget';
+import type { LogReadFailure } from './contract';
+import { MediaPackageAuditError } from './contract';
 
-/** Failures that are the read's budget running out, not damage in the object. */
-export const BUDGET_FAILURES: ReadonlySet<LogReadFailure> = new Set(['time-budget', 'byte-budget']);
+export type { LogReadFailure } from './contract';
 
 /** A log object that cannot be read as a CloudTrail log file. Retrying will not help. */
-export class LogReadError extends Error {
+export class LogReadError extends MediaPackageAuditError {
   public readonly objectName: string;
   public readonly reason: LogReadFailure;
 
   public constructor(objectName: string, reason: LogReadFailure, detail: string, cause?: unknown) {
-    super(`${objectName}: ${reason}: ${detail}`, cause === undefined ? undefined : { cause });
+    super(`${objectName}: ${reason}: ${detail}`, { cause });
     this.name = 'LogReadError';
     this.objectName = objectName;
     this.reason = reason;
@@ -33,7 +22,7 @@ export class LogReadError extends Error {
 }
 
 /** One record of a log file that is not valid JSON; the records around it are still read. */
-export class BadRecordError extends Error {
+export class BadRecordError extends MediaPackageAuditError {
   public readonly objectName: string;
   /** Zero-based position of the record in the file's `Records` array. */
   public readonly recordIndex: number;
@@ -47,10 +36,7 @@ export class BadRecordError extends Error {
     mayBeMediaPackage: boolean,
     cause?: unknown,
   ) {
-    super(
-      `${objectName}: record ${recordIndex}: ${detail}`,
-      cause === undefined ? undefined : { cause },
-    );
+    super(`${objectName}: record ${recordIndex}: ${detail}`, { cause });
     this.name = 'BadRecordError';
     this.objectName = objectName;
     this.recordIndex = recordIndex;
@@ -59,14 +45,11 @@ export class BadRecordError extends Error {
 }
 
 /** Alerts SNS did not accept after retries; the invocation must fail so Lambda retries it. */
-export class PublishError extends Error {
+export class PublishError extends MediaPackageAuditError {
   public readonly failedEventIds: readonly string[];
 
   public constructor(failedEventIds: readonly string[], detail: string, cause?: unknown) {
-    super(
-      `${failedEventIds.length} alert(s) not published: ${detail}`,
-      cause === undefined ? undefined : { cause },
-    );
+    super(`${failedEventIds.length} alert(s) not published: ${detail}`, { cause });
     this.name = 'PublishError';
     this.failedEventIds = failedEventIds;
   }

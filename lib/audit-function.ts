@@ -7,23 +7,20 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  BUNDLED_RULES_EXPRESSION,
+  BYTES_PER_MB,
+  FUNCTION_ENV,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../lambda/contract';
 import type { RulesConfig } from '../lambda/match/rules-schema';
 import { FUNCTION_ALIASES, FUNCTION_MAIN_FIELDS, aliasArgs } from './bundling';
-import { BYTES_PER_MB, MAX_INFLATED_BYTES_ENV } from '../lambda/read/read-budget';
 import { CONFIG_DEFAULTS, MAX_INFLATED_MB_LIMITS } from './config';
 import { InvalidPropsError } from './errors';
 
 /** The handler the function bundles: `lambda/handler.ts`, export `handler`. */
 export const HANDLER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
-
-/** Powertools metrics namespace of the function. */
-export const METRICS_NAMESPACE = 'MediaPackageAudit';
-
-/** Powertools service name of the function. */
-export const SERVICE_NAME = 'mediapackage-audit-alerts';
-
-/** The expression in `lambda/handler.ts` that esbuild replaces with the bundled rules. */
-export const BUNDLED_RULES_EXPRESSION = 'process.env.MP_AUDIT_BUNDLED_RULES';
 
 /** Properties of {@link AuditFunction}. */
 export interface AuditFunctionProps {
@@ -63,7 +60,7 @@ export interface AuditFunctionProps {
    * The most uncompressed text, in MB (MiB), the function reads from one log file; a whole number
    * from 1 to 102400. The real largest CloudTrail files are tens to hundreds of MB
    * uncompressed; a gzip bomb stops here. Passed to the function as
-   * {@link MAX_INFLATED_BYTES_ENV} (bytes).
+   * `FUNCTION_ENV.maxInflatedBytes` (bytes).
    *
    * @default 2048
    */
@@ -163,9 +160,9 @@ export class AuditFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        [MAX_INFLATED_BYTES_ENV]: String(this.maxInflatedMb * BYTES_PER_MB),
+        [FUNCTION_ENV.powertoolsServiceName]: SERVICE_NAME,
+        [FUNCTION_ENV.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
+        [FUNCTION_ENV.maxInflatedBytes]: String(this.maxInflatedMb * BYTES_PER_MB),
         ...props.environment,
       },
       bundling: {

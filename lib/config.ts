@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_MAX_INFLATED_MB } from '../lambda/read/read-budget';
+import { DEFAULT_MAX_INFLATED_MB } from '../lambda/contract';
 
 /** How new CloudTrail log files reach the function. */
 export type TriggerKind = 's3' | 'eventbridge';

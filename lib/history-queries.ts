@@ -1,4 +1,4 @@
-import { MEDIAPACKAGE_EVENT_SOURCES } from '../lambda/match/event-sources';
+import { MEDIAPACKAGE_EVENT_SOURCES } from '../lambda/contract';
 
 /** One saved Athena query. */
 export interface HistoryQuery {

@@ -15,7 +15,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RulesConfig, RulesInput } from '../lambda/match/rules-schema';
 import { parseRules } from '../lambda/match/rules-schema';
-import type { OwnResources } from '../lambda/match/self-protection';
+import type { OwnResources } from '../lambda/contract';
+import { FUNCTION_ENV } from '../lambda/contract';
 import type { AlertSubscription } from './alert-topic';
 import { AlertTopic } from './alert-topic';
 import { AuditFunction } from './audit-function';
@@ -33,16 +34,6 @@ import { loadRulesFile } from './rules-file';
 
 /** The rules file used when neither `rulesFile` nor `rules` is given. */
 export const DEFAULT_RULES_FILE = path.join(__dirname, '..', 'config', 'rules.json');
-
-/**
- * Environment variable with the pipeline's own resources (JSON `{ bucketNames, topicArns,
- * kmsKeys }`), whose changes alert as tampering. The function's own name is not in it: Lambda
- * gives the function `AWS_LAMBDA_FUNCTION_NAME`, and its ARN here would be a circular reference.
- */
-export const OWN_RESOURCES_ENV = 'MP_AUDIT_OWN_RESOURCES';
-
-/** Environment variable with the name of the idempotency table. */
-export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE_NAME';
 
 /** Thrown when {@link MediaPackageAuditAlerts} gets props that contradict each other. */
 export { InvalidPropsError };
@@ -358,8 +349,8 @@ export class MediaPackageAuditAlerts extends Construct {
       maxInflatedMb: props.maxInflatedMb,
       rules: this.rules,
       environment: {
-        ALERT_TOPIC_ARN: this.topic.topicArn,
-        [IDEMPOTENCY_TABLE_ENV]: idempotency.table.tableName,
+        [FUNCTION_ENV.alertTopicArn]: this.topic.topicArn,
+        [FUNCTION_ENV.idempotencyTableName]: idempotency.table.tableName,
       },
     });
     this.alertFunction = auditFunction.function;
@@ -408,7 +399,9 @@ export class MediaPackageAuditAlerts extends Construct {
       ],
     };
     this.alertFunction.addEnvironment(
-      OWN_RESOURCES_ENV,
+      // The function's own name is not in it: Lambda gives the function AWS_LAMBDA_FUNCTION_NAME,
+      // and its ARN here would be a circular reference.
+      FUNCTION_ENV.ownResources,
       Stack.of(this).toJsonString(this.ownResources),
     );
 

@@ -12,7 +12,7 @@ import {
   pipelineMetric,
   unreadableObjectsTotal,
 } from './pipeline-metrics';
-import { INCOMPLETE_READ_MESSAGE } from '../lambda/read/read-budget';
+import { INCOMPLETE_READ_MESSAGE } from '../lambda/contract';
 
 /** Where docs/operations.md explains each alarm. */
 const RUNBOOK = 'docs/operations.md';

@@ -1,57 +1,26 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type { LogReadFailure } from '../lambda/errors';
+import type { IncompleteReadReason, UnreadableReason } from '../lambda/contract';
+import {
+  BUDGET_FAILURES,
+  METRICS_NAMESPACE,
+  PIPELINE_METRIC_NAMES,
+  SERVICE_NAME,
+} from '../lambda/contract';
 import type { Severity } from '../lambda/match/rules-schema';
 import { SEVERITIES } from '../lambda/match/rules-schema';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './audit-function';
 
-/**
- * Names of the metrics the function emits (Powertools Metrics, embedded metric format) in
- * {@link METRICS_NAMESPACE}. Every one carries the dimension `service` = {@link SERVICE_NAME};
- * those emitted with `singleMetric()` carry exactly one more dimension, named in the comment.
- * CloudWatch matches a metric only with its exact set of dimensions, so alarms name them all.
- */
-export const PIPELINE_METRIC_NAMES = {
-  logFilesProcessed: 'LogFilesProcessed',
-  recordsScanned: 'RecordsScanned',
-  bytesRead: 'BytesRead',
-  processingDuration: 'ProcessingDuration',
-  /** + `severity` */
-  alertsPublished: 'AlertsPublished',
-  /** + `eventName` */
-  alertsByEventName: 'AlertsByEventName',
-  alertsAlreadyPublished: 'AlertsAlreadyPublished',
-  alertsSuppressed: 'AlertsSuppressed',
-  /** + `reason` */
-  objectsSkipped: 'ObjectsSkipped',
-  /** + `reason` */
-  objectsUnreadable: 'ObjectsUnreadable',
-  /** + `reason` (`time-budget`, `byte-budget`) */
-  objectsIncomplete: 'ObjectsIncomplete',
-  badRecords: 'BadRecords',
-  publishRetries: 'PublishRetries',
-  objectsFailed: 'ObjectsFailed',
-  /** + `reason` */
-  eventsIgnored: 'EventsIgnored',
-} as const;
+export { PIPELINE_METRIC_NAMES };
 
 /** The dimension Powertools adds to every metric, with the function's service name. */
 export const SERVICE_DIMENSION = { service: SERVICE_NAME } as const;
 
 /**
- * The `reason`s of `ObjectsIncomplete` (`BUDGET_FAILURES` in lambda/errors.ts): the read stopped
- * because its budget ran out, not because the object is damaged. `time-budget`: the
- * invocation's remaining time less a delivery margin; `byte-budget`: the inflated-bytes budget
- * (`MP_AUDIT_MAX_INFLATED_BYTES`).
+ * Every `reason` of `ObjectsUnreadable`: damage, not a budget. A `Record` over the contract's
+ * type, so a reason added to the function without being added here stops compilation rather
+ * than leaving the alarm blind to it.
  */
-export type IncompleteReadReason = Extract<LogReadFailure, 'time-budget' | 'byte-budget'>;
-
-/**
- * Every `reason` of `ObjectsUnreadable` (`LogReadFailure` in lambda/errors.ts, less the budget
- * reasons counted in `ObjectsIncomplete`). A `Record` over the type, so a reason added to the
- * function without being added here stops compilation rather than leaving the alarm blind to it.
- */
-const UNREADABLE_REASON_SET: Record<Exclude<LogReadFailure, IncompleteReadReason>, true> = {
+const UNREADABLE_REASON_SET: Record<UnreadableReason, true> = {
   empty: true,
   'corrupt-gzip': true,
   truncated: true,
@@ -61,18 +30,14 @@ const UNREADABLE_REASON_SET: Record<Exclude<LogReadFailure, IncompleteReadReason
 };
 
 /** Every value of the `reason` dimension of `ObjectsUnreadable`. */
-export const UNREADABLE_REASONS = Object.keys(UNREADABLE_REASON_SET) as Exclude<
-  LogReadFailure,
-  IncompleteReadReason
->[];
+export const UNREADABLE_REASONS = Object.keys(UNREADABLE_REASON_SET) as UnreadableReason[];
 
-const INCOMPLETE_REASON_SET: Record<IncompleteReadReason, true> = {
-  'time-budget': true,
-  'byte-budget': true,
-};
-
-/** Every value of the `reason` dimension of `ObjectsIncomplete`. */
-export const INCOMPLETE_REASONS = Object.keys(INCOMPLETE_REASON_SET) as IncompleteReadReason[];
+/**
+ * Every value of the `reason` dimension of `ObjectsIncomplete`: the read stopped because its
+ * budget ran out (`time-budget`: the invocation's remaining time less a delivery margin;
+ * `byte-budget`: the inflated-bytes budget).
+ */
+export const INCOMPLETE_REASONS: readonly IncompleteReadReason[] = BUDGET_FAILURES;
 
 /** Options of one pipeline metric. */
 export interface PipelineMetricOptions {

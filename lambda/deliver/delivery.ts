@@ -3,6 +3,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from '../contract';
 import { PublishError } from '../errors';
 import type { PublishOptions } from './publisher';
 import { publishAlertMessages } from './publisher';
@@ -34,12 +35,6 @@ export function batchDelivery(sns: SNSClient, topicArn: string): AlertDelivery {
     },
   };
 }
-
-/**
- * Fifteen days: longer than the dead-letter queue keeps a failed invocation (14 days), so a
- * replay from it never re-sends an alert that was already delivered.
- */
-export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 60 * 60;
 
 /**
  * Every idempotency key starts with this, not with the function's name (Powertools' default),
@@ -128,4 +123,19 @@ export function idempotentDelivery(
       };
     },
   };
+}
+
+/**
+ * How the pipeline delivers: exactly once per eventID when an idempotency table is configured
+ * (as deployed), else plain batched delivery (local runs without DynamoDB). DynamoDB is reached
+ * with the SDK's standard settings, so `AWS_ENDPOINT_URL_DYNAMODB` points it at an emulator.
+ */
+export function deliveryFor(
+  sns: SNSClient,
+  topicArn: string,
+  idempotency: IdempotentDeliveryOptions | undefined,
+): AlertDelivery {
+  return idempotency === undefined
+    ? batchDelivery(sns, topicArn)
+    : idempotentDelivery(sns, topicArn, idempotency);
 }

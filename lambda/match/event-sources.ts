@@ -1,9 +1,7 @@
+import { MEDIAPACKAGE_EVENT_SOURCES } from '../contract';
+
 /** The event sources of AWS Elemental MediaPackage: live v1, v2 and VOD. */
-export const MEDIAPACKAGE_EVENT_SOURCES = [
-  'mediapackage.amazonaws.com',
-  'mediapackagev2.amazonaws.com',
-  'mediapackage-vod.amazonaws.com',
-] as const;
+export { MEDIAPACKAGE_EVENT_SOURCES };
 
 export type MediaPackageEventSource = (typeof MEDIAPACKAGE_EVENT_SOURCES)[number];
 

@@ -1,3 +1,4 @@
+import type { OwnResources } from '../contract';
 import type { CloudTrailRecord } from '../read/cloudtrail-record';
 
 /**
@@ -5,13 +6,7 @@ import type { CloudTrailRecord } from '../read/cloudtrail-record';
  * whatever the rules watch. The construct passes them to the function; the function's own
  * name comes from Lambda's `AWS_LAMBDA_FUNCTION_NAME`.
  */
-export interface OwnResources {
-  readonly bucketNames?: readonly string[];
-  readonly functionNames?: readonly string[];
-  readonly topicArns?: readonly string[];
-  /** Key ARNs or key IDs. */
-  readonly kmsKeys?: readonly string[];
-}
+export type { OwnResources };
 
 /** Trail calls that stop, narrow or remove logging: alerted on any trail. */
 export const TRAIL_TAMPERING_CALLS: ReadonlySet<string> = new Set([
@@ -122,25 +117,4 @@ export function selfProtectionMarkers(own: OwnResources): string[] {
     ...(own.topicArns ?? []),
     ...(own.kmsKeys ?? []).map(keyIdOf),
   ].filter((marker) => marker.length > 0);
-}
-
-/** Reads the pipeline's own resources from the function's environment. */
-export function ownResourcesFromEnv(env: NodeJS.ProcessEnv = process.env): OwnResources {
-  let declared: OwnResources = {};
-  const raw = env.MP_AUDIT_OWN_RESOURCES;
-  if (raw !== undefined && raw !== '') {
-    const parsed = JSON.parse(raw) as unknown;
-    if (typeof parsed === 'object' && parsed !== null) declared = parsed;
-  }
-  const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
-  const topicArn = env.ALERT_TOPIC_ARN;
-  return {
-    bucketNames: declared.bucketNames ?? [],
-    functionNames: [
-      ...(declared.functionNames ?? []),
-      ...(functionName === undefined ? [] : [functionName]),
-    ],
-    topicArns: [...(declared.topicArns ?? []), ...(topicArn === undefined ? [] : [topicArn])],
-    kmsKeys: declared.kmsKeys ?? [],
-  };
 }

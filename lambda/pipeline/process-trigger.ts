@@ -1,62 +1,68 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { SNSClient } from '@aws-sdk/client-sns';
 import type { MediaPackageAlert } from '../alert/alert';
 import type { LogObjectRef } from '../read/cloudtrail-record';
 import type { BadRecordError, LogReadError } from '../errors';
-import { BUDGET_FAILURES } from '../errors';
+import type { PipelineMetricName } from '../contract';
+import {
+  INCOMPLETE_READ_MESSAGE,
+  isBudgetFailure,
+  MediaPackageAuditError,
+  PIPELINE_METRIC_NAMES,
+} from '../contract';
 import { classifyObjectKey } from './log-object-key';
 import type { CompiledRules } from '../match/matcher';
 import type { PipelineLogger, PipelineMetrics } from './ports';
 import type { AlertDelivery } from '../deliver/delivery';
-import { batchDelivery } from '../deliver/delivery';
 import type { PublishOptions } from '../deliver/publisher';
-import { INCOMPLETE_READ_MESSAGE } from '../read/read-budget';
-import type { LogObjectScan } from './scan-log-object';
+import type { LogObjectScan, SuppressedDecision } from './scan-log-object';
 import { scanLogObject } from './scan-log-object';
 import { buildAlertMessage } from '../alert/sns-message';
 import type { CreatedObject } from './trigger-event';
 import { parseTriggerEvent } from './trigger-event';
 
+/** Where the command logged for an unfinished read sends what is left (see replayCommand). */
+export interface ReplayTarget {
+  readonly topicArn?: string;
+  readonly idempotencyTableName?: string;
+}
+
 /** Everything the pipeline talks to, passed in so tests can use local or mocked clients. */
 export interface PipelineDeps {
   readonly s3: S3Client;
-  readonly sns: SNSClient;
-  /** Where the default delivery publishes; not needed when `delivery` is given. */
-  readonly topicArn?: string;
+  /** How alerts reach the topic: see deliveryFor (deliver/delivery.ts). */
+  readonly delivery: AlertDelivery;
   readonly logger: PipelineLogger;
   readonly metrics: PipelineMetrics;
   readonly publishOptions?: PublishOptions;
   /** What alerts. @default the default rules: MediaPackage write calls */
   readonly rules?: CompiledRules;
-  /** How alerts reach the topic. @default batched PublishBatch, at least once */
-  readonly delivery?: AlertDelivery;
   /**
    * Most bytes to inflate from one object (a gzip bomb stops there).
    * @default no limit
    */
   readonly maxInflatedBytes?: number;
-  /** The idempotency table, named in the replay command logged for an unfinished read. */
-  readonly idempotencyTableName?: string;
+  /** Named in the replay command logged for an unfinished read. @default none named */
+  readonly replayTarget?: ReplayTarget;
 }
 
-/** What one invocation did, returned for tests and logged for operators. */
+/** What one invocation did (or one object: see processLogObject), returned and logged. */
 export interface TriggerSummary {
-  logFiles: number;
-  skippedObjects: number;
-  records: number;
-  alertsPublished: number;
-  alertsSuppressed: number;
+  readonly logFiles: number;
+  readonly skippedObjects: number;
+  readonly records: number;
+  readonly alertsPublished: number;
+  readonly alertsSuppressed: number;
   /** Alerts an earlier invocation already published (idempotent delivery). */
-  alertsAlreadyPublished: number;
-  badRecords: number;
-  unreadableObjects: number;
+  readonly alertsAlreadyPublished: number;
+  readonly badRecords: number;
+  readonly unreadableObjects: number;
   /** Objects not read to the end because a read budget ran out. */
-  incompleteObjects: number;
+  readonly incompleteObjects: number;
 }
 
 /** One or more objects could not be processed for a reason worth retrying the invocation. */
-export class TriggerProcessingError extends Error {
+export class TriggerProcessingError extends MediaPackageAuditError {
   public readonly failures: readonly { readonly object: LogObjectRef; readonly error: unknown }[];
 
   public constructor(failures: readonly { object: LogObjectRef; error: unknown }[]) {
@@ -66,24 +72,30 @@ export class TriggerProcessingError extends Error {
           ({ object, error }) => `s3://${object.bucket}/${object.key}: ${(error as Error).message}`,
         )
         .join('; ')}`,
+      { cause: failures[0]?.error },
     );
     this.name = 'TriggerProcessingError';
     this.failures = failures;
   }
 }
 
-export function emptySummary(): TriggerSummary {
-  return {
-    logFiles: 0,
-    skippedObjects: 0,
-    records: 0,
-    alertsPublished: 0,
-    alertsSuppressed: 0,
-    alertsAlreadyPublished: 0,
-    badRecords: 0,
-    unreadableObjects: 0,
-    incompleteObjects: 0,
-  };
+export const EMPTY_SUMMARY: TriggerSummary = {
+  logFiles: 0,
+  skippedObjects: 0,
+  records: 0,
+  alertsPublished: 0,
+  alertsSuppressed: 0,
+  alertsAlreadyPublished: 0,
+  badRecords: 0,
+  unreadableObjects: 0,
+  incompleteObjects: 0,
+};
+
+/** The two summaries added up, field by field. */
+export function addSummaries(a: TriggerSummary, b: Partial<TriggerSummary>): TriggerSummary {
+  const sum = { ...a };
+  for (const key of Object.keys(sum) as (keyof TriggerSummary)[]) sum[key] += b[key] ?? 0;
+  return sum;
 }
 
 /**
@@ -99,23 +111,23 @@ export async function processTriggerEvent(
   limits: InvocationLimits = {},
 ): Promise<TriggerSummary> {
   const { logger, metrics } = deps;
-  const summary = emptySummary();
+  let summary = EMPTY_SUMMARY;
   const trigger = parseTriggerEvent(event);
   for (const ignored of trigger.ignored) {
     logger.info('Event part ignored: it names no log object to read', { ...ignored });
-    metrics.add('EventsIgnored', 1, 'Count', { reason: ignored.reason });
+    metrics.add(PIPELINE_METRIC_NAMES.eventsIgnored, 1, 'Count', { reason: ignored.reason });
   }
   const failures: { object: LogObjectRef; error: unknown }[] = [];
   for (const object of trigger.objects) {
     try {
-      await processLogObject(object, deps, summary, limits);
+      summary = addSummaries(summary, await processLogObject(object, deps, limits));
     } catch (error) {
       logger.error('Log object failed; the invocation will fail so Lambda retries it', {
         bucket: object.bucket,
         s3Key: object.key,
         error: describeError(error),
       });
-      metrics.add('ObjectsFailed', 1, 'Count');
+      metrics.add(PIPELINE_METRIC_NAMES.objectsFailed, 1, 'Count');
       failures.push({ object, error });
     }
   }
@@ -141,102 +153,132 @@ export const DELIVERY_BATCH_ALERTS = 25;
 /** A batch is also delivered once its first alert has waited this long. */
 export const DELIVERY_BATCH_MAX_WAIT_MS = 1_000;
 
+type ObjectWhere = { readonly bucket: string; readonly s3Key: string };
+
 /**
- * Reads one created object and publishes its alerts in batches as they are found, adding to
- * `summary`: a later error, budget or crash never costs what was already delivered. Skips
- * (and says why) objects that are not log files, are gone, or are unreadable; throws what a
- * retry can fix.
+ * Processes one created object: open → read and match → deliver (in batches, as alerts are
+ * found, so a later error, budget or crash never costs what was already delivered) → report.
+ * Returns what it did; skips (and says why) objects that are not log files, are gone, or are
+ * unreadable; throws what a retry can fix.
  */
 export async function processLogObject(
   object: CreatedObject,
   deps: PipelineDeps,
-  summary: TriggerSummary,
   limits: InvocationLimits = {},
-): Promise<void> {
-  const { logger, metrics } = deps;
+): Promise<TriggerSummary> {
   const where = { bucket: object.bucket, s3Key: object.key };
+  const opened = await openLogObject(object, deps, limits, where);
+  if (opened.kind === 'skipped') return { ...EMPTY_SUMMARY, skippedObjects: 1 };
+  const started = Date.now();
+  const delivered = new DeliveryTally();
+  const batcher = new AlertBatcher((alerts) => deliverBatch(alerts, deps, where, delivered));
+  const scan = await scanLogObject(opened.body.stream, object, {
+    ...(deps.rules === undefined ? {} : { rules: deps.rules }),
+    ...(limits.deadline === undefined ? {} : { deadline: limits.deadline }),
+    ...(deps.maxInflatedBytes === undefined ? {} : { maxInflatedBytes: deps.maxInflatedBytes }),
+    onAlert: (alert) => batcher.add(alert),
+    onSuppressed: (decision) => logSuppressed(decision, deps, where),
+    onBadRecord: (bad, seen) => logBadRecord(bad, seen, deps, where),
+  }).finally(opened.body.release);
+  // What the read found before it ended, however it ended, goes out now.
+  await batcher.flush();
+  return reportLogObject(scan, delivered, deps, where, started);
+}
+
+/** The object's body to read, or why it is skipped (logged and counted here). */
+async function openLogObject(
+  object: CreatedObject,
+  deps: PipelineDeps,
+  limits: InvocationLimits,
+  where: ObjectWhere,
+): Promise<{ kind: 'opened'; body: ObjectBody } | { kind: 'skipped' }> {
+  const { logger, metrics } = deps;
   const keyClass = classifyObjectKey(object.key);
   if (keyClass.kind === 'skip') {
     logger.info('Object skipped: not a CloudTrail log file', { ...where, reason: keyClass.reason });
-    metrics.add('ObjectsSkipped', 1, 'Count', { reason: keyClass.reason });
-    summary.skippedObjects += 1;
-    return;
+    metrics.add(PIPELINE_METRIC_NAMES.objectsSkipped, 1, 'Count', { reason: keyClass.reason });
+    return { kind: 'skipped' };
   }
   if (limits.deadline !== undefined && Date.now() >= limits.deadline) {
     // Not started: a retry (a new invocation, with its own time) reads it whole.
     throw new Error('the invocation ran out of time before this object could be read');
   }
-  const started = Date.now();
   const body = await getObjectBody(deps.s3, object);
   if (body === undefined) {
     logger.warn('Object skipped: it was deleted before it could be read', {
       ...where,
       reason: 'object-not-found',
     });
-    metrics.add('ObjectsSkipped', 1, 'Count', { reason: 'object-not-found' });
-    summary.skippedObjects += 1;
-    return;
+    metrics.add(PIPELINE_METRIC_NAMES.objectsSkipped, 1, 'Count', { reason: 'object-not-found' });
+    return { kind: 'skipped' };
   }
-  const delivery = deps.delivery ?? batchDelivery(deps.sns, requireTopicArn(deps));
-  const batcher = new AlertBatcher(async (alerts) => {
-    await deliverBatch(alerts, delivery, deps, where, summary);
-  });
-  const scan = await scanLogObject(body.stream, object, {
-    ...(deps.rules === undefined ? {} : { rules: deps.rules }),
-    ...(limits.deadline === undefined ? {} : { deadline: limits.deadline }),
-    ...(deps.maxInflatedBytes === undefined ? {} : { maxInflatedBytes: deps.maxInflatedBytes }),
-    onAlert: (alert) => batcher.add(alert),
-    onSuppressed: ({ match, suppression, suppressionIndex }) => {
-      logger.info('Alert suppressed by a rule', {
-        ...where,
-        eventID: typeof match.record.eventID === 'string' ? match.record.eventID : null,
-        eventName: match.eventName,
-        eventSource: match.eventSource,
-        suppression: suppressionIndex,
-        reason: suppression.reason,
-      });
-    },
-    onBadRecord: (bad, seen) => logBadRecord(bad, seen, deps, where),
-  }).finally(body.release);
-  // What the read found before it ended, however it ended, goes out now.
-  await batcher.flush();
-  summary.logFiles += 1;
-  summary.records += scan.stats.records;
-  metrics.add('LogFilesProcessed', 1, 'Count');
-  metrics.add('RecordsScanned', scan.stats.records, 'Count');
-  metrics.add('BytesRead', scan.stats.bytesRead, 'Bytes');
-  if (scan.suppressedCount > 0) {
-    metrics.add('AlertsSuppressed', scan.suppressedCount, 'Count');
-    summary.alertsSuppressed += scan.suppressedCount;
-  }
-  if (scan.badRecordCount > 0) {
-    metrics.add('BadRecords', scan.badRecordCount, 'Count');
-    summary.badRecords += scan.badRecordCount;
-  }
-  if (scan.stats.oversizedRecords > 0) {
-    metrics.add('OversizedRecords', scan.stats.oversizedRecords, 'Count');
-  }
-  if (scan.readError !== null) reportReadError(scan, deps, where, summary);
-  metrics.add('ProcessingDuration', Date.now() - started, 'Milliseconds');
+  return { kind: 'opened', body };
+}
+
+/** Counts, logs and returns what reading one object did, once its alerts are delivered. */
+function reportLogObject(
+  scan: LogObjectScan,
+  delivered: DeliveryTally,
+  deps: PipelineDeps,
+  where: ObjectWhere,
+  started: number,
+): TriggerSummary {
+  const { logger, metrics } = deps;
+  const { stats } = scan;
+  metrics.add(PIPELINE_METRIC_NAMES.logFilesProcessed, 1, 'Count');
+  metrics.add(PIPELINE_METRIC_NAMES.recordsScanned, stats.records, 'Count');
+  metrics.add(PIPELINE_METRIC_NAMES.bytesRead, stats.bytesRead, 'Bytes');
+  const counted: [PipelineMetricName, number][] = [
+    [PIPELINE_METRIC_NAMES.alertsSuppressed, scan.suppressedCount],
+    [PIPELINE_METRIC_NAMES.badRecords, scan.badRecordCount],
+    [PIPELINE_METRIC_NAMES.oversizedRecords, stats.oversizedRecords],
+  ];
+  for (const [name, count] of counted) if (count > 0) metrics.add(name, count, 'Count');
+  const readEnd = scan.readError === null ? 'whole' : reportReadError(scan, deps, where);
+  metrics.add(PIPELINE_METRIC_NAMES.processingDuration, Date.now() - started, 'Milliseconds');
   logger.info('Log file processed', {
     ...where,
-    records: scan.stats.records,
-    bytesRead: scan.stats.bytesRead,
+    records: stats.records,
+    bytesRead: stats.bytesRead,
     // `exact` or `fast-then-exact` on a CloudTrail file explains a slow read.
-    cutPath: scan.stats.cutPath,
+    cutPath: stats.cutPath,
     alerts: scan.alertCount,
     badRecords: scan.badRecordCount,
-    oversizedRecords: scan.stats.oversizedRecords,
-    recoveredRecords: scan.stats.recoveredRecords,
+    oversizedRecords: stats.oversizedRecords,
+    recoveredRecords: stats.recoveredRecords,
     duplicateEvents: scan.duplicateEvents,
     durationMs: Date.now() - started,
+  });
+  return {
+    ...EMPTY_SUMMARY,
+    logFiles: 1,
+    records: stats.records,
+    alertsPublished: delivered.published,
+    alertsAlreadyPublished: delivered.alreadyPublished,
+    alertsSuppressed: scan.suppressedCount,
+    badRecords: scan.badRecordCount,
+    unreadableObjects: readEnd === 'unreadable' ? 1 : 0,
+    incompleteObjects: readEnd === 'incomplete' ? 1 : 0,
+  };
+}
+
+function logSuppressed(
+  { match, suppression, suppressionIndex }: SuppressedDecision,
+  deps: PipelineDeps,
+  where: ObjectWhere,
+): void {
+  deps.logger.info('Alert suppressed by a rule', {
+    ...where,
+    eventID: typeof match.record.eventID === 'string' ? match.record.eventID : null,
+    eventName: match.eventName,
+    eventSource: match.eventSource,
+    suppression: suppressionIndex,
+    reason: suppression.reason,
   });
 }
 
 /** Bad records logged one by one per object; the rest are only counted. */
 const BAD_RECORDS_LOGGED = 20;
-
-type ObjectWhere = { readonly bucket: string; readonly s3Key: string };
 
 /** Logs a bad record: always when it may hide an alert, else the first few of the object. */
 function logBadRecord(
@@ -265,8 +307,7 @@ function reportReadError(
   scan: LogObjectScan,
   deps: PipelineDeps,
   where: ObjectWhere,
-  summary: TriggerSummary,
-): void {
+): 'incomplete' | 'unreadable' {
   const error = scan.readError as LogReadError;
   const detail = {
     ...where,
@@ -276,36 +317,35 @@ function reportReadError(
     bytesRead: scan.stats.bytesRead,
     alertsFound: scan.alertCount,
   };
-  if (BUDGET_FAILURES.has(error.reason)) {
+  if (isBudgetFailure(error.reason)) {
     deps.logger.error(INCOMPLETE_READ_MESSAGE, {
       ...detail,
-      replayCommand: replayCommand(where, deps),
+      replayCommand: replayCommand(where, deps.replayTarget),
     });
-    deps.metrics.add('ObjectsIncomplete', 1, 'Count', { reason: error.reason });
-    summary.incompleteObjects += 1;
-    return;
+    deps.metrics.add(PIPELINE_METRIC_NAMES.objectsIncomplete, 1, 'Count', { reason: error.reason });
+    return 'incomplete';
   }
   deps.logger.error(
     'Log object could not be read to the end; alerts found before the error are still sent',
     detail,
   );
-  deps.metrics.add('ObjectsUnreadable', 1, 'Count', { reason: error.reason });
-  summary.unreadableObjects += 1;
+  deps.metrics.add(PIPELINE_METRIC_NAMES.objectsUnreadable, 1, 'Count', { reason: error.reason });
+  return 'unreadable';
 }
 
 /**
  * The command that reads the rest of an object from a machine with no time limit, sending
  * only what was not sent (same topic, same idempotency table).
  */
-export function replayCommand(where: ObjectWhere, deps: PipelineDeps): string {
+export function replayCommand(where: ObjectWhere, target: ReplayTarget = {}): string {
   return [
     'npx mp-audit replay',
     `--bucket ${shellWord(where.bucket)}`,
     `--prefix ${shellWord(where.s3Key)}`,
-    ...(deps.topicArn === undefined ? [] : [`--topic-arn ${shellWord(deps.topicArn)}`]),
-    ...(deps.idempotencyTableName === undefined
+    ...(target.topicArn === undefined ? [] : [`--topic-arn ${shellWord(target.topicArn)}`]),
+    ...(target.idempotencyTableName === undefined
       ? []
-      : [`--idempotency-table ${shellWord(deps.idempotencyTableName)}`]),
+      : [`--idempotency-table ${shellWord(target.idempotencyTableName)}`]),
   ].join(' ');
 }
 
@@ -343,29 +383,34 @@ class AlertBatcher {
   }
 }
 
+/** Alerts delivered so far from one object. */
+class DeliveryTally {
+  public published = 0;
+  public alreadyPublished = 0;
+}
+
 async function deliverBatch(
   alerts: readonly MediaPackageAlert[],
-  delivery: AlertDelivery,
   deps: PipelineDeps,
   where: ObjectWhere,
-  summary: TriggerSummary,
+  tally: DeliveryTally,
 ): Promise<void> {
   const { logger, metrics } = deps;
-  const result = await delivery.deliver(alerts.map(buildAlertMessage), {
+  const result = await deps.delivery.deliver(alerts.map(buildAlertMessage), {
     ...deps.publishOptions,
     onRetry: (failed, round) => {
       logger.warn('SNS rejected some alerts; retrying them', { ...where, round, failed });
-      metrics.add('PublishRetries', failed.length, 'Count');
+      metrics.add(PIPELINE_METRIC_NAMES.publishRetries, failed.length, 'Count');
     },
   });
-  summary.alertsPublished += result.published;
-  summary.alertsAlreadyPublished += result.alreadyPublished;
+  tally.published += result.published;
+  tally.alreadyPublished += result.alreadyPublished;
   if (result.alreadyPublished > 0) {
     logger.info('Alerts already published by an earlier invocation were not sent again', {
       ...where,
       alreadyPublished: result.alreadyPublished,
     });
-    metrics.add('AlertsAlreadyPublished', result.alreadyPublished, 'Count');
+    metrics.add(PIPELINE_METRIC_NAMES.alertsAlreadyPublished, result.alreadyPublished, 'Count');
   }
   const skipped = new Set(result.alreadyPublishedEventIds);
   for (const alert of alerts) {
@@ -378,23 +423,21 @@ async function deliverBatch(
       severity: alert.severity,
       outcome: alert.outcome,
     });
-    metrics.add('AlertsPublished', 1, 'Count', { severity: alert.severity });
-    metrics.add('AlertsByEventName', 1, 'Count', { eventName: alert.eventName });
+    metrics.add(PIPELINE_METRIC_NAMES.alertsPublished, 1, 'Count', { severity: alert.severity });
+    metrics.add(PIPELINE_METRIC_NAMES.alertsByEventName, 1, 'Count', {
+      eventName: alert.eventName,
+    });
   }
 }
 
-function requireTopicArn(deps: PipelineDeps): string {
-  if (deps.topicArn === undefined) {
-    throw new Error('PipelineDeps needs a topicArn or a delivery to publish alerts');
-  }
-  return deps.topicArn;
+interface ObjectBody {
+  readonly stream: AsyncIterable<Uint8Array>;
+  /** Stops the download when the reader gives up early (a corrupt file, say). */
+  readonly release: () => void;
 }
 
 /** The object's body as a stream, or undefined when it no longer exists. */
-async function getObjectBody(
-  s3: S3Client,
-  object: CreatedObject,
-): Promise<{ stream: AsyncIterable<Uint8Array>; release: () => void } | undefined> {
+async function getObjectBody(s3: S3Client, object: CreatedObject): Promise<ObjectBody | undefined> {
   try {
     const response = await s3.send(
       new GetObjectCommand({ Bucket: object.bucket, Key: object.key }),
@@ -406,7 +449,6 @@ async function getObjectBody(
         `GetObject returned no readable body for s3://${object.bucket}/${object.key}`,
       );
     }
-    // Stop the download when the reader gives up early (a corrupt file, say).
     return { stream: body, release: () => body.destroy?.() };
   } catch (error) {
     const name = (error as { name?: unknown }).name;

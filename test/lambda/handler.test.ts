@@ -4,7 +4,7 @@ import type { PublishBatchCommandInput } from '@aws-sdk/client-sns';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PublishError } from '../../lambda/errors';
-import { createHandler, usesPathStyle } from '../../lambda/handler';
+import { createHandler } from '../../lambda/handler';
 import { TriggerProcessingError } from '../../lambda/pipeline/process-trigger';
 import {
   ACCOUNT_ID,
@@ -491,24 +491,5 @@ describe('Function: handler', () => {
       await expect(outcome).rejects.toThrow('ALERT_TOPIC_ARN must be set');
       expect(publishRequests()).toEqual([]);
     });
-  });
-});
-
-describe('Function: usesPathStyle', () => {
-  it.each([
-    [{ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4566' }, true],
-    [{ AWS_ENDPOINT_URL: 'http://localhost:4566' }, true],
-    [{ AWS_ENDPOINT_URL_S3: 'http://[::1]:9000' }, true],
-    [{ MP_AUDIT_S3_FORCE_PATH_STYLE: 'true' }, true],
-    [{}, false],
-    [{ AWS_ENDPOINT_URL_S3: '' }, false],
-    [{ AWS_ENDPOINT_URL_S3: 'https://s3.us-west-2.amazonaws.com' }, false],
-    [{ AWS_ENDPOINT_URL_S3: 'not a url' }, false],
-  ])('with %p returns %p', (env, expected) => {
-    // Act
-    const result = usesPathStyle(env);
-
-    // Assess
-    expect(result).toBe(expected);
   });
 });

@@ -182,7 +182,8 @@ describe('Stack: MediaPackageAuditStack', () => {
     it('runs with the baked rules when no MP_AUDIT_RULES is set', () => {
       // Prepare
       const script =
-        'process.stdout.write(JSON.stringify(require(process.argv[1]).rulesFromEnv({}).config))';
+        'const { FunctionEnvironment } = require(process.argv[1]);' +
+        'process.stdout.write(JSON.stringify(new FunctionEnvironment({}).rules))';
       // Act: in a plain Node.js process, as Lambda loads the bundle.
       const result = spawnSync(
         process.execPath,
@@ -199,7 +200,8 @@ describe('Stack: MediaPackageAuditStack', () => {
       const bundle = path.join(assetDir(), 'index.js');
       const code = fs.readFileSync(bundle, 'utf8');
       const script =
-        'require(process.argv[1]).createDefaultClients().s3.config.credentials()' +
+        'const bundle = require(process.argv[1]);' +
+        'bundle.createPipelineClients(new bundle.FunctionEnvironment({})).s3.config.credentials()' +
         '.then((c) => process.stdout.write(c.accessKeyId))';
       // Act: in a plain Node.js process with the variables Lambda sets.
       const result = spawnSync(process.execPath, ['-e', script, bundle], {

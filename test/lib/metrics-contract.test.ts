@@ -3,8 +3,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SEVERITIES } from '../../lambda/match/rules-schema';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audit-function';
-import { MAX_INFLATED_BYTES_ENV } from '../../lambda/read/read-budget';
+import { FUNCTION_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/contract';
 import {
   INCOMPLETE_REASONS,
   PIPELINE_METRIC_NAMES,
@@ -54,9 +53,9 @@ const ONE_MB_BUDGET = String(1024 * 1024);
  */
 async function emittedMetrics(): Promise<Map<string, Emitted>> {
   const previous = process.env.POWERTOOLS_METRICS_DISABLED;
-  const previousBudget = process.env[MAX_INFLATED_BYTES_ENV];
+  const previousBudget = process.env[FUNCTION_ENV.maxInflatedBytes];
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  process.env[MAX_INFLATED_BYTES_ENV] = ONE_MB_BUDGET;
+  process.env[FUNCTION_ENV.maxInflatedBytes] = ONE_MB_BUDGET;
   const lines: string[] = [];
   const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     lines.push(String(chunk));
@@ -88,8 +87,8 @@ async function emittedMetrics(): Promise<Map<string, Emitted>> {
   } finally {
     write.mockRestore();
     process.env.POWERTOOLS_METRICS_DISABLED = previous;
-    if (previousBudget === undefined) delete process.env[MAX_INFLATED_BYTES_ENV];
-    else process.env[MAX_INFLATED_BYTES_ENV] = previousBudget;
+    if (previousBudget === undefined) delete process.env[FUNCTION_ENV.maxInflatedBytes];
+    else process.env[FUNCTION_ENV.maxInflatedBytes] = previousBudget;
   }
   const emitted = new Map<string, Emitted>();
   for (const line of lines.join('').split('\n')) {

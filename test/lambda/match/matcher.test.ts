@@ -11,7 +11,7 @@ import { eventSourceOfRawRecord } from '../../../lambda/read/log-reader';
 import type { RulesInput } from '../../../lambda/match/rules-schema';
 import { parseRules } from '../../../lambda/match/rules-schema';
 import type { OwnResources } from '../../../lambda/match/self-protection';
-import { ownResourcesFromEnv, tamperedResource } from '../../../lambda/match/self-protection';
+import { tamperedResource } from '../../../lambda/match/self-protection';
 import type {
   CloudTrailRecordShape,
   MediaPackageSource,
@@ -1101,43 +1101,6 @@ describe('Function: tamperedResource', () => {
 
     // Assess
     expect(target).toBeUndefined();
-  });
-});
-
-describe('Function: ownResourcesFromEnv', () => {
-  it('combines the declared resources with the function name and the alert topic', () => {
-    // Prepare
-    const env = {
-      MP_AUDIT_OWN_RESOURCES: JSON.stringify({
-        bucketNames: [OWN_BUCKET],
-        functionNames: ['mp-audit-helper'],
-        kmsKeys: [OWN_KEY_ARN],
-      }),
-      AWS_LAMBDA_FUNCTION_NAME: OWN_FUNCTION,
-      ALERT_TOPIC_ARN: OWN_TOPIC,
-    };
-
-    // Act
-    const own = ownResourcesFromEnv(env);
-
-    // Assess
-    expect(own).toEqual({
-      bucketNames: [OWN_BUCKET],
-      functionNames: ['mp-audit-helper', OWN_FUNCTION],
-      topicArns: [OWN_TOPIC],
-      kmsKeys: [OWN_KEY_ARN],
-    });
-  });
-
-  it('returns empty lists when nothing is set', () => {
-    // Prepare
-    const env = {};
-
-    // Act
-    const own = ownResourcesFromEnv(env);
-
-    // Assess
-    expect(own).toEqual({ bucketNames: [], functionNames: [], topicArns: [], kmsKeys: [] });
   });
 });
 

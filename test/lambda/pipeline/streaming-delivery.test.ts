@@ -13,7 +13,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { AlertDelivery } from '../../../lambda/deliver/delivery';
 import { PublishError } from '../../../lambda/errors';
 import { createHandler } from '../../../lambda/handler';
-import type { PipelineDeps } from '../../../lambda/pipeline/process-trigger';
 import {
   DELIVERY_BATCH_ALERTS,
   TriggerProcessingError,
@@ -279,10 +278,10 @@ describe('Function: handler, delivering while reading', () => {
 describe('Function: replayCommand', () => {
   it('quotes a key a shell would split, so the logged command runs as it is', () => {
     // Act
-    const command = replayCommand({ bucket: BUCKET, s3Key: "AWSLogs/it's here/x y.json.gz" }, {
-      topicArn: TOPIC_ARN,
-      idempotencyTableName: 'audit-idempotency',
-    } as PipelineDeps);
+    const command = replayCommand(
+      { bucket: BUCKET, s3Key: "AWSLogs/it's here/x y.json.gz" },
+      { topicArn: TOPIC_ARN, idempotencyTableName: 'audit-idempotency' },
+    );
 
     // Assess
     expect(command).toBe(

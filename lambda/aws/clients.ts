@@ -1,0 +1,21 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { FunctionEnvironment } from '../function-environment';
+
+/** The SDK clients the pipeline reads and publishes with. */
+export interface PipelineClients {
+  readonly s3: S3Client;
+  readonly sns: SNSClient;
+}
+
+/**
+ * Clients with the SDK's standard settings (so `AWS_ENDPOINT_URL` and profiles work), S3
+ * path-style where the environment needs it. Throttling and 5xx from SNS are retried inside
+ * the call with backoff and jitter.
+ */
+export function createPipelineClients(environment: FunctionEnvironment): PipelineClients {
+  return {
+    s3: new S3Client({ forcePathStyle: environment.s3ForcePathStyle }),
+    sns: new SNSClient({ maxAttempts: 6, retryMode: 'standard' }),
+  };
+}

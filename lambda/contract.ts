@@ -1,0 +1,161 @@
+/**
+ * The contract between the stack (`lib/`), the function (`lambda/`) and the CLI (`cli/`): every
+ * name both sides must spell the same, written once. It imports nothing, so the CDK app, the
+ * function's bundle and the CLI can all load it, and renaming a value here breaks compilation
+ * on every side instead of a deployment.
+ */
+
+/** Powertools service name of the function: the `service` dimension of every metric. */
+export const SERVICE_NAME = 'mediapackage-audit-alerts';
+
+/** CloudWatch namespace of the function's metrics. */
+export const METRICS_NAMESPACE = 'MediaPackageAudit';
+
+/** The environment variables the stack sets on the function (and the CLI reads). */
+export const FUNCTION_ENV = {
+  /** ARN of the alert topic. Required by the function. */
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  /** Name of the idempotency table; unset: at-least-once delivery without a table. */
+  idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
+  /** How long a published alert's idempotency record lives, in seconds. */
+  idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
+  /** The pipeline's own resources as JSON (`OwnResources`), for the tampering rule. */
+  ownResources: 'MP_AUDIT_OWN_RESOURCES',
+  /** Most uncompressed bytes read from one log file (a decimal string). */
+  maxInflatedBytes: 'MP_AUDIT_MAX_INFLATED_BYTES',
+  /** Rules as JSON text, for local runs; deployed rules are bundled (BUNDLED_RULES_EXPRESSION). */
+  localRules: 'MP_AUDIT_RULES',
+  /** `true`: S3 path-style addressing (local emulators). */
+  s3ForcePathStyle: 'MP_AUDIT_S3_FORCE_PATH_STYLE',
+  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/**
+ * The expression in the function's code that esbuild replaces, at synth, with the validated
+ * rules' JSON text: a rules change changes the code and its asset hash.
+ */
+export const BUNDLED_RULES_EXPRESSION = 'process.env.MP_AUDIT_BUNDLED_RULES';
+
+/**
+ * The pipeline's own resources, which the tampering rule guards (`MP_AUDIT_OWN_RESOURCES`).
+ * The function adds its own name and its alert topic.
+ */
+export interface OwnResources {
+  readonly bucketNames?: readonly string[];
+  readonly functionNames?: readonly string[];
+  readonly topicArns?: readonly string[];
+  /** Key ARNs or key ids. */
+  readonly kmsKeys?: readonly string[];
+}
+
+/** Bytes in a MB of `maxInflatedMb`: MiB, as Lambda's memory setting. */
+export const BYTES_PER_MB = 1024 * 1024;
+
+/**
+ * The default budget of inflated bytes per object, in MB: 2 GiB, ten times the largest
+ * CloudTrail files seen on busy organization trails (tens to hundreds of MB), so only a gzip
+ * bomb or a file that is not a real log reaches it.
+ */
+export const DEFAULT_MAX_INFLATED_MB = 2048;
+
+/**
+ * How long an idempotency record lives by default: 15 days, longer than the dead-letter queue
+ * keeps a failed invocation (14 days), so a replay from it never re-sends a delivered alert.
+ */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 60 * 60;
+
+/** The event sources whose write calls alert. */
+export const MEDIAPACKAGE_EVENT_SOURCES = [
+  'mediapackage.amazonaws.com',
+  'mediapackagev2.amazonaws.com',
+  'mediapackage-vod.amazonaws.com',
+] as const;
+
+/** Why a log object could not be read to the end: the `reason` of `LogReadError`. */
+export const LOG_READ_FAILURES = [
+  'empty',
+  'corrupt-gzip',
+  'truncated',
+  'invalid-json',
+  'not-cloudtrail',
+  'missing-records',
+  /** The read ran out of its time budget (the invocation's remaining time less a margin). */
+  'time-budget',
+  /** The read inflated more bytes than its budget allows (a gzip bomb, a giant file). */
+  'byte-budget',
+] as const;
+export type LogReadFailure = (typeof LOG_READ_FAILURES)[number];
+
+/** Failures that are the read's budget running out (`ObjectsIncomplete`), not damage. */
+export const BUDGET_FAILURES = [
+  'time-budget',
+  'byte-budget',
+] as const satisfies readonly LogReadFailure[];
+export type IncompleteReadReason = (typeof BUDGET_FAILURES)[number];
+/** Damage: the `reason`s of `ObjectsUnreadable`. */
+export type UnreadableReason = Exclude<LogReadFailure, IncompleteReadReason>;
+
+/** Whether a read failure is a budget running out rather than damage in the object. */
+export function isBudgetFailure(reason: LogReadFailure): reason is IncompleteReadReason {
+  return (BUDGET_FAILURES as readonly LogReadFailure[]).includes(reason);
+}
+
+/**
+ * The metrics the function emits in METRICS_NAMESPACE. Every one carries the dimension
+ * `service` = SERVICE_NAME; those marked `+ x` carry exactly one more dimension, `x`
+ * (METRIC_DIMENSIONS). CloudWatch matches a metric only with its exact set of dimensions, so
+ * alarms name them all.
+ */
+export const PIPELINE_METRIC_NAMES = {
+  logFilesProcessed: 'LogFilesProcessed',
+  recordsScanned: 'RecordsScanned',
+  bytesRead: 'BytesRead',
+  processingDuration: 'ProcessingDuration',
+  /** + `severity` */
+  alertsPublished: 'AlertsPublished',
+  /** + `eventName` */
+  alertsByEventName: 'AlertsByEventName',
+  alertsAlreadyPublished: 'AlertsAlreadyPublished',
+  alertsSuppressed: 'AlertsSuppressed',
+  /** + `reason` */
+  objectsSkipped: 'ObjectsSkipped',
+  /** + `reason` (UnreadableReason) */
+  objectsUnreadable: 'ObjectsUnreadable',
+  /** + `reason` (IncompleteReadReason) */
+  objectsIncomplete: 'ObjectsIncomplete',
+  badRecords: 'BadRecords',
+  oversizedRecords: 'OversizedRecords',
+  publishRetries: 'PublishRetries',
+  objectsFailed: 'ObjectsFailed',
+  /** + `reason` */
+  eventsIgnored: 'EventsIgnored',
+} as const;
+export type PipelineMetricName = (typeof PIPELINE_METRIC_NAMES)[keyof typeof PIPELINE_METRIC_NAMES];
+
+/** The one extra dimension some metrics carry (see PIPELINE_METRIC_NAMES). */
+export const METRIC_DIMENSIONS = {
+  severity: 'severity',
+  eventName: 'eventName',
+  reason: 'reason',
+} as const;
+export type MetricDimension = (typeof METRIC_DIMENSIONS)[keyof typeof METRIC_DIMENSIONS];
+
+/**
+ * The message of the ERROR line logged for an object a read budget stopped; the operations
+ * alarm's Logs Insights query filters on it.
+ */
+export const INCOMPLETE_READ_MESSAGE = 'Log object not read to the end: read budget exhausted';
+
+/**
+ * Base of every error this package throws on purpose (bad configuration, bad props, unreadable
+ * input, failed delivery): the CDK app and the CLI catch it once and print its message, not a
+ * stack trace. `cause` keeps what led to it.
+ */
+export class MediaPackageAuditError extends Error {
+  public constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Spelled out, not `new.target.name`: the bundle is minified. Subclasses set their own.
+    this.name = 'MediaPackageAuditError';
+  }
+}
