@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { CloudTrailRecord } from '../read/cloudtrail-record';
+import { isReadOnlyCall } from '../read/cloudtrail-record';
 import type { MediaPackageEventSource } from './event-sources';
 import { MEDIAPACKAGE_EVENT_SOURCES } from './event-sources';
 import { wildcardToRegExp } from './patterns';
@@ -7,6 +8,9 @@ import type { RulesConfig, Severity, SuppressionConfig } from './rules-schema';
 import { DEFAULT_RULES } from './rules-schema';
 import type { OwnResources } from './self-protection';
 import { SELF_PROTECTED_SOURCES, selfProtectionMarkers, tamperedResource } from './self-protection';
+
+/** The read-only rule the matcher applies (see `alertOnReadOnly`). */
+export { isReadOnlyCall };
 
 export { MEDIAPACKAGE_EVENT_SOURCES };
 export type { MediaPackageEventSource, Severity };
@@ -68,8 +72,6 @@ export interface CompiledRules {
   /** The pipeline's own resource identifiers, which a tampering record must mention. */
   readonly ownMarkers: readonly Buffer[];
 }
-
-const READ_NAME = /^(Describe|List|Get)/;
 
 function patterns(values: readonly string[] | undefined): RegExp[] | undefined {
   return values?.map(wildcardToRegExp);
@@ -175,17 +177,6 @@ export interface RecordFilter {
   (raw: Buffer, eventSource: string | null | undefined): boolean;
   /** From the eventSource alone: true to parse, false to skip, undefined to look at the bytes. */
   readonly bySource: (eventSource: string | null | undefined) => boolean | undefined;
-}
-
-/**
- * Whether the call only reads. CloudTrail's `readOnly` decides when present (it is a boolean,
- * but tolerate the string form); without it, the name does: Describe*, List*, Get* are reads.
- */
-export function isReadOnlyCall(record: CloudTrailRecord): boolean {
-  const flag = record.readOnly;
-  if (flag === true || flag === 'true') return true;
-  if (flag === false || flag === 'false') return false;
-  return READ_NAME.test(typeof record.eventName === 'string' ? record.eventName : '');
 }
 
 /**

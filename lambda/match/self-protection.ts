@@ -1,5 +1,6 @@
 import type { OwnResources } from '../contract';
 import type { CloudTrailRecord } from '../read/cloudtrail-record';
+import { isReadOnlyCall } from '../read/cloudtrail-record';
 
 /**
  * The pipeline's own resources. Calls that change them can blind the alerting, so they alert
@@ -26,8 +27,6 @@ export const SELF_PROTECTED_SOURCES: ReadonlySet<string> = new Set([
   'kms.amazonaws.com',
 ]);
 
-const READ_NAME = /^(Describe|List|Get|Head)/;
-
 function params(record: CloudTrailRecord): Record<string, unknown> {
   const value = record.requestParameters;
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
@@ -35,12 +34,6 @@ function params(record: CloudTrailRecord): Record<string, unknown> {
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function isWrite(record: CloudTrailRecord): boolean {
-  if (record.readOnly === true || record.readOnly === 'true') return false;
-  if (record.readOnly === false || record.readOnly === 'false') return true;
-  return !READ_NAME.test(str(record.eventName) ?? '');
 }
 
 /**
@@ -72,7 +65,7 @@ export function tamperedResource(record: CloudTrailRecord, own: OwnResources): s
   }
   // Object-level data events (CloudTrail's own PutObject of each log file, say) would make
   // the pipeline alert on its own deliveries: only management calls count.
-  if (!isWrite(record) || record.eventCategory === 'Data' || record.managementEvent === false) {
+  if (isReadOnlyCall(record) || record.eventCategory === 'Data' || record.managementEvent === false) {
     return undefined;
   }
   switch (source) {

@@ -54,6 +54,21 @@ export interface CloudTrailRecord {
   readonly [field: string]: unknown;
 }
 
+/** How the names of read calls start, when a record has no `readOnly` flag. */
+export const READ_EVENT_NAME_PREFIXES = ['Describe', 'List', 'Get', 'Head'] as const;
+
+/**
+ * Whether the call only reads: the one read-only rule of the pipeline. CloudTrail's `readOnly`
+ * decides when present (a boolean; the string form is tolerated); without it, the name does.
+ */
+export function isReadOnlyCall(record: CloudTrailRecord): boolean {
+  const flag = record.readOnly;
+  if (flag === true || flag === 'true') return true;
+  if (flag === false || flag === 'false') return false;
+  const name = typeof record.eventName === 'string' ? record.eventName : '';
+  return READ_EVENT_NAME_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
 /** The S3 object a record came from, carried into every alert for traceability. */
 export interface LogObjectRef {
   readonly bucket: string;

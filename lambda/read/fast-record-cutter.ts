@@ -24,6 +24,7 @@
  */
 import { LogReadError } from '../errors';
 import type { LogReadFailure } from '../errors';
+import { READ_EVENT_NAME_PREFIXES } from './cloudtrail-record';
 import { CAPTURE_LIMIT, ExactRecordCutter } from './exact-record-cutter';
 import type { CutPath, CutRecord, RecordCutter } from './record-cutter';
 import { RECORD_MAX_BYTES } from './record-cutter';
@@ -56,8 +57,8 @@ const EVENT_NAME_KEY = Buffer.from('"eventName":"');
 /** CloudTrail's `"readOnly":` (the last one: CloudTrail writes it after the parameters). */
 const READ_ONLY_KEY = Buffer.from('"readOnly":');
 const TRUE = Buffer.from('true');
-/** Event names of reads, as the matcher's `isReadOnlyCall` knows them. */
-const READ_NAME_PREFIXES = ['Describe', 'List', 'Get'].map((prefix) => Buffer.from(prefix));
+/** Event names of reads, as `isReadOnlyCall` knows them. */
+const READ_NAME_PREFIXES = READ_EVENT_NAME_PREFIXES.map((prefix) => Buffer.from(prefix));
 
 const LOWER_E = 0x65;
 const FIRST_NON_ASCII = 0x80;
@@ -69,7 +70,7 @@ export interface FastCutterOptions {
   /**
    * Skip, unparsed, records whose bytes say they are reads: the first `"eventName":"` (the
    * top-level one, which CloudTrail writes before any value a caller controls) names a read
-   * (`Describe*`, `List*`, `Get*`) and the last `"readOnly":` (the top-level one, written after
+   * (READ_EVENT_NAME_PREFIXES) and the last `"readOnly":` (the top-level one, written after
    * the parameters) is `true`. Both must hold, so a parameter named `readOnly` cannot hide a
    * write call. Only for rules that never alert on reads.
    * @default false
