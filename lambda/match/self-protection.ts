@@ -65,7 +65,11 @@ export function tamperedResource(record: CloudTrailRecord, own: OwnResources): s
   }
   // Object-level data events (CloudTrail's own PutObject of each log file, say) would make
   // the pipeline alert on its own deliveries: only management calls count.
-  if (isReadOnlyCall(record) || record.eventCategory === 'Data' || record.managementEvent === false) {
+  if (
+    isReadOnlyCall(record) ||
+    record.eventCategory === 'Data' ||
+    record.managementEvent === false
+  ) {
     return undefined;
   }
   switch (source) {
