@@ -1,18 +1,9 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RulesValidationError } from '../lambda/match/rules-schema';
-import { InvalidSubscriptionError } from '../lib/alert-topic';
-import { CONTEXT_KEYS_TO_READ, ConfigError, parseConfig } from '../lib/config';
-import { InvalidPropsError } from '../lib/mediapackage-audit-alerts';
+import { CONTEXT_KEYS_TO_READ, parseConfig } from '../lib/config';
+import { MediaPackageAuditError } from '../lib/errors';
 import { MediaPackageAuditStack } from '../lib/mediapackage-audit-stack';
-
-/** Mistakes in the user's configuration: print the message alone, not a stack trace. */
-const CONFIGURATION_ERRORS = [
-  ConfigError,
-  RulesValidationError,
-  InvalidPropsError,
-  InvalidSubscriptionError,
-];
 
 const app = new App();
 const account = process.env.CDK_DEFAULT_ACCOUNT;
@@ -31,14 +22,13 @@ try {
     ...(account !== undefined && region !== undefined ? { env: { account, region } } : {}),
   });
 } catch (error) {
-  if (CONFIGURATION_ERRORS.some((type) => error instanceof type)) {
-    console.error((error as Error).message);
-    if (error instanceof RulesValidationError) {
-      console.error('Check a rules file with: npx mp-audit rules check <file>');
-    }
-    process.exit(1);
+  // A mistake in the user's configuration: the message alone, not a stack trace.
+  if (!(error instanceof MediaPackageAuditError)) throw error;
+  console.error(error.message);
+  if (error instanceof RulesValidationError) {
+    console.error('Check a rules file with: npx mp-audit rules check <file>');
   }
-  throw error;
+  process.exit(1);
 }
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -118,6 +118,18 @@ const quietLogger = (io: CommandIo): PipelineLogger => ({
 /** A context for the idempotency records of a CLI run: an in-progress record lives 5 minutes. */
 const CLI_CONTEXT = { getRemainingTimeInMillis: () => 5 * 60 * 1000 } as Context;
 
+/** A replay in progress: what it sends through, what it has done. */
+interface ReplayRun {
+  readonly deps: PipelineDeps;
+  readonly dryRun: boolean;
+  readonly stop: () => boolean;
+  readonly io: CommandIo;
+  readonly progress: (done: number, total: number | undefined, summary: TriggerSummary) => void;
+  summary: TriggerSummary;
+  failed: number;
+  done: number;
+}
+
 /**
  * `mp-audit replay`: re-processes log objects through the same path as the function, with the
  * same idempotency records, so running it twice (or after an interruption) sends nothing twice.
@@ -127,6 +139,45 @@ export async function runReplay(
   io: CommandIo,
   clients: ReplayClients = defaultReplayClients(),
 ): Promise<number> {
+  const deps = replayDeps(options, io, clients);
+  if (deps === undefined) return 2;
+  const run: ReplayRun = {
+    deps,
+    dryRun: options.dryRun,
+    stop: options.stopRequested ?? (() => false),
+    io,
+    progress: progressReporter(io, process.stderr.isTTY === true),
+    summary: EMPTY_SUMMARY,
+    failed: 0,
+    done: 0,
+  };
+  if (options.fromDlq !== undefined) {
+    await replayDeadLetters(options.fromDlq, clients.sqs, run);
+  } else if (options.bucket !== undefined) {
+    await replayObjects(await listLogFiles(options.bucket, options, clients.s3), run);
+  } else {
+    io.err('mp-audit replay: give --from-dlq <queue-url> or --bucket <name>');
+    return 2;
+  }
+  const { summary } = run;
+  io.err(
+    `mp-audit replay${options.dryRun ? ' (dry run)' : ''}${run.stop() ? ' (interrupted: run it again to continue)' : ''}: ` +
+      `files ${summary.logFiles}, records ${summary.records}, alerts ${options.dryRun ? 'found' : 'published'} ${summary.alertsPublished}, ` +
+      `already sent ${summary.alertsAlreadyPublished}, suppressed ${summary.alertsSuppressed}, skipped ${summary.skippedObjects}, ` +
+      `unreadable ${summary.unreadableObjects}, failed ${run.failed}`,
+  );
+  return run.failed > 0 ? 1 : 0;
+}
+
+/**
+ * The pipeline's dependencies for a replay: the function's delivery (same topic, same
+ * idempotency records) or, for a dry run, printing. Undefined, said why, on wrong usage.
+ */
+function replayDeps(
+  options: ReplayOptions,
+  io: CommandIo,
+  clients: ReplayClients,
+): PipelineDeps | undefined {
   // Options win over the environment the function would read, named the same way.
   const environment = new FunctionEnvironment({
     ...process.env,
@@ -140,7 +191,7 @@ export async function runReplay(
     io.err(
       `mp-audit replay: --topic-arn (or ${FUNCTION_ENV.alertTopicArn}) is required unless --dry-run`,
     );
-    return 2;
+    return undefined;
   }
   const idempotency = environment.idempotency;
   if (!options.dryRun && idempotency === undefined) {
@@ -153,113 +204,116 @@ export async function runReplay(
       ? printingDelivery(io)
       : deliveryFor(clients.sns, topicArn, idempotency);
   delivery.registerContext?.(CLI_CONTEXT);
-  const deps: PipelineDeps = {
+  return {
     s3: clients.s3,
     logger: quietLogger(io),
     metrics: noMetrics,
     delivery,
     ...(options.rules === undefined ? {} : { rules: options.rules }),
   };
-  let summary = EMPTY_SUMMARY;
-  const progress = progressReporter(io, process.stderr.isTTY === true);
-  const stop = options.stopRequested ?? (() => false);
-  let failed = 0;
-  let done = 0;
+}
 
-  if (options.fromDlq !== undefined) {
-    for (;;) {
-      if (stop()) break;
-      const { Messages } = await clients.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: options.fromDlq,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-          VisibilityTimeout: 300,
-        }),
-      );
-      if (Messages === undefined || Messages.length === 0) break;
-      for (const message of Messages) {
-        if (stop()) break;
-        let objects: readonly CreatedObject[];
-        try {
-          const trigger = parseTriggerEvent(eventOfDlqMessage(message.Body ?? ''));
-          objects = trigger.objects;
-          const unknown = trigger.ignored.find((part) => part.reason === 'unrecognised-event');
-          if (unknown !== undefined) throw new Error(`unrecognised event (${unknown.detail})`);
-        } catch (error) {
-          io.err(
-            `mp-audit replay: message ${message.MessageId ?? '?'} is not a failed invocation record: ${(error as Error).message}; left in the queue`,
-          );
-          failed += 1;
-          continue;
-        }
-        let ok = true;
-        for (const object of objects) {
-          try {
-            summary = addSummaries(summary, await processLogObject(object, deps));
-          } catch (error) {
-            ok = false;
-            failed += 1;
-            io.err(
-              `mp-audit replay: s3://${object.bucket}/${object.key}: ${(error as Error).message}`,
-            );
-          }
-          done += 1;
-          progress(done, undefined, summary);
-        }
-        // The message goes only once every file it names is done: an interrupted run leaves it.
-        if (ok && !options.dryRun) {
-          await clients.sqs.send(
-            new DeleteMessageCommand({
-              QueueUrl: options.fromDlq,
-              ReceiptHandle: message.ReceiptHandle,
-            }),
-          );
-        }
-      }
-    }
-  } else if (options.bucket !== undefined) {
-    const objects: CreatedObject[] = [];
-    let token: string | undefined;
-    do {
-      const page = await clients.s3.send(
-        new ListObjectsV2Command({
-          Bucket: options.bucket,
-          Prefix: options.prefix,
-          ContinuationToken: token,
-        }),
-      );
-      for (const item of page.Contents ?? []) {
-        if (item.Key === undefined || classifyObjectKey(item.Key).kind !== 'log-file') continue;
-        const at = deliveryTimeOfKey(item.Key) ?? item.LastModified;
-        if (at !== undefined && options.since !== undefined && at < options.since) continue;
-        if (at !== undefined && options.until !== undefined && at >= options.until) continue;
-        objects.push({ bucket: options.bucket, key: item.Key, size: item.Size ?? null });
-      }
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-    for (const object of objects) {
-      if (stop()) break;
-      try {
-        summary = addSummaries(summary, await processLogObject(object, deps));
-      } catch (error) {
-        failed += 1;
-        io.err(`mp-audit replay: s3://${object.bucket}/${object.key}: ${(error as Error).message}`);
-      }
-      done += 1;
-      progress(done, objects.length, summary);
-    }
-  } else {
-    io.err('mp-audit replay: give --from-dlq <queue-url> or --bucket <name>');
-    return 2;
+/** Reads one object through the pipeline; a failure is counted and said, not thrown. */
+async function replayObject(
+  object: CreatedObject,
+  run: ReplayRun,
+  total: number | undefined,
+): Promise<boolean> {
+  let ok = true;
+  try {
+    run.summary = addSummaries(run.summary, await processLogObject(object, run.deps));
+  } catch (error) {
+    ok = false;
+    run.failed += 1;
+    run.io.err(`mp-audit replay: s3://${object.bucket}/${object.key}: ${(error as Error).message}`);
   }
-  io.err(
-    `mp-audit replay${options.dryRun ? ' (dry run)' : ''}${stop() ? ' (interrupted: run it again to continue)' : ''}: ` +
-      `files ${summary.logFiles}, records ${summary.records}, alerts ${options.dryRun ? 'found' : 'published'} ${summary.alertsPublished}, ` +
-      `already sent ${summary.alertsAlreadyPublished}, suppressed ${summary.alertsSuppressed}, skipped ${summary.skippedObjects}, ` +
-      `unreadable ${summary.unreadableObjects}, failed ${failed}`,
-  );
-  return failed > 0 ? 1 : 0;
+  run.done += 1;
+  run.progress(run.done, total, run.summary);
+  return ok;
+}
+
+/**
+ * The failed invocations in the dead-letter queue, a message at a time. A message is deleted
+ * only once every file it names is done: an interrupted run leaves it for the next.
+ */
+async function replayDeadLetters(queueUrl: string, sqs: SQSClient, run: ReplayRun): Promise<void> {
+  while (!run.stop()) {
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 300,
+      }),
+    );
+    if (Messages === undefined || Messages.length === 0) return;
+    for (const message of Messages) {
+      if (run.stop()) return;
+      const objects = objectsOfDlqMessage(message, run);
+      if (objects === undefined) continue;
+      let ok = true;
+      for (const object of objects) ok = (await replayObject(object, run, undefined)) && ok;
+      if (ok && !run.dryRun) {
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+        );
+      }
+    }
+  }
+}
+
+/** The objects a dead-letter message names, or undefined (said, counted) when it is not one. */
+function objectsOfDlqMessage(
+  message: { readonly MessageId?: string; readonly Body?: string },
+  run: ReplayRun,
+): readonly CreatedObject[] | undefined {
+  try {
+    const trigger = parseTriggerEvent(eventOfDlqMessage(message.Body ?? ''));
+    const unknown = trigger.ignored.find((part) => part.reason === 'unrecognised-event');
+    if (unknown !== undefined) throw new Error(`unrecognised event (${unknown.detail})`);
+    return trigger.objects;
+  } catch (error) {
+    run.io.err(
+      `mp-audit replay: message ${message.MessageId ?? '?'} is not a failed invocation record: ${(error as Error).message}; left in the queue`,
+    );
+    run.failed += 1;
+    return undefined;
+  }
+}
+
+/** Every log file under the prefix, delivered in [since, until) when those are given. */
+async function listLogFiles(
+  bucket: string,
+  options: ReplayOptions,
+  s3: S3Client,
+): Promise<CreatedObject[]> {
+  const objects: CreatedObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: options.prefix,
+        ContinuationToken: token,
+      }),
+    );
+    for (const item of page.Contents ?? []) {
+      if (item.Key === undefined || classifyObjectKey(item.Key).kind !== 'log-file') continue;
+      const at = deliveryTimeOfKey(item.Key) ?? item.LastModified;
+      if (at !== undefined && options.since !== undefined && at < options.since) continue;
+      if (at !== undefined && options.until !== undefined && at >= options.until) continue;
+      objects.push({ bucket, key: item.Key, size: item.Size ?? null });
+    }
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return objects;
+}
+
+async function replayObjects(objects: readonly CreatedObject[], run: ReplayRun): Promise<void> {
+  for (const object of objects) {
+    if (run.stop()) return;
+    await replayObject(object, run, objects.length);
+  }
 }
 
 /** The topic ARN set for the run, or undefined when none (or a malformed one) is. */

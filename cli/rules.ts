@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { loadRulesFile } from '../lib/rules-file';
+import type { CompiledRules } from '../lambda/match/matcher';
 import { compileRules, suppressionExpiresAt } from '../lambda/match/matcher';
 import type { RulesConfig } from '../lambda/match/rules-schema';
 import { RulesValidationError, SUPPRESSION_CONDITIONS } from '../lambda/match/rules-schema';
@@ -47,6 +48,14 @@ export function describeRules(rules: RulesConfig, now = new Date()): string[] {
     `self-protection: ${rules.selfProtection.enabled ? `on, at ${rules.selfProtection.severity}` : 'OFF: tampering with the pipeline will not alert'}`,
   ];
   return lines;
+}
+
+/**
+ * Reads, validates and compiles a rules file for `--rules` of `scan` and `replay`.
+ * @throws RulesValidationError naming the file and every problem
+ */
+export function loadCompiledRules(path: string): CompiledRules {
+  return compileRules(loadRulesFile(path));
 }
 
 /** `mp-audit rules check [file]`: validates a rules file and prints a summary. */

@@ -1,0 +1,222 @@
+/**
+ * The `mp-audit` command line: parses arguments and runs one command (cli/scan.ts,
+ * cli/rules.ts, cli/replay.ts). bin/mp-audit.ts only calls `run`.
+ */
+import { parseArgs } from 'node:util';
+import { redactText } from '../lambda/alert/redact';
+import { BYTES_PER_MB, MediaPackageAuditError } from '../lambda/contract';
+import type { CompiledRules } from '../lambda/match/matcher';
+import { runReplay } from './replay';
+import type { ReplayOptions } from './replay';
+import { DEFAULT_RULES_PATH, loadCompiledRules, runRulesCheck, runRulesTest } from './rules';
+import type { CommandIo } from './scan';
+import { runScan } from './scan';
+
+const USAGE = `Usage: mp-audit <command> [options]
+
+Commands:
+  scan <file|dir>...             Read local CloudTrail log files (.json.gz or .json,
+                                 folders recursively) and print the changes that alert.
+      --json                     One JSON alert per line instead of text.
+      --rules <file>             Rules file to apply (default: built-in defaults).
+      --max-inflated-mb <n>      Stop reading a file after this many MB of JSON, as the
+                                 function does (default 2048); its alerts so far are printed.
+  rules check [file]             Validate a rules file (default ${DEFAULT_RULES_PATH})
+                                 and print what it does.
+  rules test <rules> <logs>...   Show which events in local log files alert, at which
+                                 severity, and which suppression silenced which event.
+      --json                     One JSON decision per line.
+  replay                         Re-process log files from S3 through the function's
+                                 path, skipping alerts already sent (idempotency table).
+      --from-dlq <queue-url>     The failed invocations in the dead-letter queue; each
+                                 message is deleted once its files are done.
+      --bucket <name>            Backfill every log file in a bucket ...
+      --prefix <prefix>          ... under this key prefix (e.g. AWSLogs/111122223333/)
+      --since <date> --until <date>  ... delivered in [since, until) (ISO 8601, UTC)
+      --dry-run                  Print what would alert; publish and delete nothing.
+      --topic-arn <arn>          Alert topic (default ALERT_TOPIC_ARN).
+      --idempotency-table <name> (default IDEMPOTENCY_TABLE_NAME).
+      --rules <file>             Rules file (default: built-in defaults).
+
+Exit status: 0 on success, 1 when a file could not be read or a rules file is
+invalid (the other files are still read), 2 on wrong usage.`;
+
+type Parsed = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+type Values = Parsed['values'];
+
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  rules: { type: 'string' },
+  'from-dlq': { type: 'string' },
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  'topic-arn': { type: 'string' },
+  'idempotency-table': { type: 'string' },
+  'max-inflated-mb': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function usageError(io: CommandIo, message: string): number {
+  io.err(`mp-audit: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+/** Runs the CLI and returns its exit code; `io` is injectable for tests. */
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined) return usageError(io, 'name a command');
+  if (command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    return usageError(io, (error as Error).message);
+  }
+  if (parsed.values.help === true) {
+    io.out(USAGE);
+    return 0;
+  }
+  const { positionals, values } = parsed;
+  if (command === 'rules') return rulesCommand(positionals, values, io);
+  if (command !== 'replay' && command !== 'scan') {
+    return usageError(io, `unknown command '${command}'`);
+  }
+  let rules: CompiledRules | undefined;
+  if (values.rules !== undefined) {
+    try {
+      rules = loadCompiledRules(values.rules);
+    } catch (error) {
+      if (!(error instanceof MediaPackageAuditError)) throw error;
+      io.err(error.message);
+      return 1;
+    }
+  }
+  return command === 'replay'
+    ? replayCommand(values, rules, io)
+    : scanCommand(positionals, values, rules, io);
+}
+
+async function replayCommand(
+  values: Values,
+  rules: CompiledRules | undefined,
+  io: CommandIo,
+): Promise<number> {
+  const dates: Record<'since' | 'until', Date | undefined> = { since: undefined, until: undefined };
+  for (const key of ['since', 'until'] as const) {
+    const value = values[key];
+    if (value === undefined) continue;
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) {
+      return usageError(io, `replay: --${key} expects a date like 2026-11-01 or 2026-11-01T12:00Z`);
+    }
+    dates[key] = date;
+  }
+  if ((values['from-dlq'] === undefined) === (values.bucket === undefined)) {
+    return usageError(io, 'replay: give exactly one of --from-dlq <queue-url> or --bucket <name>');
+  }
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+    io.err('mp-audit replay: stopping after the file in hand (Ctrl-C again to abort)');
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
+  const options: ReplayOptions = {
+    ...(values['from-dlq'] === undefined ? {} : { fromDlq: values['from-dlq'] }),
+    ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
+    ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
+    ...(dates.since === undefined ? {} : { since: dates.since }),
+    ...(dates.until === undefined ? {} : { until: dates.until }),
+    dryRun: values['dry-run'] === true,
+    ...(values['topic-arn'] === undefined ? {} : { topicArn: values['topic-arn'] }),
+    ...(values['idempotency-table'] === undefined
+      ? {}
+      : { idempotencyTable: values['idempotency-table'] }),
+    ...(rules === undefined ? {} : { rules }),
+    stopRequested: () => interrupted,
+  };
+  try {
+    return await runReplay(options, io);
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+async function scanCommand(
+  positionals: readonly string[],
+  values: Values,
+  rules: CompiledRules | undefined,
+  io: CommandIo,
+): Promise<number> {
+  if (positionals.length === 0) return usageError(io, 'scan: name at least one file or folder');
+  const maxMb = values['max-inflated-mb'];
+  if (maxMb !== undefined && !/^[1-9]\d{0,6}$/.test(maxMb)) {
+    return usageError(io, 'scan: --max-inflated-mb expects a whole number of MB, e.g. 16384');
+  }
+  return runScan(
+    {
+      paths: positionals,
+      json: values.json === true,
+      ...(rules === undefined ? {} : { rules }),
+      ...(maxMb === undefined ? {} : { maxInflatedBytes: Number(maxMb) * BYTES_PER_MB }),
+    },
+    io,
+  );
+}
+
+async function rulesCommand(
+  positionals: readonly string[],
+  values: Values,
+  io: CommandIo,
+): Promise<number> {
+  const [action, ...args] = positionals;
+  if (action === 'check') {
+    if (args.length > 1) return usageError(io, 'rules check takes at most one file');
+    return runRulesCheck(args[0] ?? DEFAULT_RULES_PATH, io);
+  }
+  if (action === 'test') {
+    const [rulesPath, ...paths] = args;
+    if (rulesPath === undefined || paths.length === 0) {
+      return usageError(io, 'rules test needs a rules file and at least one log file or folder');
+    }
+    return runRulesTest({ rulesPath, paths, json: values.json === true }, io);
+  }
+  return usageError(io, `rules: unknown action '${action ?? ''}' (check or test)`);
+}
+
+/** Runs the CLI against the real process: arguments, stdout, stderr and exit code. */
+export function run(): void {
+  // `mp-audit scan ... | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  const io: CommandIo = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    drained: () =>
+      process.stdout.writableNeedDrain
+        ? new Promise((resolve) => process.stdout.once('drain', () => resolve()))
+        : undefined,
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      // The package's own errors say what to fix; anything else is a bug: show where.
+      const text =
+        error instanceof MediaPackageAuditError
+          ? redactText(error.message)
+          : ((error as Error).stack ?? String(error));
+      process.stderr.write(`mp-audit: ${text}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
