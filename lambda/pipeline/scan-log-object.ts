@@ -1,6 +1,6 @@
 import type { MediaPackageAlert } from '../alert/alert';
 import { buildAlert } from '../alert/alert';
-import type { LogObjectRef } from '../read/cloudtrail-record';
+import type { LogObjectRef, ReadRecord } from '../read/cloudtrail-record';
 import { BadRecordError, LogReadError } from '../errors';
 import type { ReadStats } from '../read/log-reader';
 import { emptyReadStats, readCloudTrailRecords } from '../read/log-reader';
@@ -83,21 +83,9 @@ export async function scanLogObject(
   const rules = options.rules ?? DEFAULT_COMPILED_RULES;
   const now = options.now ?? new Date();
   const prefilter = rawRecordFilter(rules);
-  const suppressed: SuppressedDecision[] = [];
   const stats = emptyReadStats();
-  const badRecords: BadRecordError[] = [];
-  const alerts: MediaPackageAlert[] = [];
-  const seen = new Set<string>();
-  let alertCount = 0;
-  let suppressedCount = 0;
-  let badRecordCount = 0;
-  let duplicateEvents = 0;
+  const found = new Findings(options);
   let readError: LogReadError | null = null;
-  const reportBad = (error: BadRecordError): void => {
-    badRecordCount += 1;
-    if (options.onBadRecord !== undefined) options.onBadRecord(error, badRecordCount);
-    else if (badRecords.length < BAD_RECORDS_KEPT) badRecords.push(error);
-  };
   try {
     for await (const record of readCloudTrailRecords(body, {
       objectName,
@@ -110,32 +98,14 @@ export async function scanLogObject(
       ...(options.maxInflatedBytes === undefined
         ? {}
         : { maxInflatedBytes: options.maxInflatedBytes }),
-      onBadRecord: reportBad,
+      onBadRecord: (error) => found.badRecord(error),
     })) {
-      let alert: MediaPackageAlert;
+      let alert: MediaPackageAlert | undefined;
       try {
-        const decision = evaluateRecord(record, rules, now);
-        if (decision.kind === 'ignored') continue;
-        if (decision.kind === 'suppressed') {
-          suppressedCount += 1;
-          if (options.onSuppressed !== undefined) options.onSuppressed(decision);
-          else suppressed.push(decision);
-          continue;
-        }
-        // Without an eventID two records cannot be told to be the same event: keep both.
-        const eventID = decision.match.record.eventID;
-        if (typeof eventID === 'string' && eventID.length > 0) {
-          if (seen.has(eventID)) {
-            duplicateEvents += 1;
-            continue;
-          }
-          if (seen.size >= SEEN_EVENT_IDS_MAX) seen.delete(seen.values().next().value as string);
-          seen.add(eventID);
-        }
-        alert = buildAlert(decision.match, object);
+        alert = alertOf(record, rules, now, object, found);
       } catch (error) {
         // A record no rule or format anticipated must cost itself, never the file.
-        reportBad(
+        found.badRecord(
           new BadRecordError(
             objectName,
             stats.records - 1,
@@ -145,24 +115,94 @@ export async function scanLogObject(
         );
         continue;
       }
-      alertCount += 1;
-      if (options.onAlert !== undefined) await options.onAlert(alert);
-      else alerts.push(alert);
+      if (alert !== undefined) await found.alert(alert);
     }
   } catch (error) {
     if (!(error instanceof LogReadError)) throw error;
     readError = error;
   }
-  return {
-    object,
-    alerts,
-    alertCount,
-    stats,
-    badRecords,
-    badRecordCount,
-    readError,
-    duplicateEvents,
-    suppressed,
-    suppressedCount,
-  };
+  return { ...found.result(), object, stats, readError };
+}
+
+/** The record's alert, or undefined when it is ignored, suppressed or a repeat (counted). */
+function alertOf(
+  record: ReadRecord,
+  rules: CompiledRules,
+  now: Date,
+  object: LogObjectRef,
+  found: Findings,
+): MediaPackageAlert | undefined {
+  const decision = evaluateRecord(record, rules, now);
+  if (decision.kind === 'ignored') return undefined;
+  if (decision.kind === 'suppressed') {
+    found.suppressed(decision);
+    return undefined;
+  }
+  if (found.isRepeat(decision.match.record.eventID)) return undefined;
+  return buildAlert(decision.match, object);
+}
+
+/**
+ * What one object's read found: counted always; handed to the caller's callbacks as found, or
+ * collected (bounded) when there is none.
+ */
+class Findings {
+  private readonly alerts: MediaPackageAlert[] = [];
+  private readonly badRecords: BadRecordError[] = [];
+  private readonly suppressedDecisions: SuppressedDecision[] = [];
+  private readonly seenEventIds = new Set<string>();
+  private alertCount = 0;
+  private badRecordCount = 0;
+  private suppressedCount = 0;
+  private duplicateEvents = 0;
+
+  public constructor(private readonly options: LogObjectScanOptions) {}
+
+  public badRecord(error: BadRecordError): void {
+    this.badRecordCount += 1;
+    if (this.options.onBadRecord !== undefined) {
+      this.options.onBadRecord(error, this.badRecordCount);
+    } else if (this.badRecords.length < BAD_RECORDS_KEPT) {
+      this.badRecords.push(error);
+    }
+  }
+
+  public suppressed(decision: SuppressedDecision): void {
+    this.suppressedCount += 1;
+    if (this.options.onSuppressed !== undefined) this.options.onSuppressed(decision);
+    else this.suppressedDecisions.push(decision);
+  }
+
+  /** Whether an event with this eventID was already found (CloudTrail can repeat one). */
+  public isRepeat(eventID: unknown): boolean {
+    // Without an eventID two records cannot be told to be the same event: keep both.
+    if (typeof eventID !== 'string' || eventID.length === 0) return false;
+    if (this.seenEventIds.has(eventID)) {
+      this.duplicateEvents += 1;
+      return true;
+    }
+    if (this.seenEventIds.size >= SEEN_EVENT_IDS_MAX) {
+      this.seenEventIds.delete(this.seenEventIds.values().next().value as string);
+    }
+    this.seenEventIds.add(eventID);
+    return false;
+  }
+
+  public async alert(alert: MediaPackageAlert): Promise<void> {
+    this.alertCount += 1;
+    if (this.options.onAlert !== undefined) await this.options.onAlert(alert);
+    else this.alerts.push(alert);
+  }
+
+  public result(): Omit<LogObjectScan, 'object' | 'stats' | 'readError'> {
+    return {
+      alerts: this.alerts,
+      alertCount: this.alertCount,
+      badRecords: this.badRecords,
+      badRecordCount: this.badRecordCount,
+      duplicateEvents: this.duplicateEvents,
+      suppressed: this.suppressedDecisions,
+      suppressedCount: this.suppressedCount,
+    };
+  }
 }

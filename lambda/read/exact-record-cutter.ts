@@ -174,12 +174,18 @@ export class ExactRecordCutter implements RecordCutter {
 
   public push(chunk: Buffer): CutRecord[] {
     const completed: CutRecord[] = [];
-    this.scan(chunk, 0, completed);
+    this.cut(chunk, 0, completed);
     this.offset += chunk.length;
     return completed;
   }
 
-  private scan(chunk: Buffer, from: number, completed: CutRecord[]): void {
+  /**
+   * The hot loop: every byte of a log the fast cutter does not take passes here, so it is one
+   * long function on purpose: its state lives in locals (written back at the end) and no
+   * function is called per byte. Rare work (an oversized or damaged record, the end of one)
+   * is in the methods below.
+   */
+  private cut(chunk: Buffer, from: number, completed: CutRecord[]): void {
     let i = from;
     if (this.oversized !== undefined) {
       i = this.continueOversized(chunk, i, completed);
@@ -388,7 +394,7 @@ export class ExactRecordCutter implements RecordCutter {
     if (damage !== undefined) {
       this.pushDamaged(completed, damage);
       this.resetBetweenRecords();
-      for (const part of sliceParts(parts, damage.restart, size)) this.scan(part, 0, completed);
+      for (const part of sliceParts(parts, damage.restart, size)) this.cut(part, 0, completed);
       return;
     }
     const oversized = new OversizedRecord();
@@ -504,8 +510,8 @@ export class ExactRecordCutter implements RecordCutter {
   private salvaged(oversized: OversizedRecord): CutRecord[] {
     const index = this.recordCount;
     this.recordCount += 1;
-    const scanned = oversized.toScannedRecord(index, this.sourcePrefilter);
-    return scanned === undefined ? [] : [scanned];
+    const record = oversized.toCutRecord(index, this.sourcePrefilter);
+    return record === undefined ? [] : [record];
   }
 
   /** The state between two records of the Records array (after damage was cut off). */

@@ -122,7 +122,7 @@ export async function* readCloudTrailRecords(
   const deadline = options.deadline ?? Infinity;
   for await (const chunk of decompress(source, options.objectName)) {
     stats.bytesRead += chunk.length;
-    yield* parseScanned(cutter.push(chunk), cutter, options, stats, deadline);
+    yield* parseCutRecords(cutter.push(chunk), cutter, options, stats, deadline);
     // Checked after the chunk's records are out, so a budget never costs what was found.
     if (stats.bytesRead > maxBytes) {
       throw new LogReadError(
@@ -134,7 +134,7 @@ export async function* readCloudTrailRecords(
     if (Date.now() >= deadline)
       throw timeBudgetError(options.objectName, `byte ${stats.bytesRead}`);
   }
-  yield* parseScanned(cutter.flush(), cutter, options, stats, deadline);
+  yield* parseCutRecords(cutter.flush(), cutter, options, stats, deadline);
   const unfinished = cutter.unfinishedRecord();
   if (unfinished !== undefined) {
     // Whole records inside the bytes of one that never ended (damage near the end).
@@ -149,7 +149,7 @@ export async function* readCloudTrailRecords(
 }
 
 /** Parses the records a cutter completed, after the prefilter has had its say. */
-function* parseScanned(
+function* parseCutRecords(
   completed: CutRecord[],
   cutter: RecordCutter,
   options: ReadOptions,
@@ -164,11 +164,11 @@ function* parseScanned(
   };
   sync();
   for (let next = 0; next < batch.length; next += 1) {
-    const scanned = batch[next] as CutRecord;
-    const { raw, eventSource, index, keep, recut, bad, oversized } = scanned;
+    const cut = batch[next] as CutRecord;
+    const { raw, eventSource, index, keep, recut, bad, oversized } = cut;
     if (bad !== undefined) {
       reportBadRecord(
-        new BadRecordError(options.objectName, index, bad, scanned.mayMentionMediaPackage === true),
+        new BadRecordError(options.objectName, index, bad, cut.mayMentionMediaPackage === true),
         options,
         stats,
       );

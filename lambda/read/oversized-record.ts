@@ -243,7 +243,7 @@ export class OversizedRecord {
   }
 
   /** The salvaged record as a cutter hands it on, unless the prefilter skips it. */
-  public toScannedRecord(
+  public toCutRecord(
     index: number,
     sourcePrefilter: ((eventSource: string | null | undefined) => boolean | undefined) | undefined,
   ): CutRecord | undefined {
