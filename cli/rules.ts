@@ -6,6 +6,8 @@ import type { RulesConfig } from '../lambda/match/rules-schema';
 import { RulesValidationError, SUPPRESSION_CONDITIONS } from '../lambda/match/rules-schema';
 import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read/read-budget';
 import { redactText } from '../lambda/alert/redact';
+import type { MediaPackageAlert } from '../lambda/alert/alert';
+import type { SuppressedDecision } from '../lambda/pipeline/scan-log-object';
 import { scanLogObject } from '../lambda/pipeline/scan-log-object';
 import type { CommandIo } from './scan';
 import { expandPaths } from './scan';
@@ -110,46 +112,12 @@ export async function runRulesTest(
         ...(options.now === undefined ? {} : { now: options.now }),
         onAlert: (alert) => {
           alerts += 1;
-          io.out(
-            options.json
-              ? JSON.stringify({
-                  decision: 'alert',
-                  eventID: alert.eventID,
-                  eventSource: alert.eventSource,
-                  eventName: alert.eventName,
-                  severity: alert.severity,
-                  outcome: alert.outcome,
-                  category: alert.category,
-                  userArn: alert.actor.arn,
-                  sourceFile: file,
-                })
-              : `ALERT      ${alert.severity.padEnd(6)} ${alert.eventName} (${alert.eventSource}) ${alert.eventID} by ${alert.actor.arn ?? alert.actor.identityType}${alert.category === 'self-protection' ? ' [self-protection]' : ''}`,
-          );
+          io.out(alertDecisionLine(alert, file, options.json));
           return io.drained?.();
         },
-        onSuppressed: ({ match, suppression, suppressionIndex }) => {
+        onSuppressed: (decision) => {
           suppressed += 1;
-          // Fields quoted from the record go through the same redaction as alerts.
-          const eventID = typeof match.record.eventID === 'string' ? match.record.eventID : '-';
-          const userArn = match.record.userIdentity?.arn;
-          io.out(
-            redactText(
-              options.json
-                ? JSON.stringify({
-                    decision: 'suppressed',
-                    eventID,
-                    eventSource: match.eventSource,
-                    eventName: match.eventName,
-                    severity: match.severity,
-                    outcome: match.outcome,
-                    suppression: suppressionIndex,
-                    reason: suppression.reason,
-                    userArn: typeof userArn === 'string' ? userArn : null,
-                    sourceFile: file,
-                  })
-                : `SUPPRESSED ${match.severity.padEnd(6)} ${match.eventName} (${match.eventSource}) ${eventID} by suppressions[${suppressionIndex}]: ${suppression.reason}`,
-            ),
-          );
+          io.out(suppressedDecisionLine(decision, file, options.json));
         },
         onBadRecord: () => undefined,
       },
@@ -166,4 +134,49 @@ export async function runRulesTest(
     `mp-audit rules test: files ${files.length}, alerts ${alerts}, suppressed ${suppressed}, unreadable ${failed}`,
   );
   return failed > 0 ? 1 : 0;
+}
+
+/** An `ALERT` line of `rules test` (alerts are redacted when built). */
+function alertDecisionLine(alert: MediaPackageAlert, file: string, json: boolean): string {
+  if (!json) {
+    const by = alert.actor.arn ?? alert.actor.identityType;
+    const category = alert.category === 'self-protection' ? ' [self-protection]' : '';
+    return `ALERT      ${alert.severity.padEnd(6)} ${alert.eventName} (${alert.eventSource}) ${alert.eventID} by ${by}${category}`;
+  }
+  return JSON.stringify({
+    decision: 'alert',
+    eventID: alert.eventID,
+    eventSource: alert.eventSource,
+    eventName: alert.eventName,
+    severity: alert.severity,
+    outcome: alert.outcome,
+    category: alert.category,
+    userArn: alert.actor.arn,
+    sourceFile: file,
+  });
+}
+
+/** A `SUPPRESSED` line of `rules test`: fields quoted from the record are redacted as alerts are. */
+function suppressedDecisionLine(
+  { match, suppression, suppressionIndex }: SuppressedDecision,
+  file: string,
+  json: boolean,
+): string {
+  const eventID = typeof match.record.eventID === 'string' ? match.record.eventID : '-';
+  const userArn = match.record.userIdentity?.arn;
+  const line = json
+    ? JSON.stringify({
+        decision: 'suppressed',
+        eventID,
+        eventSource: match.eventSource,
+        eventName: match.eventName,
+        severity: match.severity,
+        outcome: match.outcome,
+        suppression: suppressionIndex,
+        reason: suppression.reason,
+        userArn: typeof userArn === 'string' ? userArn : null,
+        sourceFile: file,
+      })
+    : `SUPPRESSED ${match.severity.padEnd(6)} ${match.eventName} (${match.eventSource}) ${eventID} by suppressions[${suppressionIndex}]: ${suppression.reason}`;
+  return redactText(line);
 }

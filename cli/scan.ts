@@ -22,7 +22,8 @@ export interface CommandIo {
   readonly drained?: () => Promise<void> | undefined;
 }
 
-export interface ScanOptions {
+/** Options of `mp-audit scan`. */
+export interface ScanCommandOptions {
   readonly paths: readonly string[];
   readonly json: boolean;
   /** @default the default rules (MediaPackage write calls) */
@@ -102,7 +103,7 @@ export async function expandPaths(
  * `mp-audit scan`: runs the Lambda's reader and matcher over local log files and prints
  * the alerts. Returns the exit code: 0 when every file was read, 1 when one was not.
  */
-export async function runScan(options: ScanOptions, io: CommandIo): Promise<number> {
+export async function runScan(options: ScanCommandOptions, io: CommandIo): Promise<number> {
   const { files, missing } = await expandPaths(options.paths);
   const skipped = new Map<string, number>();
   const unreadable = new Map<string, number>();
