@@ -1,4 +1,5 @@
 import { redactSecrets } from '../alert/redact';
+import type { MetricDimension, PipelineMetricName } from '../contract';
 
 /**
  * The logging and metrics the pipeline needs, as small interfaces: the Lambda adapter plugs in
@@ -14,12 +15,15 @@ export interface PipelineLogger {
 export type MetricUnitName = 'Count' | 'Bytes' | 'Milliseconds';
 
 export interface PipelineMetrics {
-  /** Adds to a metric; `dimensions` split it (e.g. by severity). */
+  /**
+   * Adds to one of the contract's metrics (the names the stack alarms on); `dimensions` split
+   * it (e.g. by severity).
+   */
   add(
-    name: string,
+    name: PipelineMetricName,
     value: number,
     unit?: MetricUnitName,
-    dimensions?: Record<string, string>,
+    dimensions?: Partial<Record<MetricDimension, string>>,
   ): void;
 }
 
