@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { redactText } from '../lambda/alert/redact';
-import { BYTES_PER_MB, MediaPackageAuditError } from '../lambda/contract';
+import { BYTES_PER_MB, FUNCTION_ENV, MediaPackageAuditError } from '../lambda/contract';
 import type { CompiledRules } from '../lambda/match/matcher';
 import { runReplay } from './replay';
 import type { ReplayOptions } from './replay';
@@ -34,8 +34,8 @@ Commands:
       --prefix <prefix>          ... under this key prefix (e.g. AWSLogs/111122223333/)
       --since <date> --until <date>  ... delivered in [since, until) (ISO 8601, UTC)
       --dry-run                  Print what would alert; publish and delete nothing.
-      --topic-arn <arn>          Alert topic (default ALERT_TOPIC_ARN).
-      --idempotency-table <name> (default IDEMPOTENCY_TABLE_NAME).
+      --topic-arn <arn>          Alert topic (default ${FUNCTION_ENV.alertTopicArn}).
+      --idempotency-table <name> (default ${FUNCTION_ENV.idempotencyTableName}).
       --rules <file>             Rules file (default: built-in defaults).
 
 Exit status: 0 on success, 1 when a file could not be read or a rules file is
