@@ -1,3 +1,4 @@
+import type { IResolvable } from 'aws-cdk-lib';
 import { Arn, ArnFormat, Aws, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,9 +10,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Severity } from '../lambda/match/rules-schema';
 import { SEVERITIES } from '../lambda/match/rules-schema';
-import type { SlackConfig } from './config';
-import { EMAIL_PATTERN, checkPublisherArn } from './config';
-import { InvalidPropsError } from './errors';
+import { InvalidPropsError, InvalidSubscriptionError, throwIfInvalid } from './errors';
+import type { TextCheck } from './prop-checks';
+import { checkText, patternCheck } from './prop-checks';
 
 /** Name of the SNS message attribute every alert carries its severity in. */
 export const SEVERITY_ATTRIBUTE = 'severity';
@@ -33,6 +34,82 @@ export const PUBLISH_FENCE_SIDS = {
   /** Key policy: the listed publishers may use the key through SNS. */
   allowListedPublishersKeyUse: 'AllowListedPublishersThroughSns',
 } as const;
+
+/** What the construct and the context schema accept as an email address. */
+export const EMAIL_PATTERN =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** Whether `value` is an email address SNS can deliver to. */
+export function isEmailAddress(value: string): boolean {
+  return value.length <= 254 && EMAIL_PATTERN.test(value);
+}
+
+/** An SQS queue ARN; the group holds `.fifo` for a FIFO queue. */
+const SQS_QUEUE_ARN_PATTERN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+
+/** Why `arn` cannot be subscribed to the topic, or `undefined`: a standard SQS queue ARN. */
+export function checkQueueArn(arn: string): string | undefined {
+  const match = SQS_QUEUE_ARN_PATTERN.exec(arn);
+  if (match === null) {
+    return `'${arn}' is not an SQS queue ARN (expected arn:aws:sqs:<region>:<account>:<queue>)`;
+  }
+  return match[1] === undefined
+    ? undefined
+    : `'${arn}' is not a standard SQS queue ARN: it is a FIFO queue, and standard SNS topics can only deliver to standard queues`;
+}
+
+/**
+ * An IAM role or user ARN, with its path: what `aws:PrincipalArn` holds for requests of that role
+ * (whatever the session) or user.
+ */
+export const IAM_PRINCIPAL_ARN_PATTERN =
+  /^arn:aws[a-z-]*:iam::\d{12}:(?:role|user)\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/**
+ * Why `arn` cannot name a principal allowed to publish alerts, or `undefined` when it can: an IAM
+ * role or user ARN, exactly (no wildcards, not a role session).
+ */
+export function checkPublisherArn(arn: string): string | undefined {
+  if (/^arn:aws[a-z-]*:sts::\d{12}:assumed-role\//.test(arn)) {
+    return `'${arn}' is a role session; give the role's ARN, with its path (aws iam get-role --role-name <name> --query Role.Arn)`;
+  }
+  if (/[*?]/.test(arn)) {
+    return `'${arn}' has a wildcard; name each role or user exactly`;
+  }
+  return IAM_PRINCIPAL_ARN_PATTERN.test(arn)
+    ? undefined
+    : `'${arn}' is not an IAM role or user ARN (expected e.g. arn:aws:iam::111122223333:role/MediaOperator)`;
+}
+
+/** Why a Slack workspace ID cannot be right, or `undefined`. */
+export const checkSlackWorkspaceId: TextCheck = patternCheck(
+  /^T[A-Z0-9]{8,20}$/,
+  'a Slack workspace ID: T followed by 8-20 upper-case letters or digits, e.g. T0123ABCD',
+);
+
+/** Why a Slack channel ID cannot be right, or `undefined`. */
+export const checkSlackChannelId: TextCheck = patternCheck(
+  /^[CG][A-Z0-9]{8,20}$/,
+  'a Slack channel ID: C (or G for old private channels) followed by 8-20 upper-case letters or digits, e.g. C0123ABCD',
+);
+
+/**
+ * Why `email` cannot be a pager address, or `undefined`: SNS allows one subscription per address
+ * and topic, and an address in `alertEmails` already receives every alert.
+ */
+export function checkPagerEmail(email: string, alertEmails: readonly string[]): string | undefined {
+  return alertEmails.includes(email)
+    ? `'${email}' is also in alertEmails, which already receives every alert (SNS allows one subscription per address and topic)`
+    : undefined;
+}
+
+/** Slack delivery through AWS Chatbot (Amazon Q Developer in chat applications). */
+export interface SlackConfig {
+  /** Slack workspace (team) ID, e.g. `T0123ABCD`, as shown by Chatbot after authorisation. */
+  readonly workspaceId: string;
+  /** Slack channel ID, e.g. `C0123ABCD`. */
+  readonly channelId: string;
+}
 
 /** Protocols {@link AlertSubscription} supports. */
 export type AlertSubscriptionProtocol = 'email' | 'sqs' | 'https' | 'lambda';
@@ -131,14 +208,6 @@ export interface AlertTopicProps {
   readonly publisherArns?: readonly string[];
 }
 
-/** Thrown when a subscription of {@link AlertTopic} cannot work. */
-export class InvalidSubscriptionError extends Error {
-  public constructor(scope: Construct, message: string) {
-    super(`${scope.node.path}: ${message}`);
-    this.name = 'InvalidSubscriptionError';
-  }
-}
-
 /**
  * The encrypted SNS topic alerts go to, with email, Slack (AWS Chatbot), SQS, HTTPS and Lambda
  * subscribers, each optionally limited to some severities by an SNS filter policy.
@@ -168,24 +237,43 @@ export class AlertTopic extends Construct {
 
   public constructor(scope: Construct, id: string, props: AlertTopicProps = {}) {
     super(scope, id);
+    const listedPublishers = [...(props.publisherArns ?? [])];
+    throwIfInvalid(this, [
+      ...listedPublishers.map((arn) => checkText('publisherArns', arn, publisherCheck(this))),
+      checkText('slack.workspaceId', props.slack?.workspaceId, checkSlackWorkspaceId),
+      checkText('slack.channelId', props.slack?.channelId, checkSlackChannelId),
+    ]);
+    this.publisherArns.push(...listedPublishers);
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
+    this.encryptionKey = this.createKey();
+    this.topic = this.createTopic(props.displayName ?? 'MediaPackage audit');
+    if (listedPublishers.length > 0) this.allowListedPublishers(listedPublishers);
+    this.subscribeAll(props);
+    if (props.slack !== undefined) {
+      this.slackChannel = this.createSlackChannel(props.slack, props.slackChannelConfigurationName);
+    }
+  }
+
+  /**
+   * The condition that exempts the publishers from a deny, by `aws:PrincipalArn`. Evaluated at
+   * synth, after grantPublish has added the function's role.
+   */
+  private unlessPublisher(): IResolvable {
+    return Lazy.any({
+      produce: () =>
+        this.publisherArns.length === 0 ? undefined : { 'aws:PrincipalArn': this.publisherArns },
+    });
+  }
+
+  /** The topic key: CloudWatch alarms of this account may use it, IAM principals only if publishers. */
+  private createKey(): kms.Key {
+    const key = new kms.Key(this, 'Key', {
       description: 'Encrypts the MediaPackage audit alert topic',
       enableKeyRotation: true,
       // Nothing outlives the topic that this key would have to decrypt.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const listedPublishers = [...(props.publisherArns ?? [])];
-    for (const arn of listedPublishers) checkListedPublisher(this, arn);
-    this.publisherArns.push(...listedPublishers);
-    const throughSns = { 'kms:ViaService': snsEndpoint(this) };
-    // Evaluated at synth, after grantPublish has added the function's role.
-    const unlessPublisher = Lazy.any({
-      produce: () =>
-        this.publisherArns.length === 0 ? undefined : { 'aws:PrincipalArn': this.publisherArns },
-    });
-
-    this.encryptionKey.addToResourcePolicy(
+    key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
         principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE_PRINCIPAL)],
@@ -197,7 +285,7 @@ export class AlertTopic extends Construct {
     // Only IAM principals (aws:PrincipalIsAWSService is "false" for them and for SNS acting on
     // their behalf): a service principal, or a request without the key, is never matched, so
     // the deny cannot shut out CloudWatch alarms.
-    this.encryptionKey.addToResourcePolicy(
+    key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: PUBLISH_FENCE_SIDS.denyKeyUse,
         effect: iam.Effect.DENY,
@@ -205,69 +293,82 @@ export class AlertTopic extends Construct {
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
         conditions: {
-          StringEquals: throughSns,
+          StringEquals: { 'kms:ViaService': snsEndpoint(this) },
           Bool: { 'aws:PrincipalIsAWSService': 'false' },
-          ArnNotEquals: unlessPublisher,
+          ArnNotEquals: this.unlessPublisher(),
         },
       }),
     );
+    return key;
+  }
 
-    this.topic = new sns.Topic(this, 'Topic', {
-      displayName: props.displayName ?? 'MediaPackage audit',
+  /** The encrypted topic: CloudWatch alarms of this account may publish, IAM principals only if publishers. */
+  private createTopic(displayName: string): sns.Topic {
+    const topic = new sns.Topic(this, 'Topic', {
+      displayName,
       masterKey: this.encryptionKey,
       enforceSSL: true,
     });
-    this.topic.addToResourcePolicy(
+    topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
         principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE_PRINCIPAL)],
         actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
+        resources: [topic.topicArn],
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
     // sns:Publish also authorizes PublishBatch (SNS has no separate action for it). Both keys are
     // set for whom they exempt: aws:PrincipalArn for IAM principals (role ARN, whatever the
     // session), aws:PrincipalServiceName for CloudWatch calling as its service principal.
-    this.topic.addToResourcePolicy(
+    topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: PUBLISH_FENCE_SIDS.denyPublish,
         effect: iam.Effect.DENY,
         principals: [new iam.StarPrincipal()],
         actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
+        resources: [topic.topicArn],
         conditions: {
           StringNotEquals: { 'aws:PrincipalServiceName': CLOUDWATCH_SERVICE_PRINCIPAL },
-          ArnNotEquals: unlessPublisher,
+          ArnNotEquals: this.unlessPublisher(),
         },
       }),
     );
-    if (listedPublishers.length > 0) {
-      const listed = { 'aws:PrincipalArn': listedPublishers };
-      this.topic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: PUBLISH_FENCE_SIDS.allowListedPublishers,
-          principals: [new iam.AccountRootPrincipal()],
-          actions: ['sns:Publish'],
-          resources: [this.topic.topicArn],
-          conditions: { ArnEquals: listed },
-        }),
-      );
-      this.encryptionKey.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: PUBLISH_FENCE_SIDS.allowListedPublishersKeyUse,
-          principals: [new iam.AccountRootPrincipal()],
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: ['*'],
-          conditions: { StringEquals: throughSns, ArnEquals: listed },
-        }),
-      );
-    }
+    return topic;
+  }
 
-    for (const email of props.alertEmails ?? []) {
+  /** Lets the listed publishers publish, and use the key through SNS, by `aws:PrincipalArn`. */
+  private allowListedPublishers(arns: readonly string[]): void {
+    const listed = { 'aws:PrincipalArn': arns };
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: PUBLISH_FENCE_SIDS.allowListedPublishers,
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { ArnEquals: listed },
+      }),
+    );
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: PUBLISH_FENCE_SIDS.allowListedPublishersKeyUse,
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': snsEndpoint(this) }, ArnEquals: listed },
+      }),
+    );
+  }
+
+  private subscribeAll(props: AlertTopicProps): void {
+    const alertEmails = props.alertEmails ?? [];
+    for (const email of alertEmails) {
       this.addEmailSubscriber(email);
     }
     for (const email of props.pagerEmails ?? []) {
+      const problem = checkPagerEmail(email, alertEmails);
+      if (problem !== undefined)
+        throw new InvalidSubscriptionError(this, `pagerEmails: ${problem}`);
       this.addSubscriber({ protocol: 'email', endpoint: email, severities: ['high'] });
     }
     for (const queueArn of props.extraSubscriberQueueArns ?? []) {
@@ -276,25 +377,27 @@ export class AlertTopic extends Construct {
     for (const subscription of props.subscriptions ?? []) {
       this.addSubscriber(subscription);
     }
+  }
 
-    if (props.slack !== undefined) {
-      this.slackChannel = new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
-        slackChannelConfigurationName:
-          props.slackChannelConfigurationName ??
-          Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
-        slackWorkspaceId: props.slack.workspaceId,
-        slackChannelId: props.slack.channelId,
-        notificationTopics: [this.topic],
-        // Chatbot only relays notifications: its role has no permissions and the guardrail caps
-        // what channel members could do even with their own user roles.
-        role: new iam.Role(this, 'SlackChannelRole', {
-          assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
-          description: 'AWS Chatbot channel role for MediaPackage audit alerts (no permissions)',
-        }),
-        guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess')],
-        loggingLevel: chatbot.LoggingLevel.ERROR,
-      });
-    }
+  private createSlackChannel(
+    slack: SlackConfig,
+    name: string | undefined,
+  ): chatbot.SlackChannelConfiguration {
+    return new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
+      slackChannelConfigurationName:
+        name ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
+      slackWorkspaceId: slack.workspaceId,
+      slackChannelId: slack.channelId,
+      notificationTopics: [this.topic],
+      // Chatbot only relays notifications: its role has no permissions and the guardrail caps
+      // what channel members could do even with their own user roles.
+      role: new iam.Role(this, 'SlackChannelRole', {
+        assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+        description: 'AWS Chatbot channel role for MediaPackage audit alerts (no permissions)',
+      }),
+      guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess')],
+      loggingLevel: chatbot.LoggingLevel.ERROR,
+    });
   }
 
   /** Subscribes an email address to every alert; the recipient must confirm it. */
@@ -429,37 +532,30 @@ export class AlertTopic extends Construct {
   }
 }
 
-const ENDPOINT_PATTERNS: Record<AlertSubscriptionProtocol, { pattern: RegExp; expected: string }> =
-  {
-    email: { pattern: EMAIL_PATTERN, expected: 'an email address' },
-    sqs: {
-      pattern: /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/,
-      expected: 'a standard SQS queue ARN (standard topics cannot deliver to FIFO queues)',
-    },
-    https: { pattern: /^https:\/\/[^\s/]+/, expected: 'an https:// URL' },
-    lambda: {
-      pattern:
-        /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/,
-      expected: 'a Lambda function ARN',
-    },
-  };
+/** Why an endpoint of each protocol cannot be subscribed, or `undefined`. */
+const ENDPOINT_CHECKS: Record<AlertSubscriptionProtocol, TextCheck> = {
+  email: (endpoint) =>
+    isEmailAddress(endpoint) ? undefined : `'${endpoint}' is not an email address`,
+  sqs: checkQueueArn,
+  https: patternCheck(/^https:\/\/[^\s/]+/, 'an https:// URL'),
+  lambda: patternCheck(
+    /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/,
+    'a Lambda function ARN',
+  ),
+};
 
 function checkEndpoint(scope: Construct, protocol: AlertSubscriptionProtocol, endpoint: string) {
   // Plain JavaScript callers can pass any string.
-  const rule = (
-    ENDPOINT_PATTERNS as Partial<Record<string, { pattern: RegExp; expected: string }>>
-  )[protocol];
-  if (rule === undefined) {
+  const check = (ENDPOINT_CHECKS as Partial<Record<string, TextCheck>>)[protocol];
+  if (check === undefined) {
     throw new InvalidSubscriptionError(
       scope,
-      `protocol '${String(protocol)}' is not one of: ${Object.keys(ENDPOINT_PATTERNS).join(', ')}`,
+      `protocol '${String(protocol)}' is not one of: ${Object.keys(ENDPOINT_CHECKS).join(', ')}`,
     );
   }
-  if (!Token.isUnresolved(endpoint) && !rule.pattern.test(endpoint)) {
-    throw new InvalidSubscriptionError(
-      scope,
-      `${protocol} endpoint '${endpoint}' is not ${rule.expected}`,
-    );
+  const problem = Token.isUnresolved(endpoint) ? undefined : check(endpoint);
+  if (problem !== undefined) {
+    throw new InvalidSubscriptionError(scope, `${protocol} endpoint ${problem}`);
   }
 }
 
@@ -494,18 +590,16 @@ function iamPrincipalArn(principal: iam.IPrincipal): string | undefined {
 }
 
 /** A publisher ARN must name an IAM role or user exactly, in the stack's account. */
-function checkListedPublisher(scope: Construct, arn: string): void {
-  if (Token.isUnresolved(arn)) return;
-  const problem = checkPublisherArn(arn);
-  if (problem !== undefined) throw new InvalidPropsError(scope, `publisherArns: ${problem}`);
-  const stackAccount = Stack.of(scope).account;
-  const { account } = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME);
-  if (!Token.isUnresolved(stackAccount) && account !== stackAccount) {
-    throw new InvalidPropsError(
-      scope,
-      `publisherArns: '${arn}' is not in the stack's account ${stackAccount}; the topic policy allows principals of its own account only`,
-    );
-  }
+function publisherCheck(scope: Construct): TextCheck {
+  return (arn) => {
+    const problem = checkPublisherArn(arn);
+    if (problem !== undefined) return problem;
+    const stackAccount = Stack.of(scope).account;
+    const { account } = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME);
+    return Token.isUnresolved(stackAccount) || account === stackAccount
+      ? undefined
+      : `'${arn}' is not in the stack's account ${stackAccount}; the topic policy allows principals of its own account only`;
+  };
 }
 
 /** True only when both accounts are known and differ: the permission cannot be added here. */

@@ -10,31 +10,72 @@ import { Construct } from 'constructs';
 import {
   BUNDLED_RULES_EXPRESSION,
   BYTES_PER_MB,
+  DEFAULT_MAX_INFLATED_MB,
   FUNCTION_ENV,
   METRICS_NAMESPACE,
   SERVICE_NAME,
 } from '../lambda/contract';
 import type { RulesConfig } from '../lambda/match/rules-schema';
 import { FUNCTION_ALIASES, FUNCTION_MAIN_FIELDS, aliasArgs } from './bundling';
-import { CONFIG_DEFAULTS, MAX_INFLATED_MB_LIMITS } from './config';
-import { InvalidPropsError } from './errors';
+import { throwIfInvalid } from './errors';
+import type { NumberRule } from './prop-checks';
+import { checkDuration, checkNumber } from './prop-checks';
 
 /** The handler the function bundles: `lambda/handler.ts`, export `handler`. */
 export const HANDLER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
 
+/** The defaults of {@link AuditFunctionProps}. */
+export const AUDIT_FUNCTION_DEFAULTS = {
+  memorySize: 512,
+  timeout: Duration.minutes(5),
+  logRetention: logs.RetentionDays.THREE_MONTHS,
+  maxInflatedMb: DEFAULT_MAX_INFLATED_MB,
+} as const satisfies Pick<
+  Required<AuditFunctionProps>,
+  'memorySize' | 'timeout' | 'logRetention' | 'maxInflatedMb'
+>;
+
+/** What the numeric props of {@link AuditFunction} accept. */
+export const AUDIT_FUNCTION_LIMITS = {
+  memorySize: {
+    whole: true,
+    min: 128,
+    max: 10_240,
+    expected: 'a whole number of MB from 128 to 10240',
+  },
+  /** In seconds. */
+  timeout: { whole: true, min: 10, max: 900, expected: 'a whole number of seconds from 10 to 900' },
+  reservedConcurrentExecutions: {
+    whole: true,
+    min: 1,
+    expected: 'a whole number of concurrent executions, 1 or more',
+  },
+  /**
+   * In MB (MiB). The upper limit only catches typos (a value in bytes or KB): at such sizes the
+   * invocation's time budget ends the read first.
+   */
+  maxInflatedMb: {
+    whole: true,
+    min: 1,
+    max: 102_400,
+    expected: 'a whole number of MB from 1 to 102400',
+  },
+} as const satisfies Record<string, NumberRule>;
+
 /** Properties of {@link AuditFunction}. */
 export interface AuditFunctionProps {
   /**
-   * Memory of the function. Memory also buys CPU for gunzip and JSON parsing; the default is a
-   * first guess that later measurements on real log files will tune.
+   * Memory of the function, in MB, from 128 to 10240. Memory also buys CPU for gunzip and JSON
+   * parsing; the default is a first guess that later measurements on real log files will tune.
    *
    * @default 512
    */
   readonly memorySize?: number;
 
   /**
-   * Timeout of one invocation (one log file, or a batch of S3 records). A first guess to be tuned
-   * by measurement: busy organization trails write files of many megabytes.
+   * Timeout of one invocation (one log file, or a batch of S3 records), whole seconds from 10 to
+   * 900. A first guess to be tuned by measurement: busy organization trails write files of many
+   * megabytes.
    *
    * @default Duration.minutes(5)
    */
@@ -111,49 +152,66 @@ export class AuditFunction extends Construct {
 
   public constructor(scope: Construct, id: string, props: AuditFunctionProps = {}) {
     super(scope, id);
+    this.timeout = props.timeout ?? AUDIT_FUNCTION_DEFAULTS.timeout;
+    this.maxInflatedMb = props.maxInflatedMb ?? AUDIT_FUNCTION_DEFAULTS.maxInflatedMb;
+    const memorySize = props.memorySize ?? AUDIT_FUNCTION_DEFAULTS.memorySize;
+    const limits = AUDIT_FUNCTION_LIMITS;
+    throwIfInvalid(this, [
+      checkNumber('memorySize', memorySize, limits.memorySize),
+      checkDuration('timeout', this.timeout, limits.timeout, 'seconds'),
+      checkNumber(
+        'reservedConcurrentExecutions',
+        props.reservedConcurrentExecutions,
+        limits.reservedConcurrentExecutions,
+      ),
+      checkNumber('maxInflatedMb', this.maxInflatedMb, limits.maxInflatedMb),
+    ]);
 
-    this.timeout = props.timeout ?? Duration.minutes(5);
-    this.maxInflatedMb = props.maxInflatedMb ?? CONFIG_DEFAULTS.maxInflatedMb;
-    checkWholeNumber(this, 'maxInflatedMb', this.maxInflatedMb, MAX_INFLATED_MB_LIMITS);
-    if (props.reservedConcurrentExecutions !== undefined) {
-      checkWholeNumber(this, 'reservedConcurrentExecutions', props.reservedConcurrentExecutions, {
-        min: 1,
-      });
-    }
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: props.logRetention ?? AUDIT_FUNCTION_DEFAULTS.logRetention,
     });
+    this.role = this.createRole();
+    this.deadLetterQueue = this.createDeadLetterQueue();
+    this.function = this.createFunction(props, memorySize);
+  }
 
-    // No AWSLambdaBasicExecutionRole: it allows writing to every log group in the account.
-    this.role = new iam.Role(this, 'Role', {
+  /** No AWSLambdaBasicExecutionRole: it allows writing to every log group in the account. */
+  private createRole(): iam.Role {
+    const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Reads CloudTrail log files and publishes MediaPackage audit alerts',
     });
-    this.role.addToPrincipalPolicy(
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [this.logGroup.logGroupArn],
       }),
     );
+    return role;
+  }
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+  private createDeadLetterQueue(): sqs.Queue {
+    const queue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
+    Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
         'This queue is itself the dead-letter queue: the on-failure destination of the function and of the EventBridge target.',
     });
+    return queue;
+  }
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+  private createFunction(props: AuditFunctionProps, memorySize: number): nodejs.NodejsFunction {
+    return new nodejs.NodejsFunction(this, 'Function', {
       description: 'Alerts on AWS Elemental MediaPackage write calls found in CloudTrail log files',
       entry: props.entry ?? HANDLER_ENTRY,
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize,
       timeout: this.timeout,
       role: this.role,
       logGroup: this.logGroup,
@@ -185,17 +243,4 @@ export class AuditFunction extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
   }
-}
-
-/** Throws {@link InvalidPropsError} unless `value` is a whole number within `limits`. */
-function checkWholeNumber(
-  scope: Construct,
-  name: string,
-  value: number,
-  limits: { readonly min: number; readonly max?: number },
-): void {
-  const { min, max } = limits;
-  if (Number.isSafeInteger(value) && value >= min && (max === undefined || value <= max)) return;
-  const range = max === undefined ? `of ${min} or more` : `from ${min} to ${max}`;
-  throw new InvalidPropsError(scope, `${name} must be a whole number ${range}; got ${value}`);
 }

@@ -4,7 +4,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import type { AccountProjection } from './cloudtrail-table';
+import type { AccountProjection, CloudTrailTableLayout } from './cloudtrail-table';
 import {
   CLOUDTRAIL_COLUMNS,
   CLOUDTRAIL_INPUT_FORMAT,
@@ -15,14 +15,30 @@ import {
   logsLocation,
   projectionParameters,
 } from './cloudtrail-table';
-import { ACCOUNT_ID_PATTERN, ORGANIZATION_ID_PATTERN, REGION_PATTERN } from './config';
-import { InvalidPropsError } from './errors';
+import { throwIfInvalid } from './errors';
 import { historyQueries } from './history-queries';
+import type { TextCheck } from './prop-checks';
+import { checkText, patternCheck } from './prop-checks';
 
 /** First day of the projected `timestamp` partition, as in AWS's example table. */
 export const DEFAULT_PROJECTION_START_DATE = '2020/01/01';
 /** Athena cancels a query that would scan more: about $5 at $5 per TB. */
 export const DEFAULT_BYTES_SCANNED_CUTOFF = 1_000_000_000_000;
+
+/** Why an AWS Organizations organization ID cannot be right, or `undefined`. */
+export const checkOrganizationId: TextCheck = patternCheck(
+  /^o-[a-z0-9]{10,32}$/,
+  'an AWS Organizations ID: o- followed by 10-32 lower-case letters or digits, e.g. o-a1b2c3d4e5',
+);
+
+/** Why an AWS account ID cannot be right, or `undefined`. */
+export const checkAccountId: TextCheck = patternCheck(/^\d{12}$/, 'an AWS account ID (12 digits)');
+
+/** Why a Region name (`eu-west-1`, `us-gov-west-1`) cannot be right, or `undefined`. */
+export const checkRegion: TextCheck = patternCheck(
+  /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/,
+  'a Region name such as eu-west-1',
+);
 
 /** Properties of {@link AuditHistory}. */
 export interface AuditHistoryProps {
@@ -116,8 +132,6 @@ export class AuditHistory extends Construct {
 
   public constructor(scope: Construct, id: string, props: AuditHistoryProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    const keyPrefix = props.keyPrefix ?? '';
     const startDate = props.startDate ?? DEFAULT_PROJECTION_START_DATE;
     this.validate(props, startDate);
 
@@ -127,16 +141,50 @@ export class AuditHistory extends Construct {
         : props.organizationId === undefined
           ? { type: 'enum', accountIds: [Aws.ACCOUNT_ID] }
           : { type: 'injected' };
-    const layout = {
+    this.resultsBucket = this.createResultsBucket(props);
+    this.databaseName = glueName(Names.uniqueResourceName(this, { maxLength: 64, separator: '_' }));
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseInput: {
+        name: this.databaseName,
+        description: 'CloudTrail history of the MediaPackage audit alerts (Athena)',
+      },
+    });
+    this.table = this.createTable({
       bucketName: props.logBucket.bucketName,
-      keyPrefix,
+      keyPrefix: props.keyPrefix ?? '',
       ...(props.organizationId === undefined ? {} : { organizationId: props.organizationId }),
       account: this.accountProjection,
-      regions: props.regions ?? defaultRegions(stack),
+      regions: props.regions ?? defaultRegions(Stack.of(this)),
       startDate,
-    };
+    });
+    this.workGroupName = Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+    this.workGroup = this.createWorkGroup(props.bytesScannedCutoffPerQuery);
+    this.namedQueries = this.createNamedQueries();
+  }
 
-    this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
+  private validate(props: AuditHistoryProps, startDate: string): void {
+    const cutoff = props.bytesScannedCutoffPerQuery;
+    throwIfInvalid(this, [
+      checkText('organizationId', props.organizationId, checkOrganizationId),
+      ...(props.accountIds ?? []).map((account) =>
+        checkText('accountIds', account, checkAccountId),
+      ),
+      props.regions !== undefined && props.regions.length === 0
+        ? 'regions must name at least one Region'
+        : undefined,
+      ...(props.regions ?? []).map((region) => checkText('regions', region, checkRegion)),
+      isProjectionDate(startDate)
+        ? undefined
+        : `startDate '${startDate}' is not a date written yyyy/MM/dd`,
+      cutoff !== undefined && (!Number.isSafeInteger(cutoff) || cutoff < 10_000_000)
+        ? 'bytesScannedCutoffPerQuery must be a whole number of at least 10 MB'
+        : undefined,
+    ]);
+  }
+
+  private createResultsBucket(props: AuditHistoryProps): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'ResultsBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -159,23 +207,17 @@ export class AuditHistory extends Construct {
           }),
     });
     if (props.accessLogsBucket === undefined) {
-      Validations.of(this.resultsBucket).acknowledge({
+      Validations.of(bucket).acknowledge({
         id: 'AwsSolutions-S1',
         reason:
           'Query results bucket of the history workgroup, in a deployment that reads an existing trail and owns no access-log bucket: results are derived copies of the trail logs, expire by lifecycle, and Athena records who ran each query (workgroup query history, CloudTrail StartQueryExecution).',
       });
     }
+    return bucket;
+  }
 
-    this.databaseName = glueName(Names.uniqueResourceName(this, { maxLength: 64, separator: '_' }));
-    this.database = new glue.CfnDatabase(this, 'Database', {
-      catalogId: Aws.ACCOUNT_ID,
-      databaseInput: {
-        name: this.databaseName,
-        description: 'CloudTrail history of the MediaPackage audit alerts (Athena)',
-      },
-    });
-
-    this.table = new glue.CfnTable(this, 'Table', {
+  private createTable(layout: CloudTrailTableLayout): glue.CfnTable {
+    return new glue.CfnTable(this, 'Table', {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.database.ref,
       tableInput: {
@@ -193,9 +235,10 @@ export class AuditHistory extends Construct {
         },
       },
     });
+  }
 
-    this.workGroupName = Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
-    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+  private createWorkGroup(bytesScannedCutoffPerQuery: number | undefined): athena.CfnWorkGroup {
+    return new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: this.workGroupName,
       description: 'Queries the CloudTrail history of the MediaPackage audit alerts',
       state: 'ENABLED',
@@ -204,17 +247,18 @@ export class AuditHistory extends Construct {
       workGroupConfiguration: {
         enforceWorkGroupConfiguration: true,
         publishCloudWatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery:
-          props.bytesScannedCutoffPerQuery ?? DEFAULT_BYTES_SCANNED_CUTOFF,
+        bytesScannedCutoffPerQuery: bytesScannedCutoffPerQuery ?? DEFAULT_BYTES_SCANNED_CUTOFF,
         resultConfiguration: {
           outputLocation: this.resultsBucket.s3UrlForObject('results/'),
           encryptionConfiguration: { encryptionOption: 'SSE_S3' },
         },
       },
     });
+  }
 
+  private createNamedQueries(): athena.CfnNamedQuery[] {
     const table = `"${this.databaseName}"."${CLOUDTRAIL_TABLE_NAME}"`;
-    this.namedQueries = historyQueries({
+    return historyQueries({
       table,
       ...(this.accountProjection.type === 'injected'
         ? { injectedAccountIds: [Aws.ACCOUNT_ID] }
@@ -230,34 +274,6 @@ export class AuditHistory extends Construct {
       namedQuery.node.addDependency(this.database);
       return namedQuery;
     });
-  }
-
-  private validate(props: AuditHistoryProps, startDate: string): void {
-    const problems: string[] = [];
-    if (props.organizationId !== undefined && !ORGANIZATION_ID_PATTERN.test(props.organizationId)) {
-      problems.push(
-        `organizationId '${props.organizationId}' is not an organization ID (o- followed by 10-32 lower-case letters or digits)`,
-      );
-    }
-    for (const account of props.accountIds ?? []) {
-      if (!Token.isUnresolved(account) && !ACCOUNT_ID_PATTERN.test(account)) {
-        problems.push(`account ID '${account}' is not 12 digits`);
-      }
-    }
-    if (props.regions !== undefined && props.regions.length === 0) {
-      problems.push('regions must name at least one Region');
-    }
-    for (const region of props.regions ?? []) {
-      if (!REGION_PATTERN.test(region)) problems.push(`'${region}' is not a Region name`);
-    }
-    if (!isProjectionDate(startDate)) {
-      problems.push(`startDate '${startDate}' is not a date written yyyy/MM/dd`);
-    }
-    const cutoff = props.bytesScannedCutoffPerQuery;
-    if (cutoff !== undefined && (!Number.isSafeInteger(cutoff) || cutoff < 10_000_000)) {
-      problems.push('bytesScannedCutoffPerQuery must be a whole number of at least 10 MB');
-    }
-    if (problems.length > 0) throw new InvalidPropsError(this, problems.join('; '));
   }
 }
 

@@ -4,8 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { ManagementEventsMode } from './config';
+import { throwIfInvalid } from './errors';
 import { acknowledgeWildcardResource } from './nag-findings';
+import type { NumberRule } from './prop-checks';
+import { checkDuration } from './prop-checks';
 
 /** Why reading `<prefix>AWSLogs/*` is the narrowest grant that works. */
 export const LOG_FILES_WILDCARD_REASON =
@@ -13,6 +15,29 @@ export const LOG_FILES_WILDCARD_REASON =
 
 /** The encryption context CloudTrail gives each log file: the ARN of the trail that wrote it. */
 export const TRAIL_ENCRYPTION_CONTEXT_KEY = 'kms:EncryptionContext:aws:cloudtrail:arn';
+
+/** Which management events the trail records. */
+export const MANAGEMENT_EVENTS_MODES = ['write-only', 'all'] as const;
+
+/** One of {@link MANAGEMENT_EVENTS_MODES}. */
+export type ManagementEventsMode = (typeof MANAGEMENT_EVENTS_MODES)[number];
+
+/** The defaults of {@link AuditTrailProps}. */
+export const AUDIT_TRAIL_DEFAULTS = {
+  managementEvents: 'write-only',
+  logExpiration: Duration.days(365),
+} as const satisfies Pick<Required<AuditTrailProps>, 'managementEvents' | 'logExpiration'>;
+
+/** What the props of {@link AuditTrail} accept. */
+export const AUDIT_TRAIL_LIMITS = {
+  /** In days. */
+  logExpiration: {
+    whole: true,
+    min: 1,
+    max: 3650,
+    expected: 'a whole number of days from 1 to 3650',
+  },
+} as const satisfies Record<string, NumberRule>;
 
 /** Properties of {@link AuditTrail}. */
 export interface AuditTrailProps {
@@ -25,7 +50,8 @@ export interface AuditTrailProps {
   readonly managementEvents?: ManagementEventsMode;
 
   /**
-   * How long log files (and server access logs) are kept before S3 deletes them.
+   * How long log files (and server access logs) are kept before S3 deletes them: whole days,
+   * from 1 to 3650.
    *
    * @default Duration.days(365)
    */
@@ -48,6 +74,9 @@ export interface AuditTrailProps {
   readonly eventBridgeEnabled?: boolean;
 }
 
+/** The service principal CloudTrail writes log files as. */
+const CLOUDTRAIL_SERVICE_PRINCIPAL = 'cloudtrail.amazonaws.com';
+
 /**
  * A multi-Region CloudTrail trail with a customer-managed KMS key and a hardened log bucket.
  *
@@ -67,23 +96,36 @@ export class AuditTrail extends Construct {
 
   public constructor(scope: Construct, id: string, props: AuditTrailProps = {}) {
     super(scope, id);
-
-    const logExpiration = props.logExpiration ?? Duration.days(365);
+    const logExpiration = props.logExpiration ?? AUDIT_TRAIL_DEFAULTS.logExpiration;
+    throwIfInvalid(this, [
+      checkDuration('logExpiration', logExpiration, AUDIT_TRAIL_LIMITS.logExpiration, 'days'),
+    ]);
     const trailName =
       props.trailName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     this.trailArn = `arn:${Aws.PARTITION}:cloudtrail:${Aws.REGION}:${Aws.ACCOUNT_ID}:trail/${trailName}`;
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
+    this.encryptionKey = this.createKey(trailName);
+    this.accessLogsBucket = this.createAccessLogsBucket(logExpiration);
+    this.logBucket = this.createLogBucket(logExpiration, props.eventBridgeEnabled === true);
+    this.trail = this.createTrail(
+      trailName,
+      props.managementEvents ?? AUDIT_TRAIL_DEFAULTS.managementEvents,
+    );
+  }
+
+  /** The trail key, which only this trail may encrypt with (and describe). */
+  private createKey(trailName: string): kms.Key {
+    const key = new kms.Key(this, 'Key', {
       description: `Encrypts the CloudTrail log files of ${trailName}`,
       enableKeyRotation: true,
       // Log files outlive the stack; without the key they could not be read.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const cloudTrailPrincipal = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
-    this.encryptionKey.addToResourcePolicy(
+    const cloudTrail = new iam.ServicePrincipal(CLOUDTRAIL_SERVICE_PRINCIPAL);
+    key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudTrailToEncryptLogs',
-        principals: [cloudTrailPrincipal],
+        principals: [cloudTrail],
         actions: ['kms:GenerateDataKey*'],
         resources: ['*'],
         // This trail only: its ARN (the home Region's, for the files of every Region, as the
@@ -96,17 +138,20 @@ export class AuditTrail extends Construct {
         },
       }),
     );
-    this.encryptionKey.addToResourcePolicy(
+    key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudTrailToDescribeKey',
-        principals: [cloudTrailPrincipal],
+        principals: [cloudTrail],
         actions: ['kms:DescribeKey'],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceArn': this.trailArn } },
       }),
     );
+    return key;
+  }
 
-    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+  private createAccessLogsBucket(logExpiration: Duration): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogsBucket', {
       ...hardenedBucketProps(),
       lifecycleRules: [
         {
@@ -117,13 +162,17 @@ export class AuditTrail extends Construct {
         },
       ],
     });
-    Validations.of(this.accessLogsBucket).acknowledge({
+    Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
         'This bucket is the server access log destination of the trail bucket; logging it to itself would loop.',
     });
+    return bucket;
+  }
 
-    this.logBucket = new s3.Bucket(this, 'LogBucket', {
+  /** The log bucket, which only this trail may write to. */
+  private createLogBucket(logExpiration: Duration, eventBridgeEnabled: boolean): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'LogBucket', {
       ...hardenedBucketProps(),
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'trail-bucket/',
@@ -137,26 +186,27 @@ export class AuditTrail extends Construct {
         },
       ],
     });
-    if (props.eventBridgeEnabled === true) {
-      (this.logBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+    if (eventBridgeEnabled) {
+      (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
         eventBridgeConfiguration: { eventBridgeEnabled: true },
       };
     }
-    this.logBucket.addToResourcePolicy(
+    const cloudTrail = new iam.ServicePrincipal(CLOUDTRAIL_SERVICE_PRINCIPAL);
+    bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AWSCloudTrailAclCheck',
-        principals: [cloudTrailPrincipal],
+        principals: [cloudTrail],
         actions: ['s3:GetBucketAcl'],
-        resources: [this.logBucket.bucketArn],
+        resources: [bucket.bucketArn],
         conditions: { StringEquals: { 'aws:SourceArn': this.trailArn } },
       }),
     );
-    this.logBucket.addToResourcePolicy(
+    bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AWSCloudTrailWrite',
-        principals: [cloudTrailPrincipal],
+        principals: [cloudTrail],
         actions: ['s3:PutObject'],
-        resources: [this.logBucket.arnForObjects(`AWSLogs/${Aws.ACCOUNT_ID}/*`)],
+        resources: [bucket.arnForObjects(`AWSLogs/${Aws.ACCOUNT_ID}/*`)],
         conditions: {
           StringEquals: {
             's3:x-amz-acl': 'bucket-owner-full-control',
@@ -165,14 +215,17 @@ export class AuditTrail extends Construct {
         },
       }),
     );
+    return bucket;
+  }
 
+  private createTrail(trailName: string, managementEvents: ManagementEventsMode): cloudtrail.Trail {
     // The Trail construct adds bucket-policy statements without aws:SourceArn; handing it a
     // reference (whose policy it cannot change) keeps only the scoped statements above.
     const bucketReference = s3.Bucket.fromBucketAttributes(this, 'LogBucketReference', {
       bucketArn: this.logBucket.bucketArn,
       bucketName: this.logBucket.bucketName,
     });
-    this.trail = new cloudtrail.Trail(this, 'Trail', {
+    const trail = new cloudtrail.Trail(this, 'Trail', {
       trailName,
       bucket: bucketReference,
       encryptionKey: this.encryptionKey,
@@ -180,13 +233,14 @@ export class AuditTrail extends Construct {
       includeGlobalServiceEvents: true,
       enableFileValidation: true,
       managementEvents:
-        (props.managementEvents ?? 'write-only') === 'all'
+        managementEvents === 'all'
           ? cloudtrail.ReadWriteType.ALL
           : cloudtrail.ReadWriteType.WRITE_ONLY,
     });
     // CloudTrail checks the bucket and key policies when the trail is created.
     const bucketPolicy = this.logBucket.policy;
-    if (bucketPolicy !== undefined) this.trail.node.addDependency(bucketPolicy);
+    if (bucketPolicy !== undefined) trail.node.addDependency(bucketPolicy);
+    return trail;
   }
 
   /**

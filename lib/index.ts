@@ -4,6 +4,7 @@ export * from './audit-history';
 export * from './audit-trail';
 export * from './cloudtrail-table';
 export * from './config';
+export * from './errors';
 export * from './history-queries';
 export * from './idempotency-table';
 export * from './log-file-trigger';

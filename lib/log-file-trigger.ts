@@ -7,8 +7,16 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { TriggerKind } from './config';
 import { flattenReference } from './nag-findings';
+
+/**
+ * How new CloudTrail log files reach the function: an S3 event notification on the bucket, or an
+ * EventBridge rule on its `Object Created` events.
+ */
+export const TRIGGER_KINDS = ['s3', 'eventbridge'] as const;
+
+/** One of {@link TRIGGER_KINDS}. */
+export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
 /** Properties of {@link LogFileTrigger}. */
 export interface LogFileTriggerProps {

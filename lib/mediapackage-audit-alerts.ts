@@ -17,26 +17,113 @@ import type { RulesConfig, RulesInput } from '../lambda/match/rules-schema';
 import { parseRules } from '../lambda/match/rules-schema';
 import type { OwnResources } from '../lambda/contract';
 import { FUNCTION_ENV } from '../lambda/contract';
-import type { AlertSubscription } from './alert-topic';
+import type { AlertSubscription, SlackConfig } from './alert-topic';
 import { AlertTopic } from './alert-topic';
 import { AuditFunction } from './audit-function';
 import { AuditHistory } from './audit-history';
+import type { ManagementEventsMode } from './audit-trail';
 import { AuditTrail, LOG_FILES_WILDCARD_REASON } from './audit-trail';
-import type { ManagementEventsMode, SlackConfig, TriggerKind } from './config';
-import { InvalidPropsError } from './errors';
+import { throwIfInvalid } from './errors';
 import { IdempotencyTable } from './idempotency-table';
+import type { TriggerKind } from './log-file-trigger';
 import { LogFileTrigger } from './log-file-trigger';
 import { acknowledgeWildcardResource } from './nag-findings';
 import type { OperationsAlarmsOptions } from './operations-alarms';
 import { OperationsAlarms } from './operations-alarms';
 import { OperationsDashboard } from './operations-dashboard';
+import type { TextCheck } from './prop-checks';
+import { checkText } from './prop-checks';
 import { loadRulesFile } from './rules-file';
 
 /** The rules file used when neither `rulesFile` nor `rules` is given. */
 export const DEFAULT_RULES_FILE = path.join(__dirname, '..', 'config', 'rules.json');
 
-/** Thrown when {@link MediaPackageAuditAlerts} gets props that contradict each other. */
-export { InvalidPropsError };
+/** The defaults of {@link MediaPackageAuditAlertsProps} that no construct below it owns. */
+export const MEDIAPACKAGE_AUDIT_DEFAULTS = {
+  trigger: 's3',
+  dashboard: true,
+  athena: true,
+} as const satisfies Pick<
+  Required<MediaPackageAuditAlertsProps>,
+  'trigger' | 'dashboard' | 'athena'
+>;
+
+/** A prop of {@link MediaPackageAuditAlerts}. */
+export type MediaPackageAuditAlertsProp = keyof MediaPackageAuditAlertsProps;
+
+/** Props that apply only with another prop on (set, and not `false`), or only with it off. */
+export interface PropCondition {
+  readonly props: readonly MediaPackageAuditAlertsProp[];
+  readonly only: 'with' | 'without';
+  readonly other: MediaPackageAuditAlertsProp;
+  /** Why, naming props with `name` (the context schema names its context keys instead). */
+  readonly why: (name: (prop: MediaPackageAuditAlertsProp) => string) => string;
+}
+
+/** Every cross-prop rule, checked by the construct and, in context-key terms, by `parseConfig`. */
+export const PROP_CONDITIONS: readonly PropCondition[] = [
+  {
+    props: ['existingLogKeyPrefix', 'existingLogKey'],
+    only: 'with',
+    other: 'existingLogBucket',
+    why: (name) =>
+      `only applies with ${name('existingLogBucket')} (the bucket of your existing trail)`,
+  },
+  {
+    props: ['organizationId', 'athenaAccountIds'],
+    only: 'with',
+    other: 'existingLogBucket',
+    why: (name) =>
+      `only applies with ${name('existingLogBucket')}: the stack's own trail holds this account's files only`,
+  },
+  {
+    props: ['managementEvents', 'logExpiration'],
+    only: 'without',
+    other: 'existingLogBucket',
+    why: (name) =>
+      `only applies when the stack creates its own trail; remove it or remove ${name('existingLogBucket')}`,
+  },
+  {
+    props: ['organizationId', 'athenaAccountIds', 'athenaRegions'],
+    only: 'with',
+    other: 'athena',
+    why: (name) => `only applies to the Athena history; remove it or set ${name('athena')}=true`,
+  },
+];
+
+/**
+ * Each prop of `given` that {@link PROP_CONDITIONS} rule out, with why. `given` holds the values
+ * as they will apply (a default that turns a feature on counts as on).
+ */
+export function conditionProblems(
+  given: Partial<Record<MediaPackageAuditAlertsProp, unknown>>,
+  name: (prop: MediaPackageAuditAlertsProp) => string = (prop) => prop,
+): { readonly prop: MediaPackageAuditAlertsProp; readonly message: string }[] {
+  const on = (prop: MediaPackageAuditAlertsProp): boolean =>
+    given[prop] !== undefined && given[prop] !== false;
+  return PROP_CONDITIONS.flatMap((condition) =>
+    on(condition.other) === (condition.only === 'with')
+      ? []
+      : condition.props.filter(on).map((prop) => ({ prop, message: condition.why(name) })),
+  );
+}
+
+/** Why `prefix` cannot be an existing trail's key prefix, or `undefined` (empty: no prefix). */
+export const checkKeyPrefix: TextCheck = (prefix) => {
+  if (prefix.startsWith('/')) {
+    return `'${prefix}' must not start with '/' (write e.g. org or logs/cloudtrail)`;
+  }
+  if (prefix.length > 200 || !/^[A-Za-z0-9!_.*'()/-]*$/.test(prefix) || prefix.includes('//')) {
+    return `'${prefix}' is not a trail key prefix (letters, digits and !_.*'()-/ only, no '//', at most 200 characters)`;
+  }
+  return undefined;
+};
+
+/** `org` and `org/` both become `org/`; no prefix becomes the empty string. */
+export function normaliseKeyPrefix(prefix: string | undefined): string {
+  if (prefix === undefined || prefix === '') return '';
+  return `${prefix.replace(/\/+$/, '')}/`;
+}
 
 /** Properties of {@link MediaPackageAuditAlerts}. */
 export interface MediaPackageAuditAlertsProps {
@@ -98,7 +185,8 @@ export interface MediaPackageAuditAlertsProps {
   readonly existingLogBucket?: s3.IBucket;
 
   /**
-   * S3 key prefix of the existing trail (the part before `AWSLogs/`), without a leading slash.
+   * S3 key prefix of the existing trail (the part before `AWSLogs/`), without a leading slash:
+   * letters, digits and `!_.*'()-/`, at most 200 characters. Only with {@link existingLogBucket}.
    *
    * @default - no prefix
    */
@@ -106,7 +194,7 @@ export interface MediaPackageAuditAlertsProps {
 
   /**
    * KMS key the existing trail encrypts its log files with. Its key policy must let the function's
-   * role decrypt (see docs/infrastructure.md).
+   * role decrypt (see docs/infrastructure.md). Only with {@link existingLogBucket}.
    *
    * @default - the log files use SSE-S3 and need no key
    */
@@ -122,14 +210,15 @@ export interface MediaPackageAuditAlertsProps {
   readonly trigger?: TriggerKind;
 
   /**
-   * Management events the new trail records. Ignored with `existingLogBucket`.
+   * Management events the new trail records. Not with `existingLogBucket`.
    *
    * @default 'write-only'
    */
   readonly managementEvents?: ManagementEventsMode;
 
   /**
-   * How long the new trail's log files are kept. Ignored with `existingLogBucket`.
+   * How long the new trail's log files are kept, whole days from 1 to 3650. Not with
+   * `existingLogBucket`.
    *
    * @default Duration.days(365)
    */
@@ -143,15 +232,16 @@ export interface MediaPackageAuditAlertsProps {
   readonly functionLogRetention?: logs.RetentionDays;
 
   /**
-   * Memory of the function, in MB. A first guess: later measurements on real log files will
-   * tune it.
+   * Memory of the function, in MB, from 128 to 10240. A first guess: later measurements on real
+   * log files will tune it.
    *
    * @default 512
    */
   readonly functionMemorySize?: number;
 
   /**
-   * Timeout of the function. A first guess: later measurements on real log files will tune it.
+   * Timeout of the function, whole seconds from 10 to 900. A first guess: later measurements on
+   * real log files will tune it.
    *
    * @default Duration.minutes(5)
    */
@@ -228,14 +318,17 @@ export interface MediaPackageAuditAlertsProps {
   /**
    * The organization ID (`o-` + 10-32 lower-case letters or digits) when `existingLogBucket`
    * holds an organization trail's files (`AWSLogs/<org-id>/<account>/CloudTrail/...`). Only the
-   * Athena table uses it; the function reads both layouts.
+   * Athena table uses it; the function reads both layouts. Only with {@link existingLogBucket}
+   * and {@link athena}.
    *
    * @default - an account trail's layout (`AWSLogs/<account>/CloudTrail/...`)
    */
   readonly organizationId?: string;
 
   /**
-   * Accounts the Athena table projects, so queries need not name one.
+   * Accounts the Athena table projects, so queries need not name one. Only with
+   * {@link existingLogBucket} (the stack's own trail holds this account's files only) and
+   * {@link athena}.
    *
    * @default - the stack's account; with {@link organizationId}, none: the account partition is
    * injected and each query names the accounts it searches
@@ -243,7 +336,7 @@ export interface MediaPackageAuditAlertsProps {
   readonly athenaAccountIds?: readonly string[];
 
   /**
-   * Regions the Athena table projects.
+   * Regions the Athena table projects. Only with {@link athena}.
    *
    * @default - every Region of the stack's partition known to aws-cdk-lib
    */
@@ -308,15 +401,7 @@ export class MediaPackageAuditAlerts extends Construct {
 
   public constructor(scope: Construct, id: string, props: MediaPackageAuditAlertsProps = {}) {
     super(scope, id);
-
-    if (props.existingLogBucket === undefined) {
-      for (const key of ['existingLogKeyPrefix', 'existingLogKey', 'organizationId'] as const) {
-        if (props[key] !== undefined) {
-          throw new InvalidPropsError(this, `${key} requires existingLogBucket`);
-        }
-      }
-    }
-    const existingKeyPrefix = normaliseKeyPrefix(props.existingLogKeyPrefix, this);
+    this.validate(props);
     this.rules = loadRules(this, props);
 
     const alerts = new AlertTopic(this, 'Alerts', {
@@ -340,7 +425,68 @@ export class MediaPackageAuditAlerts extends Construct {
 
     const idempotency = new IdempotencyTable(this, 'Idempotency');
     this.idempotencyTable = idempotency.table;
+    const auditFunction = this.createFunction(props, alerts, idempotency);
+    this.alertFunction = auditFunction.function;
+    this.alertFunctionRole = auditFunction.role;
+    this.deadLetterQueue = auditFunction.deadLetterQueue;
 
+    const logs = this.readLogs(props, auditFunction.role);
+    this.logBucket = logs.bucket;
+    this.logKeyPrefix = logs.keyPrefix;
+    this.trail = logs.trail;
+    this.trailKey = logs.key;
+    new LogFileTrigger(this, 'Trigger', {
+      bucket: this.logBucket,
+      keyPrefix: this.logKeyPrefix,
+      kind: props.trigger ?? MEDIAPACKAGE_AUDIT_DEFAULTS.trigger,
+      function: this.alertFunction,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    this.ownResources = this.addOwnResources();
+
+    this.operationsAlarms = this.createAlarms(props, auditFunction);
+    if (props.dashboard ?? MEDIAPACKAGE_AUDIT_DEFAULTS.dashboard) {
+      this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+        function: this.alertFunction,
+        functionTimeout: auditFunction.timeout,
+        logGroup: auditFunction.logGroup,
+        deadLetterQueue: this.deadLetterQueue,
+        alarms: this.operationsAlarms.alarms,
+      }).dashboard;
+    }
+    if (props.athena ?? MEDIAPACKAGE_AUDIT_DEFAULTS.athena) {
+      this.history = this.createHistory(props, logs.accessLogsBucket);
+    }
+
+    this.pipelineResourceArns = [
+      this.logBucket.bucketArn,
+      this.alertFunction.functionArn,
+      this.topic.topicArn,
+      this.topicKey.keyArn,
+      ...(this.trailKey === undefined ? [] : [this.trailKey.keyArn]),
+      ...(this.trail === undefined ? [] : [this.trail.trailArn]),
+      this.idempotencyTable.tableArn,
+    ];
+  }
+
+  /** Every contradiction between the props, in one error. */
+  private validate(props: MediaPackageAuditAlertsProps): void {
+    const athena = props.athena ?? MEDIAPACKAGE_AUDIT_DEFAULTS.athena;
+    throwIfInvalid(this, [
+      ...conditionProblems({ ...props, athena }).map(({ prop, message }) => `${prop} ${message}`),
+      checkText('existingLogKeyPrefix', props.existingLogKeyPrefix, checkKeyPrefix),
+      props.rules !== undefined && props.rulesFile !== undefined
+        ? 'give rules or rulesFile, not both'
+        : undefined,
+    ]);
+  }
+
+  /** The function, allowed to publish to `alerts` and to keep its records in `idempotency`. */
+  private createFunction(
+    props: MediaPackageAuditAlertsProps,
+    alerts: AlertTopic,
+    idempotency: IdempotencyTable,
+  ): AuditFunction {
     const auditFunction = new AuditFunction(this, 'AuditFunction', {
       memorySize: props.functionMemorySize,
       timeout: props.functionTimeout,
@@ -349,48 +495,44 @@ export class MediaPackageAuditAlerts extends Construct {
       maxInflatedMb: props.maxInflatedMb,
       rules: this.rules,
       environment: {
-        [FUNCTION_ENV.alertTopicArn]: this.topic.topicArn,
+        [FUNCTION_ENV.alertTopicArn]: alerts.topic.topicArn,
         [FUNCTION_ENV.idempotencyTableName]: idempotency.table.tableName,
       },
     });
-    this.alertFunction = auditFunction.function;
-    this.alertFunctionRole = auditFunction.role;
-    this.deadLetterQueue = auditFunction.deadLetterQueue;
     alerts.grantPublish(auditFunction.role);
     idempotency.grantIdempotency(auditFunction.role);
+    return auditFunction;
+  }
 
-    const trigger = props.trigger ?? 's3';
-    let accessLogsBucket: s3.IBucket | undefined;
+  /** The log files the function reads: a new trail's, or the existing bucket's under its prefix. */
+  private readLogs(props: MediaPackageAuditAlertsProps, role: iam.IRole): LogSource {
     if (props.existingLogBucket === undefined) {
       const auditTrail = new AuditTrail(this, 'AuditTrail', {
         managementEvents: props.managementEvents,
         logExpiration: props.logExpiration,
-        eventBridgeEnabled: trigger === 'eventbridge',
+        eventBridgeEnabled: props.trigger === 'eventbridge',
       });
-      auditTrail.grantReadLogs(auditFunction.role);
-      this.logBucket = auditTrail.logBucket;
-      this.logKeyPrefix = '';
-      this.trail = auditTrail.trail;
-      this.trailKey = auditTrail.encryptionKey;
-      accessLogsBucket = auditTrail.accessLogsBucket;
-    } else {
-      this.logBucket = props.existingLogBucket;
-      this.logKeyPrefix = existingKeyPrefix;
-      this.trailKey = props.existingLogKey;
-      grantReadExistingLogs(auditFunction.role, this.logBucket, this.logKeyPrefix, this.trailKey);
+      auditTrail.grantReadLogs(role);
+      return {
+        bucket: auditTrail.logBucket,
+        keyPrefix: '',
+        trail: auditTrail.trail,
+        key: auditTrail.encryptionKey,
+        accessLogsBucket: auditTrail.accessLogsBucket,
+      };
     }
+    const keyPrefix = normaliseKeyPrefix(props.existingLogKeyPrefix);
+    grantReadExistingLogs(role, props.existingLogBucket, keyPrefix, props.existingLogKey);
+    return { bucket: props.existingLogBucket, keyPrefix, key: props.existingLogKey };
+  }
 
-    new LogFileTrigger(this, 'Trigger', {
-      bucket: this.logBucket,
-      keyPrefix: this.logKeyPrefix,
-      kind: trigger,
-      function: this.alertFunction,
-      deadLetterQueue: this.deadLetterQueue,
-    });
-
-    // Write management events of S3, SNS and KMS reach the function through the trail it
-    // reads (the own trail records them: write-only management events).
-    this.ownResources = {
+  /**
+   * The resources the function treats as its own, in its environment. Write management events of
+   * S3, SNS and KMS reach the function through the trail it reads (the own trail records them:
+   * write-only management events).
+   */
+  private addOwnResources(): OwnResources {
+    const ownResources = {
       bucketNames: [this.logBucket.bucketName],
       topicArns: [this.topic.topicArn],
       kmsKeys: [
@@ -402,10 +544,16 @@ export class MediaPackageAuditAlerts extends Construct {
       // The function's own name is not in it: Lambda gives the function AWS_LAMBDA_FUNCTION_NAME,
       // and its ARN here would be a circular reference.
       FUNCTION_ENV.ownResources,
-      Stack.of(this).toJsonString(this.ownResources),
+      Stack.of(this).toJsonString(ownResources),
     );
+    return ownResources;
+  }
 
-    this.operationsAlarms = new OperationsAlarms(this, 'Alarms', {
+  private createAlarms(
+    props: MediaPackageAuditAlertsProps,
+    auditFunction: AuditFunction,
+  ): OperationsAlarms {
+    return new OperationsAlarms(this, 'Alarms', {
       ...props.alarms,
       function: this.alertFunction,
       functionTimeout: auditFunction.timeout,
@@ -418,43 +566,20 @@ export class MediaPackageAuditAlerts extends Construct {
         idempotencyTableName: this.idempotencyTable.tableName,
       },
     });
+  }
 
-    if (props.dashboard ?? true) {
-      this.dashboard = new OperationsDashboard(this, 'Dashboard', {
-        function: this.alertFunction,
-        functionTimeout: auditFunction.timeout,
-        logGroup: auditFunction.logGroup,
-        deadLetterQueue: this.deadLetterQueue,
-        alarms: this.operationsAlarms.alarms,
-      }).dashboard;
-    }
-
-    if (props.athena ?? true) {
-      this.history = new AuditHistory(this, 'History', {
-        logBucket: this.logBucket,
-        keyPrefix: this.logKeyPrefix,
-        ...(props.organizationId === undefined ? {} : { organizationId: props.organizationId }),
-        ...(props.athenaAccountIds === undefined ? {} : { accountIds: props.athenaAccountIds }),
-        ...(props.athenaRegions === undefined ? {} : { regions: props.athenaRegions }),
-        ...(accessLogsBucket === undefined ? {} : { accessLogsBucket }),
-      });
-    } else {
-      for (const key of ['organizationId', 'athenaAccountIds', 'athenaRegions'] as const) {
-        if (props[key] !== undefined) {
-          throw new InvalidPropsError(this, `${key} only applies with athena (the Athena history)`);
-        }
-      }
-    }
-
-    this.pipelineResourceArns = [
-      this.logBucket.bucketArn,
-      this.alertFunction.functionArn,
-      this.topic.topicArn,
-      this.topicKey.keyArn,
-      ...(this.trailKey === undefined ? [] : [this.trailKey.keyArn]),
-      ...(this.trail === undefined ? [] : [this.trail.trailArn]),
-      this.idempotencyTable.tableArn,
-    ];
+  private createHistory(
+    props: MediaPackageAuditAlertsProps,
+    accessLogsBucket: s3.IBucket | undefined,
+  ): AuditHistory {
+    return new AuditHistory(this, 'History', {
+      logBucket: this.logBucket,
+      keyPrefix: this.logKeyPrefix,
+      ...(props.organizationId === undefined ? {} : { organizationId: props.organizationId }),
+      ...(props.athenaAccountIds === undefined ? {} : { accountIds: props.athenaAccountIds }),
+      ...(props.athenaRegions === undefined ? {} : { regions: props.athenaRegions }),
+      ...(accessLogsBucket === undefined ? {} : { accessLogsBucket }),
+    });
   }
 
   /**
@@ -473,21 +598,22 @@ export class MediaPackageAuditAlerts extends Construct {
  */
 function loadRules(scope: Construct, props: MediaPackageAuditAlertsProps): RulesConfig {
   if (props.rules !== undefined) {
-    if (props.rulesFile !== undefined) {
-      throw new InvalidPropsError(scope, 'give rules or rulesFile, not both');
-    }
     return parseRules(props.rules, `${scope.node.path} (rules prop)`);
   }
   return loadRulesFile(props.rulesFile ?? DEFAULT_RULES_FILE);
 }
 
-/** `org` and `org/` become `org/`; no prefix stays empty; a leading `/` is refused. */
-function normaliseKeyPrefix(prefix: string | undefined, scope: Construct): string {
-  if (prefix === undefined || prefix === '') return '';
-  if (prefix.startsWith('/')) {
-    throw new InvalidPropsError(scope, `existingLogKeyPrefix '${prefix}' must not start with '/'`);
-  }
-  return `${prefix.replace(/\/+$/, '')}/`;
+/** Where the function reads log files from. */
+interface LogSource {
+  readonly bucket: s3.IBucket;
+  /** Empty or ending with `/`. */
+  readonly keyPrefix: string;
+  /** The trail, when this construct created one. */
+  readonly trail?: cloudtrail.Trail;
+  /** The key of the log files, when known. */
+  readonly key?: kms.IKey;
+  /** The access-log bucket of a created trail's bucket. */
+  readonly accessLogsBucket?: s3.IBucket;
 }
 
 /** `s3:GetObject` under `<prefix>AWSLogs/` and, if the trail uses SSE-KMS, decrypt through S3. */

@@ -4,14 +4,100 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import type { SlackConfig } from './alert-topic';
 import { AlertTopic } from './alert-topic';
-import type { MediaPackageAuditConfig } from './config';
+import type { ManagementEventsMode } from './audit-trail';
+import type { TriggerKind } from './log-file-trigger';
+import type { MediaPackageAuditAlertsProps } from './mediapackage-audit-alerts';
 import { MediaPackageAuditAlerts } from './mediapackage-audit-alerts';
+import type { OperationsAlarmsOptions } from './operations-alarms';
+
+/** An existing trail's log bucket to read instead of creating a trail. */
+export interface ExistingTrailBucketConfig {
+  readonly bucketName: string;
+  /** The trail's S3 key prefix, normalised to end with `/`; empty when the trail has none. */
+  readonly keyPrefix: string;
+  /** ARN of the KMS key the trail encrypts its log files with, if it uses SSE-KMS. */
+  readonly kmsKeyArn?: string;
+}
+
+/** Thresholds and periods of the alarms on the pipeline's health, in the context's units. */
+export interface AlarmConfig {
+  /** Function errors in 5 minutes that raise the alarm. */
+  readonly errorsThreshold: number;
+  /** Throttled invocations in 5 minutes that raise the alarm. */
+  readonly throttlesThreshold: number;
+  /** Longest invocation, in percent of the timeout, that raises the alarm. */
+  readonly durationPercent: number;
+  /** Minutes without a processed log file before the alarm fires. */
+  readonly noLogFilesMinutes: number;
+  /** Alerts within `alertSpikeMinutes` that raise the alert-spike alarm. */
+  readonly alertSpikeThreshold: number;
+  readonly alertSpikeMinutes: number;
+  /** Percentage of bad records (over 15 minutes) that raises the alarm. */
+  readonly badRecordRatePercent: number;
+}
+
+/**
+ * The configuration of one deployment, as `parseConfig` builds it from CDK context: every value
+ * checked against the rules of the construct that takes it, defaults filled in.
+ */
+export interface MediaPackageAuditConfig {
+  /** Receive every alert. */
+  readonly alertEmails: readonly string[];
+  /** Receive only `high` alerts (an SNS filter policy on the `severity` attribute). */
+  readonly pagerEmails: readonly string[];
+  readonly slack?: SlackConfig;
+  readonly existingTrailBucket?: ExistingTrailBucketConfig;
+  readonly trigger: TriggerKind;
+  readonly managementEvents: ManagementEventsMode;
+  /** One of the day counts `logs.RetentionDays` defines. */
+  readonly logRetentionDays: number;
+  readonly logExpirationDays: number;
+  readonly functionMemoryMb: number;
+  readonly functionTimeoutSeconds: number;
+  /** Reserved concurrency of the function; unset: none (the account's unreserved pool). */
+  readonly reservedConcurrency?: number;
+  /** How many MB (MiB) of uncompressed text the function reads from one log file at most. */
+  readonly maxInflatedMb: number;
+  /**
+   * IAM roles and users besides the function that may publish to the alert topic (e.g. the
+   * operators who run `mp-audit replay`); everyone else is denied by the topic policy.
+   */
+  readonly alertPublisherArns: readonly string[];
+  readonly extraSubscriberQueueArns: readonly string[];
+  /** Absolute path of the rules file to bake into the function; the construct's default if unset. */
+  readonly rulesFile?: string;
+  /** Receive the alarms on the pipeline's health (a separate topic); empty: the alert topic does. */
+  readonly operationsEmails: readonly string[];
+  readonly alarms: AlarmConfig;
+  /** Create the Athena history (Glue table, workgroup, saved queries). */
+  readonly athena: boolean;
+  /** Organization ID of the existing bucket's organization trail. */
+  readonly organizationId?: string;
+  /** Accounts the Athena table projects; empty: its default. */
+  readonly athenaAccountIds: readonly string[];
+  /** Regions the Athena table projects; empty: its default. */
+  readonly athenaRegions: readonly string[];
+}
 
 /** Properties of {@link MediaPackageAuditStack}. */
 export interface MediaPackageAuditStackProps extends StackProps {
   /** Validated configuration, from `parseConfig`. */
   readonly config: MediaPackageAuditConfig;
+}
+
+/** The alarm options of the construct from their context form (minutes become durations). */
+export function alarmOptions(alarms: AlarmConfig): OperationsAlarmsOptions {
+  return {
+    errorsThreshold: alarms.errorsThreshold,
+    throttlesThreshold: alarms.throttlesThreshold,
+    durationThresholdPercent: alarms.durationPercent,
+    noLogFilesPeriod: Duration.minutes(alarms.noLogFilesMinutes),
+    alertSpikeThreshold: alarms.alertSpikeThreshold,
+    alertSpikePeriod: Duration.minutes(alarms.alertSpikeMinutes),
+    badRecordRateThresholdPercent: alarms.badRecordRatePercent,
+  };
 }
 
 /** The deployable app: one {@link MediaPackageAuditAlerts} built from context, plus outputs. */
@@ -21,8 +107,6 @@ export class MediaPackageAuditStack extends Stack {
   public constructor(scope: Construct, id: string, props: MediaPackageAuditStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const existing = config.existingTrailBucket;
-
     // A topic of its own for the operations team; otherwise alarms go to the alert topic.
     const operations =
       config.operationsEmails.length === 0
@@ -31,30 +115,13 @@ export class MediaPackageAuditStack extends Stack {
             alertEmails: config.operationsEmails,
             displayName: 'MediaPackage audit operations',
           });
-    const { alarms } = config;
 
     this.alerts = new MediaPackageAuditAlerts(this, 'MediaPackageAuditAlerts', {
       alertEmails: config.alertEmails,
       pagerEmails: config.pagerEmails,
       slack: config.slack,
       rulesFile: config.rulesFile,
-      ...(existing === undefined
-        ? {
-            managementEvents: config.managementEvents,
-            logExpiration: Duration.days(config.logExpirationDays),
-          }
-        : {
-            existingLogBucket: s3.Bucket.fromBucketName(
-              this,
-              'ExistingLogBucket',
-              existing.bucketName,
-            ),
-            existingLogKeyPrefix: existing.keyPrefix,
-            existingLogKey:
-              existing.kmsKeyArn === undefined
-                ? undefined
-                : kms.Key.fromKeyArn(this, 'ExistingLogKey', existing.kmsKeyArn),
-          }),
+      ...this.trailProps(config),
       trigger: config.trigger,
       // parseConfig only accepts the day counts logs.RetentionDays defines.
       functionLogRetention: config.logRetentionDays as logs.RetentionDays,
@@ -65,15 +132,7 @@ export class MediaPackageAuditStack extends Stack {
       alertPublisherArns: config.alertPublisherArns,
       extraSubscriberQueueArns: config.extraSubscriberQueueArns,
       ...(operations === undefined ? {} : { operationsTopic: operations.topic }),
-      alarms: {
-        errorsThreshold: alarms.errorsThreshold,
-        throttlesThreshold: alarms.throttlesThreshold,
-        durationThresholdPercent: alarms.durationPercent,
-        noLogFilesPeriod: Duration.minutes(alarms.noLogFilesMinutes),
-        alertSpikeThreshold: alarms.alertSpikeThreshold,
-        alertSpikePeriod: Duration.minutes(alarms.alertSpikeMinutes),
-        badRecordRateThresholdPercent: alarms.badRecordRatePercent,
-      },
+      alarms: alarmOptions(config.alarms),
       athena: config.athena,
       ...(config.organizationId === undefined ? {} : { organizationId: config.organizationId }),
       ...(config.athenaAccountIds.length === 0
@@ -81,57 +140,82 @@ export class MediaPackageAuditStack extends Stack {
         : { athenaAccountIds: config.athenaAccountIds }),
       ...(config.athenaRegions.length === 0 ? {} : { athenaRegions: config.athenaRegions }),
     });
+    this.addOutputs();
+  }
 
-    new CfnOutput(this, 'AlertTopicArn', {
-      description: 'SNS topic that receives every MediaPackage alert',
-      value: this.alerts.topic.topicArn,
-    });
-    new CfnOutput(this, 'LogBucketName', {
-      description: 'Bucket the CloudTrail log files are read from',
-      value: this.alerts.logBucket.bucketName,
-    });
-    new CfnOutput(this, 'AlertFunctionName', {
-      description: 'Lambda function that turns log files into alerts',
-      value: this.alerts.alertFunction.functionName,
-    });
-    new CfnOutput(this, 'AlertFunctionRoleArn', {
-      description: 'Role to allow in the key policy of an existing trail key',
-      value: this.alerts.alertFunctionRole.roleArn,
-    });
-    new CfnOutput(this, 'DeadLetterQueueUrl', {
-      description: 'Failed invocations (inspect and redrive)',
-      value: this.alerts.deadLetterQueue.queueUrl,
-    });
-    new CfnOutput(this, 'IdempotencyTableName', {
-      description: 'Alerts already published (mp-audit replay --idempotency-table)',
-      value: this.alerts.idempotencyTable.tableName,
-    });
-    new CfnOutput(this, 'OperationsTopicArn', {
-      description:
-        'SNS topic the health alarms notify (the alert topic unless operationsEmails is set)',
-      value: this.alerts.operationsTopic.topicArn,
-    });
-    if (this.alerts.dashboard !== undefined) {
-      new CfnOutput(this, 'DashboardName', {
-        description: 'CloudWatch dashboard of the pipeline',
-        value: this.alerts.dashboard.dashboardName,
-      });
+  /** A new trail's settings, or the existing trail's bucket, prefix and key. */
+  private trailProps(config: MediaPackageAuditConfig): MediaPackageAuditAlertsProps {
+    const existing = config.existingTrailBucket;
+    if (existing === undefined) {
+      return {
+        managementEvents: config.managementEvents,
+        logExpiration: Duration.days(config.logExpirationDays),
+      };
     }
-    const history = this.alerts.history;
-    if (history !== undefined) {
-      new CfnOutput(this, 'AthenaWorkGroupName', {
-        description:
-          'Athena workgroup for the CloudTrail history (saved queries, encrypted results)',
-        value: history.workGroup.ref,
-      });
-      new CfnOutput(this, 'AthenaDatabaseName', {
-        description: 'Glue database of the CloudTrail table (cloudtrail_logs)',
-        value: history.database.ref,
-      });
-      new CfnOutput(this, 'AthenaResultsBucketName', {
-        description: 'Bucket of the Athena query results',
-        value: history.resultsBucket.bucketName,
-      });
+    return {
+      existingLogBucket: s3.Bucket.fromBucketName(this, 'ExistingLogBucket', existing.bucketName),
+      existingLogKeyPrefix: existing.keyPrefix,
+      existingLogKey:
+        existing.kmsKeyArn === undefined
+          ? undefined
+          : kms.Key.fromKeyArn(this, 'ExistingLogKey', existing.kmsKeyArn),
+    };
+  }
+
+  private addOutputs(): void {
+    const { alerts } = this;
+    const outputs: [string, string, string | undefined][] = [
+      ['AlertTopicArn', 'SNS topic that receives every MediaPackage alert', alerts.topic.topicArn],
+      [
+        'LogBucketName',
+        'Bucket the CloudTrail log files are read from',
+        alerts.logBucket.bucketName,
+      ],
+      [
+        'AlertFunctionName',
+        'Lambda function that turns log files into alerts',
+        alerts.alertFunction.functionName,
+      ],
+      [
+        'AlertFunctionRoleArn',
+        'Role to allow in the key policy of an existing trail key',
+        alerts.alertFunctionRole.roleArn,
+      ],
+      [
+        'DeadLetterQueueUrl',
+        'Failed invocations (inspect and redrive)',
+        alerts.deadLetterQueue.queueUrl,
+      ],
+      [
+        'IdempotencyTableName',
+        'Alerts already published (mp-audit replay --idempotency-table)',
+        alerts.idempotencyTable.tableName,
+      ],
+      [
+        'OperationsTopicArn',
+        'SNS topic the health alarms notify (the alert topic unless operationsEmails is set)',
+        alerts.operationsTopic.topicArn,
+      ],
+      ['DashboardName', 'CloudWatch dashboard of the pipeline', alerts.dashboard?.dashboardName],
+      [
+        'AthenaWorkGroupName',
+        'Athena workgroup for the CloudTrail history (saved queries, encrypted results)',
+        alerts.history?.workGroup.ref,
+      ],
+      [
+        'AthenaDatabaseName',
+        'Glue database of the CloudTrail table (cloudtrail_logs)',
+        alerts.history?.database.ref,
+      ],
+      [
+        'AthenaResultsBucketName',
+        'Bucket of the Athena query results',
+        alerts.history?.resultsBucket.bucketName,
+      ],
+    ];
+    for (const [id, description, value] of outputs) {
+      // A missing value is a part turned off (the dashboard, the Athena history).
+      if (value !== undefined) new CfnOutput(this, id, { description, value });
     }
   }
 }

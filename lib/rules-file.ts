@@ -12,12 +12,16 @@ export function loadRulesFile(path: string): RulesConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new RulesValidationError(path, [
-      {
-        path: '(file)',
-        message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      },
-    ]);
+    throw new RulesValidationError(
+      path,
+      [
+        {
+          path: '(file)',
+          message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        },
+      ],
+      error,
+    );
   }
   return parseRulesText(text, path);
 }

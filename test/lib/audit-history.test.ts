@@ -413,17 +413,17 @@ describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
       [
         'an organization ID without an existing bucket',
         () => ({ organizationId: ORG_ID }),
-        /organizationId requires existingLogBucket/,
+        /organizationId only applies with existingLogBucket/,
       ],
       [
         'a malformed organization ID',
         (stack) => ({ existingLogBucket: existingBucket(stack), organizationId: 'org-1' }),
-        /organizationId 'org-1' is not an organization ID/,
+        /organizationId: 'org-1' is not an AWS Organizations ID/,
       ],
       [
         'a malformed account ID',
         (stack) => ({ existingLogBucket: existingBucket(stack), athenaAccountIds: ['1234'] }),
-        /account ID '1234' is not 12 digits/,
+        /'1234' is not an AWS account ID \(12 digits\)/,
       ],
       [
         'a malformed Region',
@@ -433,7 +433,7 @@ describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
       [
         'Athena settings with athena turned off',
         () => ({ athena: false, athenaRegions: ['eu-west-1'] }),
-        /athenaRegions only applies with athena/,
+        /athenaRegions only applies to the Athena history/,
       ],
     ])('refuses %s', (_name, props, message) => {
       // Act

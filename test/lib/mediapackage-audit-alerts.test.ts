@@ -1084,23 +1084,23 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       [
         'a budget of 0 MB',
         { maxInflatedMb: 0 },
-        /maxInflatedMb must be a whole number from 1 to 102400; got 0/,
+        /maxInflatedMb must be a whole number of MB from 1 to 102400; got 0/,
       ],
       [
         'a budget over 100 GiB',
         { maxInflatedMb: 102_401 },
-        /maxInflatedMb must be a whole number from 1 to 102400/,
+        /maxInflatedMb must be a whole number of MB from 1 to 102400/,
       ],
       ['a fractional budget', { maxInflatedMb: 1.5 }, /maxInflatedMb must be a whole number/],
       [
         'a reservation of 0',
         { reservedConcurrentExecutions: 0 },
-        /reservedConcurrentExecutions must be a whole number of 1 or more; got 0/,
+        /reservedConcurrentExecutions must be a whole number of concurrent executions, 1 or more; got 0/,
       ],
       [
         'a fractional reservation',
         { reservedConcurrentExecutions: 2.5 },
-        /reservedConcurrentExecutions must be a whole number of 1 or more/,
+        /reservedConcurrentExecutions must be a whole number of concurrent executions, 1 or more/,
       ],
       [
         'a publisher given as a role session',
@@ -1123,7 +1123,7 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       // Act / Assess
       expect(
         () => new MediaPackageAuditAlerts(stack, 'Audit', { existingLogKeyPrefix: 'org' }),
-      ).toThrow(/existingLogKeyPrefix requires existingLogBucket/);
+      ).toThrow(/existingLogKeyPrefix only applies with existingLogBucket/);
     });
 
     it('refuses a key prefix with a leading slash', () => {
@@ -1229,7 +1229,7 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       [
         'an address in both alertEmails and pagerEmails',
         { alertEmails: ['ops@example.com'], pagerEmails: ['ops@example.com'] },
-        /email endpoint 'ops@example.com' is subscribed twice/,
+        /pagerEmails: 'ops@example.com' is also in alertEmails, which already receives every alert/,
       ],
       [
         'a queue both extra and generic',

@@ -409,18 +409,18 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
       [
         'a spike period in seconds',
         { alertSpikePeriod: Duration.seconds(90) },
-        /alertSpikePeriod must be whole minutes/,
+        /alertSpikePeriod must be a whole number of minutes/,
       ],
       [
         'a duration threshold of 0%',
         { durationThresholdPercent: 0 },
-        /durationThresholdPercent must be more than 0/,
+        /durationThresholdPercent must be a whole percentage of the function timeout from 1 to 100; got 0/,
       ],
       ['a bad-record rate over 100%', { badRecordRateThresholdPercent: 120 }, /at most 100/],
       [
         'an error threshold of 0',
         { errorsThreshold: 0 },
-        /errorsThreshold must be a whole number of 1 or more/,
+        /errorsThreshold must be a whole number from 1 to 1000000; got 0/,
       ],
       [
         'a fractional spike threshold',
