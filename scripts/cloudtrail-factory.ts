@@ -1,13 +1,17 @@
 /**
- * Seeded factory of realistic CloudTrail records, log-file keys and bodies, digest files, and the
- * S3 / EventBridge events that announce a new log object. For fixtures and samples only: nothing
- * here talks to AWS. Shapes follow the CloudTrail record contents reference and the MediaPackage
- * CloudTrail examples; values use documentation ranges (192.0.2.0/24, 198.51.100.0/24,
- * 203.0.113.0/24) and example accounts.
+ * The one factory of CloudTrail test data, for the tests, the scripts and the benchmark:
+ * seeded, realistic records of the product's `CloudTrailRecord` type, log-file keys and bodies,
+ * digest files, the S3 / EventBridge events that announce a new log object, and one fixed
+ * example (`cloudTrailRecord`, `logFileKey`, ...) for tests that assert on exact values. For
+ * fixtures and samples only: nothing here talks to AWS. Shapes follow the CloudTrail record
+ * contents reference and the MediaPackage CloudTrail examples; values use documentation ranges
+ * (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) and example accounts.
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { S3Event, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
+import { isReadOnlyCall } from '../lambda/match/matcher';
+import type { CloudTrailRecord } from '../lambda/read/cloudtrail-record';
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -114,8 +118,8 @@ function stableUuid(text: string): string {
 /** A JSON object as it appears in `requestParameters`, `responseElements` and similar fields. */
 export type JsonObject = Record<string, unknown>;
 
-/** `userIdentity` of a CloudTrail record. */
-export interface CloudTrailUserIdentity {
+/** `userIdentity` as the factory builds it, before it becomes part of a record. */
+interface IdentityFields {
   type: 'IAMUser' | 'AssumedRole' | 'Root' | 'AWSService' | 'FederatedUser' | 'AWSAccount';
   principalId?: string;
   arn?: string;
@@ -136,33 +140,31 @@ export interface CloudTrailUserIdentity {
   };
 }
 
-/** One entry of `Records` in a CloudTrail log file (management event). */
-export interface CloudTrailRecordShape {
-  eventVersion: string;
-  userIdentity: CloudTrailUserIdentity;
-  eventTime: string;
-  eventSource: string;
-  eventName: string;
-  awsRegion: string;
-  sourceIPAddress: string;
-  userAgent: string;
-  errorCode?: string;
-  errorMessage?: string;
-  requestParameters: JsonObject | null;
-  responseElements: JsonObject | null;
-  additionalEventData?: JsonObject;
-  requestID: string;
-  eventID: string;
-  readOnly?: boolean;
-  resources?: { accountId?: string; type: string; ARN: string }[];
-  eventType: 'AwsApiCall' | 'AwsServiceEvent' | 'AwsConsoleAction' | 'AwsCloudTrailInsight';
-  managementEvent: boolean;
-  recipientAccountId: string;
-  sharedEventID?: string;
-  eventCategory: 'Management' | 'Data' | 'Insight';
-  tlsDetails?: { tlsVersion: string; cipherSuite: string; clientProvidedHostHeader: string };
-  sessionCredentialFromConsole?: 'true';
-}
+/**
+ * A record as the factory writes it: the product's {@link CloudTrailRecord} (the one record
+ * type), with the fields every generated record carries typed as present.
+ */
+export type GeneratedRecord = CloudTrailRecord &
+  Required<
+    Pick<
+      CloudTrailRecord,
+      | 'eventVersion'
+      | 'userIdentity'
+      | 'eventTime'
+      | 'eventSource'
+      | 'eventName'
+      | 'awsRegion'
+      | 'sourceIPAddress'
+      | 'userAgent'
+      | 'requestID'
+      | 'eventID'
+      | 'eventType'
+      | 'recipientAccountId'
+    >
+  >;
+
+/** @deprecated The old name of {@link GeneratedRecord}; kept until every test imports that. */
+export type CloudTrailRecordShape = GeneratedRecord;
 
 // ---------------------------------------------------------------------------------------------
 // Identities and clients
@@ -214,8 +216,10 @@ const CLIENTS_BY_IDENTITY: Record<IdentitySpec['type'], readonly ClientKind[]> =
   AWSService: ['sdk'],
 };
 
-const DEFAULT_ACCOUNT_ID = '111122223333';
-const DEFAULT_REGION = 'us-west-2';
+/** The account every record, key and event is in unless told otherwise. */
+export const ACCOUNT_ID = '111122223333';
+/** The Region every record, key and event is in unless told otherwise. */
+export const REGION = 'us-west-2';
 const DEFAULT_TIME = new Date('2025-03-14T09:00:00Z');
 
 function isoSeconds(date: Date): string {
@@ -236,7 +240,7 @@ function minutesBefore(date: Date, minutes: number): Date {
   return new Date(date.getTime() - minutes * 60_000);
 }
 
-function buildIdentity(spec: IdentitySpec, accountId: string, at: Date): CloudTrailUserIdentity {
+function buildIdentity(spec: IdentitySpec, accountId: string, at: Date): IdentityFields {
   const sessionStart = isoSeconds(minutesBefore(at, 5 + stableInt(`${at.getTime()}`, 50)));
   switch (spec.type) {
     case 'IAMUser':
@@ -286,7 +290,7 @@ function buildIdentity(spec: IdentitySpec, accountId: string, at: Date): CloudTr
   }
 }
 
-function identityArn(identity: CloudTrailUserIdentity, accountId: string): string {
+function identityArn(identity: IdentityFields, accountId: string): string {
   return identity.arn ?? `arn:aws:iam::${accountId}:root`;
 }
 
@@ -340,7 +344,7 @@ export interface RecordOptions {
   /** `'omit'` leaves the field out, as some services do. @default from the event name */
   readonly readOnly?: boolean | 'omit';
   /** Fields replaced last, e.g. to repeat an `eventID` as a duplicate delivery. */
-  readonly overrides?: Partial<CloudTrailRecordShape>;
+  readonly overrides?: Partial<CloudTrailRecord>;
 }
 
 interface RecordDraft {
@@ -358,7 +362,7 @@ interface RecordDraft {
   readonly iamAction: string;
   readonly host: string;
   readonly additionalEventData?: JsonObject;
-  readonly resources?: CloudTrailRecordShape['resources'];
+  readonly resources?: CloudTrailRecord['resources'];
   readonly requestId?: string;
 }
 
@@ -370,7 +374,7 @@ function resolveTime(rng: Rng, eventTime: string | Date | undefined): Date {
 
 function defaultErrorMessage(
   errorCode: string,
-  identity: CloudTrailUserIdentity,
+  identity: IdentityFields,
   draft: RecordDraft,
 ): string {
   switch (errorCode) {
@@ -389,13 +393,13 @@ function defaultErrorMessage(
   }
 }
 
-function assemble(rng: Rng, draft: RecordDraft, opts: RecordOptions): CloudTrailRecordShape {
+function assemble(rng: Rng, draft: RecordDraft, opts: RecordOptions): GeneratedRecord {
   const identity = buildIdentity(draft.identity, draft.accountId, draft.at);
   const invokedBy = draft.identity.type === 'AWSService' ? draft.identity.invokedBy : undefined;
   const viaCloudFormation = draft.client === 'cloudformation' && invokedBy === undefined;
   if (viaCloudFormation) identity.invokedBy = 'cloudformation.amazonaws.com';
   const failed = opts.errorCode !== undefined;
-  const record: CloudTrailRecordShape = {
+  const record: GeneratedRecord = {
     eventVersion: rng.chance(0.85) ? '1.09' : '1.08',
     userIdentity: identity,
     eventTime: isoSeconds(draft.at),
@@ -441,8 +445,6 @@ function assemble(rng: Rng, draft: RecordDraft, opts: RecordOptions): CloudTrail
   };
   return { ...record, ...opts.overrides };
 }
-
-const READ_NAME = /^(Describe|List|Get)/;
 
 function pickIdentityAndClient(
   rng: Rng,
@@ -1206,12 +1208,9 @@ const MEDIA_IDENTITIES: readonly IdentitySpec[] = [
  * service writes (v1 credentials masked as `***`, v2 policies as JSON strings, VOD source ARNs).
  * Reads get `responseElements: null`, as CloudTrail records them.
  */
-export function mediaPackageRecord(
-  rng: Rng,
-  opts: MediaPackageRecordOptions,
-): CloudTrailRecordShape {
-  const region = opts.region ?? DEFAULT_REGION;
-  const accountId = opts.accountId ?? DEFAULT_ACCOUNT_ID;
+export function mediaPackageRecord(rng: Rng, opts: MediaPackageRecordOptions): GeneratedRecord {
+  const region = opts.region ?? REGION;
+  const accountId = opts.accountId ?? ACCOUNT_ID;
   const at = resolveTime(rng, opts.eventTime);
   const { identity, client } = pickIdentityAndClient(rng, opts, MEDIA_IDENTITIES);
   const c: CallContext = {
@@ -1246,7 +1245,8 @@ export function mediaPackageRecord(
       client,
       request: shape.request,
       response: shape.response,
-      readOnly: READ_NAME.test(opts.eventName),
+      // The product's read-only rule, so generated reads are the reads the matcher skips.
+      readOnly: isReadOnlyCall({ eventName: opts.eventName }),
       resourceArn,
       iamAction: `${IAM_PREFIX[opts.source]}:${opts.eventName}`,
       host: `${service}.${region}.amazonaws.com`,
@@ -1295,7 +1295,7 @@ interface OtherDraft {
   readonly host?: string;
   readonly global?: boolean;
   readonly additionalEventData?: JsonObject;
-  readonly resources?: CloudTrailRecordShape['resources'];
+  readonly resources?: CloudTrailRecord['resources'];
   readonly requestId?: string;
   readonly client?: ClientKind;
 }
@@ -1638,13 +1638,10 @@ function otherDraft(
  * Lambda, CloudWatch Logs, MediaLive `UpdateChannel` (same name as MediaPackage's, other
  * source), and Secrets Manager `GetSecretValue` made by MediaPackage itself (`AWSService`).
  */
-export function otherServiceRecord(
-  rng: Rng,
-  opts: OtherServiceRecordOptions,
-): CloudTrailRecordShape {
-  const accountId = opts.accountId ?? DEFAULT_ACCOUNT_ID;
+export function otherServiceRecord(rng: Rng, opts: OtherServiceRecordOptions): GeneratedRecord {
+  const accountId = opts.accountId ?? ACCOUNT_ID;
   const at = resolveTime(rng, opts.eventTime);
-  const requested = opts.region ?? DEFAULT_REGION;
+  const requested = opts.region ?? REGION;
   const draft = otherDraft(rng, opts.call, requested, accountId, at);
   const region = draft.global ? 'us-east-1' : requested;
   const identity = opts.identity ?? rng.pick(draft.identities);
@@ -1678,14 +1675,20 @@ export function otherServiceRecord(
 // Log files, keys and digests
 // ---------------------------------------------------------------------------------------------
 
-/** The body CloudTrail writes: compact JSON `{"Records":[...]}`. */
-export function logFileBody(records: readonly CloudTrailRecordShape[]): string {
+/** The text CloudTrail writes: compact JSON `{"Records":[...]}`. */
+export function logFileJson(records: readonly unknown[]): string {
   return JSON.stringify({ Records: records });
 }
 
-/** The gzipped body, as stored in S3. */
-export function gzipLogFile(records: readonly CloudTrailRecordShape[]): Buffer {
-  return gzipSync(Buffer.from(logFileBody(records), 'utf8'));
+/** The bytes of a log file: gzipped, as CloudTrail stores it in S3, unless `gzip` is false. */
+export function logFileBody(records: readonly unknown[], gzip = true): Buffer {
+  const json = Buffer.from(logFileJson(records), 'utf8');
+  return gzip ? gzipSync(json) : json;
+}
+
+/** @deprecated The old name of {@link logFileBody}; kept until every test imports that. */
+export function gzipLogFile(records: readonly unknown[]): Buffer {
+  return logFileBody(records);
 }
 
 /** Where a log or digest file lives. */
@@ -1702,7 +1705,9 @@ export interface ObjectKeyOptions {
 
 /** Options of {@link logObjectKey}. */
 export interface LogObjectKeyOptions extends ObjectKeyOptions {
-  /** Source of the 16-character unique part. @default derived from the other options */
+  /** The 16-character unique part. @default drawn from `rng`, else derived from the other options */
+  readonly unique?: string;
+  /** Source of the unique part when `unique` is not given. */
   readonly rng?: Rng;
   /** `false` gives a plain `.json` name (not written by CloudTrail itself). @default true */
   readonly compressed?: boolean;
@@ -1726,13 +1731,15 @@ function compactTime(date: Date, withSeconds: boolean): string {
  * `[prefix/]AWSLogs/[orgId/]<acct>/CloudTrail/<region>/YYYY/MM/DD/<acct>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 alnum>.json.gz`
  */
 export function logObjectKey(opts: LogObjectKeyOptions): string {
-  const unique = opts.rng
-    ? opts.rng.chars(16, ALNUM)
-    : stableChars(
-        JSON.stringify([opts.accountId, opts.region, opts.date, opts.orgId, opts.prefix]),
-        16,
-        ALNUM,
-      );
+  const unique =
+    opts.unique ??
+    (opts.rng
+      ? opts.rng.chars(16, ALNUM)
+      : stableChars(
+          JSON.stringify([opts.accountId, opts.region, opts.date, opts.orgId, opts.prefix]),
+          16,
+          ALNUM,
+        ));
   const name = `${opts.accountId}_CloudTrail_${opts.region}_${compactTime(opts.date, false)}_${unique}`;
   return `${keyBase(opts, 'CloudTrail')}/${name}.json${opts.compressed === false ? '' : '.gz'}`;
 }
@@ -1831,8 +1838,15 @@ export function digestFileBody(rng: Rng, opts: DigestFileOptions): string {
 // Events that announce a new log object
 // ---------------------------------------------------------------------------------------------
 
+/** The bucket events name unless told otherwise. */
+export const BUCKET = `org-cloudtrail-logs-${ACCOUNT_ID}`;
+
 /** Options of the S3 and EventBridge event builders. */
 export interface ObjectEventOptions {
+  /** @default {@link BUCKET} */
+  readonly bucket?: string;
+  /** Object size in bytes. @default 1024 in an S3 notification, 2048 in an EventBridge event */
+  readonly size?: number;
   /** @default 'us-west-2' */
   readonly region?: string;
   /** Bucket owner. @default '111122223333' */
@@ -1841,9 +1855,17 @@ export interface ObjectEventOptions {
   readonly time?: Date;
 }
 
-/** How S3 writes object keys into event notifications: URL-encoded, spaces as `+`. */
+/** Options of {@link s3Event}. */
+export interface S3EventOptions extends ObjectEventOptions {
+  /** @default 'ObjectCreated:Put' */
+  readonly eventName?: string;
+  /** `false` writes keys as they are, which S3 never does. @default true */
+  readonly encode?: boolean;
+}
+
+/** How S3 writes object keys into event notifications: URL-encoded, `+` for a space, `/` kept. */
 export function encodeS3EventKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, '+');
+  return encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
 }
 
 function eventTimeFor(key: string, opts: ObjectEventOptions | undefined): Date {
@@ -1854,22 +1876,19 @@ function eventTimeFor(key: string, opts: ObjectEventOptions | undefined): Date {
   return new Date(Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s ?? '00'}Z`) + 20_000);
 }
 
-/** The Lambda event of an S3 `ObjectCreated:Put` notification for one object. */
-export function s3PutEvent(
-  bucket: string,
-  key: string,
-  size: number,
-  opts?: ObjectEventOptions,
-): S3Event {
-  const seed = `${bucket}/${key}/${size}`;
+/** The Lambda event of an S3 notification (`ObjectCreated:Put` by default), a record per key. */
+export function s3Event(keys: readonly string[], opts: S3EventOptions = {}): S3Event {
+  const bucket = opts.bucket ?? BUCKET;
+  const size = opts.size ?? 1024;
   return {
-    Records: [
-      {
+    Records: keys.map((key) => {
+      const seed = `${bucket}/${key}/${size}`;
+      return {
         eventVersion: '2.1',
         eventSource: 'aws:s3',
-        awsRegion: opts?.region ?? DEFAULT_REGION,
+        awsRegion: opts.region ?? REGION,
         eventTime: eventTimeFor(key, opts).toISOString(),
-        eventName: 'ObjectCreated:Put',
+        eventName: opts.eventName ?? 'ObjectCreated:Put',
         userIdentity: {
           principalId: `AWS:AROA${stableChars('cloudtrail-delivery', 17, UPPER_ALNUM)}:regionalDeliverySession`,
         },
@@ -1887,14 +1906,14 @@ export function s3PutEvent(
             arn: `arn:aws:s3:::${bucket}`,
           },
           object: {
-            key: encodeS3EventKey(key),
+            key: opts.encode === false ? key : encodeS3EventKey(key),
             size,
             eTag: stableHex(`etag:${seed}`, 32),
             sequencer: stableChars(`seq:${seed}`, 18, '0123456789ABCDEF'),
           },
         },
-      },
-    ],
+      };
+    }),
   };
 }
 
@@ -1909,7 +1928,10 @@ export interface S3TestEvent {
 }
 
 /** An `s3:TestEvent` for `bucket`. */
-export function s3TestEvent(bucket: string, opts?: Pick<ObjectEventOptions, 'time'>): S3TestEvent {
+export function s3TestEvent(
+  bucket: string = BUCKET,
+  opts?: Pick<ObjectEventOptions, 'time'>,
+): S3TestEvent {
   return {
     Service: 'Amazon S3',
     Event: 's3:TestEvent',
@@ -1921,20 +1943,20 @@ export function s3TestEvent(bucket: string, opts?: Pick<ObjectEventOptions, 'tim
 }
 
 /** The EventBridge `Object Created` event for one object (key not URL-encoded). */
-export function eventBridgeObjectCreatedEvent(
-  bucket: string,
+export function eventBridgeEvent(
   key: string,
-  size: number,
-  opts?: ObjectEventOptions,
+  opts: ObjectEventOptions = {},
 ): S3ObjectCreatedNotificationEvent {
+  const bucket = opts.bucket ?? BUCKET;
+  const size = opts.size ?? 2048;
   const seed = `${bucket}/${key}/${size}`;
-  const region = opts?.region ?? DEFAULT_REGION;
+  const region = opts.region ?? REGION;
   return {
     version: '0',
     id: stableUuid(`eb:${seed}`),
     'detail-type': 'Object Created',
     source: 'aws.s3',
-    account: opts?.accountId ?? DEFAULT_ACCOUNT_ID,
+    account: opts.accountId ?? ACCOUNT_ID,
     time: isoSeconds(eventTimeFor(key, opts)),
     region,
     resources: [`arn:aws:s3:::${bucket}`],
@@ -1954,4 +1976,148 @@ export function eventBridgeObjectCreatedEvent(
       reason: 'PutObject',
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The example: fixed values for tests that assert on them
+// ---------------------------------------------------------------------------------------------
+
+/** The role of {@link cloudTrailRecord}'s caller. */
+export const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/MediaOpsAdmin`;
+/** {@link cloudTrailRecord}'s caller: a session of {@link ROLE_ARN}. */
+export const USER_ARN = `arn:aws:sts::${ACCOUNT_ID}:assumed-role/MediaOpsAdmin/jdoe`;
+
+/** When the example log file was delivered (its key and digest say so). */
+const EXAMPLE_DELIVERY = new Date('2024-05-01T12:05:00Z');
+
+let exampleSequence = 0;
+
+/** A UUID-shaped eventID; each call returns a new one, in the same order on every run. */
+function nextExampleEventId(): string {
+  exampleSequence += 1;
+  return `5a1b2c3d-4e5f-4a6b-8c7d-${exampleSequence.toString(16).padStart(12, '0')}`;
+}
+
+/**
+ * A complete record of a MediaPackage (live v1) `UpdateChannel` call by an assumed role, as in
+ * the AWS documentation, with the same values every time but a new `eventID`. `overrides`
+ * replace top-level fields; a field set to `undefined` is left out of the record.
+ */
+export function cloudTrailRecord(overrides: Record<string, unknown> = {}): CloudTrailRecord {
+  const channelId = 'live-1';
+  const record: Record<string, unknown> = {
+    eventVersion: '1.08',
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: 'AROAEXAMPLEID1234567:jdoe',
+      arn: USER_ARN,
+      accountId: ACCOUNT_ID,
+      accessKeyId: 'ASIAEXAMPLEKEYID1234',
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: 'AROAEXAMPLEID1234567',
+          arn: ROLE_ARN,
+          accountId: ACCOUNT_ID,
+          userName: 'MediaOpsAdmin',
+        },
+        attributes: {
+          creationDate: '2024-05-01T11:58:02Z',
+          mfaAuthenticated: 'true',
+        },
+      },
+    },
+    eventTime: '2024-05-01T12:03:41Z',
+    eventSource: 'mediapackage.amazonaws.com',
+    eventName: 'UpdateChannel',
+    awsRegion: REGION,
+    sourceIPAddress: '203.0.113.17',
+    userAgent:
+      'aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64 command/mediapackage.update-channel',
+    requestParameters: {
+      description: 'Main live channel, updated for the evening show',
+      id: channelId,
+    },
+    responseElements: {
+      description: 'Main live channel, updated for the evening show',
+      hlsIngest: {
+        ingestEndpoints: [
+          {
+            id: '6d345804ec3f46c9b454a91d4a80d0e0',
+            password: '***',
+            url: 'https://6d345804ec3f46c9.mediapackage.us-west-2.amazonaws.com/in/v2/4d1f53c2/6d345804ec3f46c9/channel',
+            username: '***',
+          },
+          {
+            id: '2a9ab7fb9e1d4d2c9d0f0b4bdbd9e6d1',
+            password: '***',
+            url: 'https://2a9ab7fb9e1d4d2c.mediapackage.us-west-2.amazonaws.com/in/v2/4d1f53c2/2a9ab7fb9e1d4d2c/channel',
+            username: '***',
+          },
+        ],
+      },
+      arn: `arn:aws:mediapackage:${REGION}:${ACCOUNT_ID}:channels/4d1f53c2b6a54c7b8e1e5f0e3c2d1a00`,
+      id: channelId,
+      tags: {},
+    },
+    requestID: 'a3f8c1d2-6b7e-4f90-9a1b-2c3d4e5f6a7b',
+    eventID: nextExampleEventId(),
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT_ID,
+    eventCategory: 'Management',
+    tlsDetails: {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: 'mediapackage.us-west-2.amazonaws.com',
+    },
+    ...overrides,
+  };
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) delete record[key];
+  }
+  return record;
+}
+
+/** The key of the example log file, delivered for {@link ACCOUNT_ID} in {@link REGION}. */
+export function logFileKey(
+  options: { prefix?: string; orgId?: string; suffix?: string } = {},
+): string {
+  return logObjectKey({
+    accountId: ACCOUNT_ID,
+    region: REGION,
+    date: EXAMPLE_DELIVERY,
+    prefix: options.prefix,
+    orgId: options.orgId,
+    unique: options.suffix ?? 'Vx2sT8bQ0kLmN3pR',
+  });
+}
+
+/** The key of the digest covering the example log file (it too ends in `.json.gz`). */
+export function digestFileKey(prefix = 'audit'): string {
+  return digestObjectKey({
+    accountId: ACCOUNT_ID,
+    region: REGION,
+    date: new Date(EXAMPLE_DELIVERY.getTime() + 12_000),
+    prefix,
+  });
+}
+
+/** The body of the digest covering the example log file: JSON with no `Records` array. */
+export function digestFileJson(): string {
+  return digestFileBody(createRng(1), {
+    accountId: ACCOUNT_ID,
+    bucket: BUCKET,
+    digestKey: digestFileKey(),
+    start: new Date(EXAMPLE_DELIVERY.getTime() - 3_600_000 + 12_000),
+    end: new Date(EXAMPLE_DELIVERY.getTime() + 12_000),
+    logFiles: [{ key: logFileKey({ prefix: 'audit' }), body: logFileJson([]) }],
+    previousDigestKey: digestObjectKey({
+      accountId: ACCOUNT_ID,
+      region: REGION,
+      date: new Date(EXAMPLE_DELIVERY.getTime() - 3_600_000 + 12_000),
+      prefix: 'audit',
+    }),
+  });
 }

@@ -15,6 +15,7 @@ import {
   localClientConfig,
   startLocalAws,
 } from '../test/support/local-aws';
+import { s3Event, s3TestEvent } from './cloudtrail-factory';
 
 const SAMPLES = join(__dirname, '..', 'samples');
 const BUCKET = 'demo-cloudtrail-logs';
@@ -34,26 +35,6 @@ async function listFiles(dir: string): Promise<string[]> {
     ),
   );
   return files.flat().sort();
-}
-
-/** S3 writes keys in notifications URL-encoded with `+` for spaces. */
-function s3EventFor(key: string, size: number): unknown {
-  return {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: new Date().toISOString(),
-        eventName: 'ObjectCreated:Put',
-        s3: {
-          s3SchemaVersion: '1.0',
-          bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
-          object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size },
-        },
-      },
-    ],
-  };
 }
 
 /** Slack shows client-markdown; a terminal shows the same text without the markup. */
@@ -95,14 +76,14 @@ async function main(): Promise<void> {
     console.log(`Bucket ${BUCKET}, topic ${TopicArn}\n`);
 
     // S3 sends a test event when a notification is first configured.
-    await handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET });
+    await handler(s3TestEvent(BUCKET));
 
     const files = (await listFiles(SAMPLES)).filter((file) => /\.json(\.gz)?$/.test(file));
     for (const file of files) {
       const key = relative(SAMPLES, file).split(sep).join('/');
       const body = await readFile(file);
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-      const summary = await handler(s3EventFor(key, body.length));
+      const summary = await handler(s3Event([key], { bucket: BUCKET, size: body.length }));
       const outcome =
         summary.skippedObjects > 0
           ? 'skipped (not a log file)'

@@ -53,7 +53,7 @@ import {
   writeHostileLog,
 } from '../test/support/hostile-logs';
 import { localClientConfig, startLocalAws } from '../test/support/local-aws';
-import { s3PutEvent } from './cloudtrail-factory';
+import { s3Event } from './cloudtrail-factory';
 
 const ROOT = join(__dirname, '..');
 /** The function's memory setting: no process may go over it. */
@@ -587,7 +587,7 @@ async function runHandlerCase(
   });
   try {
     const report = await runtime.invoke(
-      s3PutEvent(aws.bucket, file.key, file.storedBytes),
+      s3Event([file.key], { bucket: aws.bucket, size: file.storedBytes }),
       item.remainingMs,
     );
     const summary = report.summary;

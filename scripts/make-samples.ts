@@ -9,24 +9,24 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
-  type CloudTrailRecordShape,
+  type GeneratedRecord,
   type IdentitySpec,
   type MediaPackageRecordOptions,
   type OtherServiceCall,
   type Rng,
+  ACCOUNT_ID,
   IDENTITY_PRESETS,
   createRng,
   digestFileBody,
   digestObjectKey,
-  gzipLogFile,
   logFileBody,
+  logFileJson,
   logObjectKey,
   mediaPackageRecord,
   otherServiceRecord,
 } from './cloudtrail-factory';
 
 const SEED = 20250314;
-const ACCOUNT_ID = '111122223333';
 const ORG_ID = 'o-a1b2c3d4e5';
 const BUCKET = 'amzn-s3-demo-bucket';
 const SAMPLES_DIR = join(__dirname, '..', 'samples');
@@ -268,7 +268,7 @@ const FILES: readonly PlannedFile[] = [
 ];
 
 /** Which records must alert, and how: the contract the Lambda's matcher is tested against. */
-interface ExpectedAlert {
+export interface ExpectedAlert {
   readonly eventID: string;
   readonly eventSource: string;
   readonly eventName: string;
@@ -280,7 +280,7 @@ interface ExpectedAlert {
 
 const MEDIAPACKAGE_SOURCES: ReadonlySet<string> = new Set([V1, V2, VOD]);
 
-function expectedAlert(record: CloudTrailRecordShape, file: string): ExpectedAlert | undefined {
+function expectedAlert(record: GeneratedRecord, file: string): ExpectedAlert | undefined {
   if (!MEDIAPACKAGE_SOURCES.has(record.eventSource)) return undefined;
   const readOnly = record.readOnly ?? /^(Describe|List|Get)/.test(record.eventName);
   if (readOnly) return undefined;
@@ -307,7 +307,7 @@ function eventTimeIn(rng: Rng, delivery: Date): Date {
   return new Date(delivery.getTime() - rng.int(60, 6 * 60) * 1000);
 }
 
-function buildRecords(rng: Rng, plan: PlannedFile): CloudTrailRecordShape[] {
+function buildRecords(rng: Rng, plan: PlannedFile): GeneratedRecord[] {
   const delivery = new Date(plan.delivery);
   const common = { region: plan.region, accountId: ACCOUNT_ID };
   const pool = plan.region === 'us-east-1' ? GLOBAL_NOISE : REGIONAL_NOISE;
@@ -387,10 +387,7 @@ function main(): void {
       .map((record) => expectedAlert(record, key))
       .filter((alert): alert is ExpectedAlert => alert !== undefined);
     alerts.push(...fileAlerts);
-    const bytes = write(
-      key,
-      plan.compressed === false ? logFileBody(records) : gzipLogFile(records),
-    );
+    const bytes = write(key, logFileBody(records, plan.compressed !== false));
     written.push({
       key,
       note: plan.note,
@@ -399,7 +396,7 @@ function main(): void {
       bytes,
     });
     if (plan.region === 'us-west-2' && !plan.orgId && plan.compressed !== false) {
-      digestInputs.push({ key, body: logFileBody(records) });
+      digestInputs.push({ key, body: logFileJson(records) });
     }
   }
 

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import type {
-  CloudTrailRecordShape,
+  GeneratedRecord,
   MediaPackageSource,
   OtherServiceCall,
   Rng,
@@ -112,7 +112,7 @@ function mediaPackageCall(
   at: Date,
   region: string,
   writeShare: number,
-): { record: CloudTrailRecordShape; alerts: boolean } {
+): { record: GeneratedRecord; alerts: boolean } {
   const source = rng.pick(SOURCES);
   const write = rng.chance(writeShare);
   const eventName = rng.pick(write ? MEDIAPACKAGE_WRITE_CALLS[source] : READS[source]);
@@ -160,13 +160,13 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusMani
       if (!gzip.write(text)) await once(gzip, 'drain');
     };
     const alertEventIds: string[] = [];
-    const recent: CloudTrailRecordShape[] = [];
+    const recent: GeneratedRecord[] = [];
     let bytes = 0;
     let records = 0;
     await write('{"Records":[');
     bytes += 12;
     while (bytes < perFile) {
-      let record: CloudTrailRecordShape;
+      let record: GeneratedRecord;
       if (rng.chance(share)) {
         // CloudTrail can deliver the same event twice: now and then repeat a recent one.
         const repeat = recent.length > 0 && rng.chance(0.03);

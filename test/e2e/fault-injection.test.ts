@@ -21,11 +21,7 @@ import type { Context, S3Event } from 'aws-lambda';
 import { runReplay } from '../../cli/replay';
 import { createHandler } from '../../lambda/handler';
 import type { TriggerSummary } from '../../lambda/pipeline/process-trigger';
-import type {
-  CloudTrailRecordShape,
-  MediaPackageSource,
-  Rng,
-} from '../../scripts/cloudtrail-factory';
+import type { GeneratedRecord, MediaPackageSource, Rng } from '../../scripts/cloudtrail-factory';
 import {
   MEDIAPACKAGE_WRITE_CALLS,
   OTHER_SERVICE_CALLS,
@@ -34,7 +30,7 @@ import {
   logObjectKey,
   mediaPackageRecord,
   otherServiceRecord,
-  s3PutEvent,
+  s3Event,
 } from '../../scripts/cloudtrail-factory';
 import type { FaultCounts, FaultProxy, InjectedFault } from '../support/fault-proxy';
 import { startFaultProxy } from '../support/fault-proxy';
@@ -90,7 +86,7 @@ interface Corpus {
  */
 function buildCorpus(rng: Rng, fileCount: number): Corpus {
   const files: LogFile[] = [];
-  const earlierWrites: CloudTrailRecordShape[] = [];
+  const earlierWrites: GeneratedRecord[] = [];
   let records = 0;
   let repeatedInFile = 0;
   let repeatedAcrossFiles = 0;
@@ -126,7 +122,7 @@ function buildCorpus(rng: Rng, fileCount: number): Corpus {
         eventTime: eventTime(),
       }),
     );
-    const repeats: CloudTrailRecordShape[] = [];
+    const repeats: GeneratedRecord[] = [];
     if (rng.chance(0.2)) {
       repeats.push(structuredClone(rng.pick(writes)));
       repeatedInFile += 1;
@@ -408,7 +404,9 @@ function combinedEvent(events: readonly S3Event[]): S3Event {
  * timeout), so they reach the dead-letter queue. Other attempts crash now and then.
  */
 function buildInvocations(rng: Rng, files: readonly LogFile[]): Invocation[] {
-  const events = files.map((file) => s3PutEvent(BUCKET, file.key, file.body.length));
+  const events = files.map((file) =>
+    s3Event([file.key], { bucket: BUCKET, size: file.body.length }),
+  );
   const occasionalCrash = (attempt: number): CrashPlan | undefined => {
     const roll = rng.next();
     if (attempt === 0 && roll < 0.12) return { mode: 'throw', afterCalls: rng.int(0, 3) };
@@ -677,7 +675,7 @@ describe('Fault injection: one alert per MediaPackage write call through faults,
     for (const [index, file] of files.entries()) {
       const deadline = Date.now() + 60_000;
       await handler(
-        s3PutEvent(BUCKET, file.key, file.body.length),
+        s3Event([file.key], { bucket: BUCKET, size: file.body.length }),
         lambdaContext(deadline, `ambiguous-${index}`),
       );
     }
@@ -729,7 +727,7 @@ describe('Fault injection: one alert per MediaPackage write call through faults,
     // Act
     for (const [index, file] of files.entries()) {
       await handler(
-        s3PutEvent(BUCKET, file.key, file.body.length),
+        s3Event([file.key], { bucket: BUCKET, size: file.body.length }),
         lambdaContext(Date.now() + 60_000, `batched-${index}`),
       );
     }
@@ -755,13 +753,13 @@ describe('Fault injection: one alert per MediaPackage write call through faults,
     // a digest of the whole record, so idempotent delivery keys them apart.
     const resources = await pipelineResources('no-event-id');
     const rng = createRng(SEED + 2);
-    const withoutId = (eventName: string): CloudTrailRecordShape => {
-      const record: Partial<CloudTrailRecordShape> = mediaPackageRecord(rng, {
+    const withoutId = (eventName: string): GeneratedRecord => {
+      const record: Record<string, unknown> = mediaPackageRecord(rng, {
         source: 'mediapackagev2.amazonaws.com',
         eventName,
       });
       delete record.eventID;
-      return record as CloudTrailRecordShape;
+      return record as GeneratedRecord;
     };
     const records = [
       withoutId('DeleteChannel'),
@@ -784,7 +782,7 @@ describe('Fault injection: one alert per MediaPackage write call through faults,
     let summary: TriggerSummary | undefined;
     for (let attempt = 0; attempt < 3 && summary === undefined; attempt += 1) {
       summary = await handler(
-        s3PutEvent(BUCKET, key, body.length),
+        s3Event([key], { bucket: BUCKET, size: body.length }),
         lambdaContext(Date.now() + 60_000, `no-event-id-${attempt}`),
       ).catch(() => undefined);
     }

@@ -22,7 +22,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { InvocationReport, LambdaRuntime, ScanReport } from '../../scripts/hostile';
 import { MEMORY_LIMIT_MB, runScanProcess, startLambdaRuntime } from '../../scripts/hostile';
-import { s3PutEvent } from '../../scripts/cloudtrail-factory';
+import { s3Event } from '../../scripts/cloudtrail-factory';
 import type { AlertIdentity, Damage, Expectation, HostileLog } from '../support/hostile-logs';
 import {
   TEST_SIZES,
@@ -154,7 +154,10 @@ describe('Hostile log files: S3 -> handler -> SNS with a short remaining time, a
     await putHostileObject(s3, BUCKET, key, file.path, file.storedBytes);
     const warm = await warmRuntime();
     try {
-      return await warm.invoke(s3PutEvent(BUCKET, key, file.storedBytes), remainingMs);
+      return await warm.invoke(
+        s3Event([key], { bucket: BUCKET, size: file.storedBytes }),
+        remainingMs,
+      );
     } catch (error) {
       runtime = undefined;
       throw error;

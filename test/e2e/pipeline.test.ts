@@ -6,15 +6,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalAws } from '../support/local-aws';
 import { createLocalPipeline, drainQueue, startLocalAws } from '../support/local-aws';
-
-interface ExpectedAlert {
-  eventID: string;
-  eventSource: string;
-  eventName: string;
-  severity: string;
-  outcome: string;
-  file: string;
-}
+import { s3Event } from '../../scripts/cloudtrail-factory';
+import type { ExpectedAlert } from '../../scripts/make-samples';
 
 interface SnsEnvelope {
   Message: string;
@@ -26,23 +19,6 @@ const SAMPLES = join(__dirname, '..', '..', 'samples');
 const BUCKET = 'e2e-trail-logs';
 const LOG_KEY =
   'AWSLogs/111122223333/CloudTrail/us-west-2/2025/03/14/111122223333_CloudTrail_us-west-2_20250314T0910Z_WPjqspSWNA8v2gvx.json.gz';
-
-/** What S3 sends Lambda: the key URL-encoded, `+` for spaces. */
-function s3Event(key: string): unknown {
-  return {
-    Records: [
-      {
-        eventSource: 'aws:s3',
-        eventName: 'ObjectCreated:Put',
-        awsRegion: 'us-east-1',
-        s3: {
-          bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
-          object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+') },
-        },
-      },
-    ],
-  };
-}
 
 describe('End to end: S3 log object in, SNS alert out at the subscriber queue', () => {
   let local: LocalAws;
@@ -93,7 +69,7 @@ describe('End to end: S3 log object in, SNS alert out at the subscriber queue', 
     );
 
     // Act
-    await handler(s3Event(LOG_KEY));
+    await handler(s3Event([LOG_KEY], { bucket: BUCKET }));
     const messages = await drainQueue(sqs, queueUrl);
 
     // Assess
@@ -152,11 +128,7 @@ describe('End to end: S3 log object in, SNS alert out at the subscriber queue', 
         Body: Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(64, 7)]),
       }),
     );
-    const event = {
-      Records: [digest, corrupt, good].flatMap(
-        (key) => (s3Event(key) as { Records: unknown[] }).Records,
-      ),
-    };
+    const event = s3Event([digest, corrupt, good], { bucket: BUCKET });
 
     // Act
     const summary = await handler(event);

@@ -21,7 +21,7 @@ import { main } from '../../bin/mp-audit';
 import type { ReplayOptions } from '../../cli/replay';
 import { runReplay } from '../../cli/replay';
 import type { CommandIo } from '../../cli/scan';
-import type { CloudTrailRecordShape, Rng } from '../../scripts/cloudtrail-factory';
+import type { GeneratedRecord, Rng } from '../../scripts/cloudtrail-factory';
 import {
   createRng,
   digestObjectKey,
@@ -29,7 +29,7 @@ import {
   logObjectKey,
   mediaPackageRecord,
   otherServiceRecord,
-  s3PutEvent,
+  s3Event,
 } from '../../scripts/cloudtrail-factory';
 import type { FaultProxy } from '../support/fault-proxy';
 import { startFaultProxy } from '../support/fault-proxy';
@@ -70,7 +70,7 @@ function logFile(rng: Rng, accountId: string, delivered: string): { file: LogFil
       eventTime,
     }),
   ];
-  const records: CloudTrailRecordShape[] = [
+  const records: GeneratedRecord[] = [
     ...writes,
     mediaPackageRecord(rng, {
       source: 'mediapackage.amazonaws.com',
@@ -364,7 +364,7 @@ describe('mp-audit replay end to end', () => {
       const readable = await upload('444455556666', '2025-03-16T07:00:00Z');
       const alsoReadable = await upload('444455556666', '2025-03-16T07:05:00Z');
       const denied = await upload('444455556666', '2025-03-16T07:10:00Z');
-      const event = (file: LogFile) => s3PutEvent(BUCKET, file.key, file.size);
+      const event = (file: LogFile) => s3Event([file.key], { bucket: BUCKET, size: file.size });
       const [dlqUrl = '', , twoFilesId = ''] = await createDlq('replay-dlq', [
         onFailureRecord(event(readable)),
         onFailureRecord({
@@ -406,7 +406,7 @@ describe('mp-audit replay end to end', () => {
       // Prepare
       const file = await upload('444455556666', '2025-03-16T08:00:00Z');
       const [dlqUrl = ''] = await createDlq('replay-dlq-dry-run', [
-        onFailureRecord(s3PutEvent(BUCKET, file.key, file.size)),
+        onFailureRecord(s3Event([file.key], { bucket: BUCKET, size: file.size })),
       ]);
       const recordsBefore = await idempotencyRecords();
 

@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { createHandler } from '../../lambda/handler';
-import type { CloudTrailRecordShape } from '../../scripts/cloudtrail-factory';
+import type { GeneratedRecord } from '../../scripts/cloudtrail-factory';
 import {
   IDENTITY_PRESETS,
   createRng,
@@ -11,7 +11,7 @@ import {
   logObjectKey,
   mediaPackageRecord,
   otherServiceRecord,
-  s3PutEvent,
+  s3Event,
 } from '../../scripts/cloudtrail-factory';
 import type { LocalAws } from '../support/local-aws';
 import { createLocalPipeline, drainQueue, startLocalAws } from '../support/local-aws';
@@ -142,7 +142,7 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
       eventName: 'DeleteChannel',
       identity: IDENTITY_PRESETS.deployPipeline,
     });
-    const deployBucketPolicy: CloudTrailRecordShape = {
+    const deployBucketPolicy: GeneratedRecord = {
       ...otherServiceRecord(rng, {
         ...at,
         call: 's3:PutBucketPolicy',
@@ -178,7 +178,7 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
     const handler = createHandler();
 
     // Act
-    const summary = await handler(s3PutEvent(BUCKET, key, body.length));
+    const summary = await handler(s3Event([key], { bucket: BUCKET, size: body.length }));
     const alerts = delivered(await drainQueue(sqs, queueUrl));
 
     // Assess
@@ -248,7 +248,7 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
     const handler = createHandler();
 
     // Act
-    const invocation = handler(s3PutEvent(BUCKET, key, body.length));
+    const invocation = handler(s3Event([key], { bucket: BUCKET, size: body.length }));
 
     // Assess
     await expect(invocation).rejects.toThrow(

@@ -23,7 +23,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type {
-  CloudTrailRecordShape,
+  GeneratedRecord,
   MediaPackageSource,
   OtherServiceCall,
   Rng,
@@ -161,7 +161,7 @@ class RecordMaker {
     this.rng = createRng(seed);
   }
 
-  public write(options: WriteOptions = {}): CloudTrailRecordShape {
+  public write(options: WriteOptions = {}): GeneratedRecord {
     const source = options.source ?? this.rng.pick(SOURCES);
     const eventName = options.eventName ?? this.rng.pick(MEDIAPACKAGE_WRITE_CALLS[source]);
     const secrets = options.secrets === true;
@@ -181,11 +181,12 @@ class RecordMaker {
           }
         : {}),
     });
-    if (secrets) record.userAgent = `${record.userAgent} key/${PLANTED_SECRETS.accessKeyId}`;
-    return record;
+    return secrets
+      ? { ...record, userAgent: `${record.userAgent} key/${PLANTED_SECRETS.accessKeyId}` }
+      : record;
   }
 
-  public read(): CloudTrailRecordShape {
+  public read(): GeneratedRecord {
     const source = this.rng.pick(SOURCES);
     return mediaPackageRecord(this.rng, {
       source,
@@ -193,7 +194,7 @@ class RecordMaker {
     });
   }
 
-  public noise(call?: OtherServiceCall): CloudTrailRecordShape {
+  public noise(call?: OtherServiceCall): GeneratedRecord {
     return otherServiceRecord(this.rng, { call: call ?? this.rng.pick(OTHER_SERVICE_CALLS) });
   }
 
@@ -215,12 +216,12 @@ class RecordMaker {
 }
 
 interface MixedRecord {
-  readonly record: CloudTrailRecordShape;
+  readonly record: GeneratedRecord;
   readonly alerts: boolean;
 }
 
 function expectedOf(
-  record: CloudTrailRecordShape,
+  record: GeneratedRecord,
   index: number,
   omitsParameters = false,
 ): ExpectedAlert {
@@ -288,7 +289,7 @@ class DocumentWriter {
     return `${this.separator()}${body}`;
   }
 
-  public record(record: CloudTrailRecordShape, alerts: boolean): string {
+  public record(record: GeneratedRecord, alerts: boolean): string {
     if (alerts) this.expectation.alerts.push(expectedOf(record, this.expectation.entries));
     return this.entry(renderRecord(record, this.layout));
   }
@@ -298,7 +299,7 @@ class DocumentWriter {
    * with `"key":"@@HOSTILE-SPLICE@@"`, cut around the placeholder.
    */
   public *spliced(
-    record: CloudTrailRecordShape,
+    record: GeneratedRecord,
     alerts: boolean,
     omitsParameters: boolean,
     inner: Iterable<Segment>,
@@ -597,18 +598,17 @@ export function deepNesting(depth: number, withEventId: boolean, layout: Layout)
     function* (expectation) {
       const maker = new RecordMaker(seedOf(name));
       const records = maker.mix(6, 3, 20);
-      const deep = maker.write({
-        source: 'mediapackagev2.amazonaws.com',
-        eventName: 'UpdateChannel',
-      });
-      deep.requestParameters = { ...deep.requestParameters, policy: SPLICE };
-      const record: Partial<CloudTrailRecordShape> = { ...deep };
+      const deep = withParameters(
+        maker.write({ source: 'mediapackagev2.amazonaws.com', eventName: 'UpdateChannel' }),
+        { policy: SPLICE },
+      );
+      const record: Record<string, unknown> = { ...deep };
       if (!withEventId) delete record.eventID;
       const doc = new DocumentWriter(layout, expectation);
       yield text(doc.head());
       for (const { record: r, alerts } of records.slice(0, 15)) yield text(doc.record(r, alerts));
       // Well under the reader's 1 MiB cap even at 100,000 levels: parsed, not cut.
-      yield* doc.spliced(record as CloudTrailRecordShape, true, false, nestedValue(depth));
+      yield* doc.spliced(record as GeneratedRecord, true, false, nestedValue(depth));
       for (const { record: r, alerts } of records.slice(15)) yield text(doc.record(r, alerts));
       yield text(doc.tail());
     },
@@ -616,6 +616,17 @@ export function deepNesting(depth: number, withEventId: boolean, layout: Layout)
 }
 
 const MIB = 1024 * 1024;
+
+/** `record` with `extra` added to (or replacing members of) its request parameters. */
+function withParameters(record: GeneratedRecord, extra: Record<string, unknown>): GeneratedRecord {
+  return {
+    ...record,
+    requestParameters: {
+      ...(record.requestParameters as Record<string, unknown> | null),
+      ...extra,
+    },
+  };
+}
 
 /** `unit` repeated into a block of about `blockBytes`, and how many blocks make at most `total`. */
 function blocks(unit: string, total: number, blockBytes = MIB): { block: Buffer; times: number } {
@@ -639,11 +650,10 @@ export function bigRequestParameters(bytes: number, layout: Layout): HostileLog 
     function* (expectation) {
       const maker = new RecordMaker(seedOf(name));
       const records = maker.mix(6, 3, 20);
-      const big = maker.write({
-        source: 'mediapackagev2.amazonaws.com',
-        eventName: 'UpdateOriginEndpoint',
-      });
-      big.requestParameters = { ...big.requestParameters, hlsManifests: SPLICE };
+      const big = withParameters(
+        maker.write({ source: 'mediapackagev2.amazonaws.com', eventName: 'UpdateOriginEndpoint' }),
+        { hlsManifests: SPLICE },
+      );
       const manifest = (n: number): string =>
         JSON.stringify({
           manifestName: `index-${n}`,
@@ -683,12 +693,14 @@ export function hugeString(bytes: number): HostileLog {
     { gzip: true, damage: 'none' },
     function* (expectation) {
       const maker = new RecordMaker(seedOf(name));
-      const big = maker.write({
-        source: 'mediapackage.amazonaws.com',
-        eventName: 'UpdateChannel',
-        secrets: true,
-      });
-      big.requestParameters = { ...big.requestParameters, description: SPLICE };
+      const big = withParameters(
+        maker.write({
+          source: 'mediapackage.amazonaws.com',
+          eventName: 'UpdateChannel',
+          secrets: true,
+        }),
+        { description: SPLICE },
+      );
       // JSON text inside a string: escaped quote, backslash and newline, an odd length so
       // the block's escapes drift across every read chunk boundary.
       const unit = 'Live \\"news\\" channel \\\\ backup \\n QUJDREVGR0g= ';

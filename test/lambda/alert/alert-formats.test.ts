@@ -8,7 +8,14 @@ import {
 import { OMITTED_PARTS } from '../../../lambda/read/cloudtrail-record';
 import { MASK } from '../../../lambda/alert/redact';
 import { buildAlertMessage } from '../../../lambda/alert/sns-message';
-import { ACCOUNT_ID, REGION, ROLE_ARN, USER_ARN, alertFor, cloudTrailRecord } from '../fixtures';
+import {
+  ACCOUNT_ID,
+  REGION,
+  ROLE_ARN,
+  USER_ARN,
+  cloudTrailRecord,
+} from '../../../scripts/cloudtrail-factory';
+import { alertFor } from '../../support/alerts';
 
 const PRINTABLE_ASCII_LINE = /^[\x20-\x7e]+$/;
 

@@ -9,10 +9,10 @@ import {
   REGION,
   ROLE_ARN,
   USER_ARN,
-  alertFor,
   cloudTrailRecord,
   logFileKey,
-} from '../fixtures';
+} from '../../../scripts/cloudtrail-factory';
+import { alertFor } from '../../support/alerts';
 
 describe('Function: buildAlert', () => {
   it('says who, what, when, where and the outcome of an UpdateChannel call', () => {

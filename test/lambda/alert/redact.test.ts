@@ -11,7 +11,7 @@ import {
   redactSecrets,
   redactText,
 } from '../../../lambda/alert/redact';
-import { ACCOUNT_ID, REGION, ROLE_ARN } from '../fixtures';
+import { ACCOUNT_ID, REGION, ROLE_ARN } from '../../../scripts/cloudtrail-factory';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:mediapackage/cdn-auth-AbCdEf`;
 /** A distinctive secret: if this text appears in an output, the secret leaked. */

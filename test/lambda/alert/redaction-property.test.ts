@@ -12,7 +12,13 @@ import { redactSecrets, redactText } from '../../../lambda/alert/redact';
 import { buildAlertMessage } from '../../../lambda/alert/sns-message';
 import { MEDIAPACKAGE_WRITE_CALLS } from '../../../scripts/cloudtrail-factory';
 import type { MediaPackageSource } from '../../../scripts/cloudtrail-factory';
-import { BUCKET, REGION, ROLE_ARN, cloudTrailRecord, logFileKey } from '../fixtures';
+import {
+  BUCKET,
+  REGION,
+  ROLE_ARN,
+  cloudTrailRecord,
+  logFileKey,
+} from '../../../scripts/cloudtrail-factory';
 
 /**
  * Fixed, so a run replays the same way (fast-check prints the counterexample); set

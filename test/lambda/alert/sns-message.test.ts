@@ -10,7 +10,13 @@ import {
   buildAlertMessage,
 } from '../../../lambda/alert/sns-message';
 import type { AlertMessage } from '../../../lambda/alert/sns-message';
-import { ACCOUNT_ID, REGION, ROLE_ARN, alertFor, cloudTrailRecord } from '../fixtures';
+import {
+  ACCOUNT_ID,
+  REGION,
+  ROLE_ARN,
+  cloudTrailRecord,
+} from '../../../scripts/cloudtrail-factory';
+import { alertFor } from '../../support/alerts';
 
 const SNS_LIMIT = 256 * 1024;
 

@@ -9,7 +9,9 @@ import {
 } from '../../../lambda/deliver/publisher';
 import type { AlertMessage } from '../../../lambda/alert/sns-message';
 import { buildAlertMessage } from '../../../lambda/alert/sns-message';
-import { TOPIC_ARN, acceptAll, alertFor, cloudTrailRecord } from '../fixtures';
+import { cloudTrailRecord } from '../../../scripts/cloudtrail-factory';
+import { alertFor } from '../../support/alerts';
+import { TOPIC_ARN, acceptAll } from '../../support/aws-doubles';
 
 const snsMock = mockClient(SNSClient);
 const sns = new SNSClient({ region: 'us-west-2' });

@@ -1,7 +1,11 @@
 import type { Severity } from '../../../lambda/match/matcher';
 import { isReadOnlyCall, matchEvent, severityOf } from '../../../lambda/match/matcher';
-import { MEDIAPACKAGE_WRITE_CALLS } from '../../../scripts/cloudtrail-factory';
-import { cloudTrailRecord, serviceOriginatedSecretsRecord } from '../fixtures';
+import {
+  MEDIAPACKAGE_WRITE_CALLS,
+  cloudTrailRecord,
+  createRng,
+  otherServiceRecord,
+} from '../../../scripts/cloudtrail-factory';
 
 const READ_CALLS: Record<string, readonly string[]> = {
   'mediapackage.amazonaws.com': [
@@ -151,7 +155,7 @@ describe('Function: matchEvent', () => {
 
   it('does not match a Secrets Manager call MediaPackage makes on its own behalf', () => {
     // Prepare
-    const record = serviceOriginatedSecretsRecord();
+    const record = otherServiceRecord(createRng(4), { call: 'secretsmanager:GetSecretValue' });
 
     // Act
     const match = matchEvent(record);

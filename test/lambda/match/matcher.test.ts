@@ -12,10 +12,7 @@ import type { RulesInput } from '../../../lambda/match/rules-schema';
 import { parseRules } from '../../../lambda/match/rules-schema';
 import type { OwnResources } from '../../../lambda/match/self-protection';
 import { tamperedResource } from '../../../lambda/match/self-protection';
-import type {
-  CloudTrailRecordShape,
-  MediaPackageSource,
-} from '../../../scripts/cloudtrail-factory';
+import type { GeneratedRecord, MediaPackageSource } from '../../../scripts/cloudtrail-factory';
 import {
   IDENTITY_PRESETS,
   OTHER_SERVICE_CALLS,
@@ -23,7 +20,12 @@ import {
   mediaPackageRecord,
   otherServiceRecord,
 } from '../../../scripts/cloudtrail-factory';
-import { ACCOUNT_ID, REGION, USER_ARN, cloudTrailRecord } from '../fixtures';
+import {
+  ACCOUNT_ID,
+  REGION,
+  USER_ARN,
+  cloudTrailRecord,
+} from '../../../scripts/cloudtrail-factory';
 
 const OWN_BUCKET = 'mp-audit-trail-logs-111122223333';
 const OWN_FUNCTION = 'mp-audit-alerts';
@@ -1309,7 +1311,7 @@ describe('Function: rawRecordFilter', () => {
           failed: fc.boolean(),
           readOnly: fc.constantFrom<boolean | 'omit' | undefined>(undefined, 'omit', true, false),
         })
-        .map(({ seed, source, eventName, identity, failed, readOnly }): CloudTrailRecordShape =>
+        .map(({ seed, source, eventName, identity, failed, readOnly }): GeneratedRecord =>
           mediaPackageRecord(createRng(seed), {
             source,
             eventName,
@@ -1324,10 +1326,7 @@ describe('Function: rawRecordFilter', () => {
       fc
         .record({ seed: fc.integer(), tampering: fc.constantFrom(...TAMPERING) })
         .map(
-          ({
-            seed,
-            tampering: [eventSource, eventName, requestParameters],
-          }): CloudTrailRecordShape => {
+          ({ seed, tampering: [eventSource, eventName, requestParameters] }): GeneratedRecord => {
             const base = otherServiceRecord(createRng(seed), { call: 'ec2:RunInstances' });
             return { ...base, eventSource, eventName, requestParameters, responseElements: null };
           },

@@ -20,7 +20,7 @@ import {
   rawRecordFilter,
 } from '../../../lambda/match/matcher';
 import { parseRules } from '../../../lambda/match/rules-schema';
-import type { CloudTrailRecordShape, Rng } from '../../../scripts/cloudtrail-factory';
+import type { GeneratedRecord, Rng } from '../../../scripts/cloudtrail-factory';
 import {
   OTHER_SERVICE_CALLS,
   createRng,
@@ -28,7 +28,7 @@ import {
   otherServiceRecord,
 } from '../../../scripts/cloudtrail-factory';
 import { MEDIAPACKAGE_EVENT_SOURCES } from '../../../lambda/match/event-sources';
-import { chunked, everyNBytes } from '../fixtures';
+import { chunked, everyNBytes } from '../../support/streams';
 
 const OBJECT_NAME = 's3://org-cloudtrail-logs/AWSLogs/111122223333/CloudTrail/x.json.gz';
 const NOW = new Date('2025-03-14T10:00:00Z');
@@ -98,16 +98,16 @@ async function expectSameAsExact(
   return fast;
 }
 
-function otherRecord(rng: Rng): CloudTrailRecordShape {
+function otherRecord(rng: Rng): GeneratedRecord {
   return otherServiceRecord(rng, { call: rng.pick(OTHER_SERVICE_CALLS) });
 }
 
-function mediaPackageWrite(rng: Rng, eventName = 'UpdateChannel'): CloudTrailRecordShape {
+function mediaPackageWrite(rng: Rng, eventName = 'UpdateChannel'): GeneratedRecord {
   return mediaPackageRecord(rng, { source: 'mediapackage.amazonaws.com', eventName });
 }
 
 /** A call on CloudTrail itself: self-protection watches every such record. */
-function trailRecord(rng: Rng): CloudTrailRecordShape {
+function trailRecord(rng: Rng): GeneratedRecord {
   return {
     ...otherServiceRecord(rng, { call: 'iam:CreateRole' }),
     eventSource: 'cloudtrail.amazonaws.com',
@@ -116,9 +116,9 @@ function trailRecord(rng: Rng): CloudTrailRecordShape {
 }
 
 /** A busy file: mostly other services, a few MediaPackage calls, one CloudTrail change. */
-function busyRecords(seed: number, count: number): CloudTrailRecordShape[] {
+function busyRecords(seed: number, count: number): GeneratedRecord[] {
   const rng = createRng(seed);
-  const records: CloudTrailRecordShape[] = [];
+  const records: GeneratedRecord[] = [];
   for (let n = 0; n < count; n += 1) {
     if (n % 17 === 5) {
       const source = MEDIAPACKAGE_EVENT_SOURCES[n % MEDIAPACKAGE_EVENT_SOURCES.length] as
@@ -186,7 +186,7 @@ describe('Class: FastRecordCutter (the fast path), against the exact scanner', (
   it('judges records of sources that can touch the pipeline by their bytes, as the exact scanner does', async () => {
     // Prepare: KMS and S3 calls, some naming the pipeline's own key or bucket.
     const rng = createRng(4);
-    const records: CloudTrailRecordShape[] = [
+    const records: GeneratedRecord[] = [
       otherServiceRecord(rng, { call: 's3:PutBucketPolicy' }),
       {
         ...otherServiceRecord(rng, { call: 's3:PutBucketPolicy' }),
@@ -390,7 +390,7 @@ describe('Property: the fast path reads what the exact scanner reads', () => {
     })
     .map(({ seed, kind, twist }) => {
       const rng = createRng(seed);
-      const base: CloudTrailRecordShape =
+      const base: GeneratedRecord =
         kind === 'mp-write'
           ? mediaPackageWrite(rng)
           : kind === 'mp-read'

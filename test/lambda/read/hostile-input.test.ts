@@ -21,14 +21,14 @@ import {
 import { ExactRecordCutter } from '../../../lambda/read/exact-record-cutter';
 import { RECORD_MAX_BYTES } from '../../../lambda/read/record-cutter';
 import { scanLogObject } from '../../../lambda/pipeline/scan-log-object';
-import type { CloudTrailRecordShape, Rng } from '../../../scripts/cloudtrail-factory';
+import type { GeneratedRecord, Rng } from '../../../scripts/cloudtrail-factory';
 import {
   OTHER_SERVICE_CALLS,
   createRng,
   mediaPackageRecord,
   otherServiceRecord,
 } from '../../../scripts/cloudtrail-factory';
-import { chunked } from '../fixtures';
+import { chunked } from '../../support/streams';
 
 const OBJECT_NAME = 's3://trail/AWSLogs/111122223333/CloudTrail/us-west-2/x.json.gz';
 
@@ -76,19 +76,19 @@ function alerting(records: readonly ReadRecord[]): string[] {
     .map((record) => String(record.eventID));
 }
 
-function write(rng: Rng): CloudTrailRecordShape {
+function write(rng: Rng): GeneratedRecord {
   return mediaPackageRecord(rng, {
     source: 'mediapackage.amazonaws.com',
     eventName: 'UpdateChannel',
   });
 }
 
-function noise(rng: Rng): CloudTrailRecordShape {
+function noise(rng: Rng): GeneratedRecord {
   return otherServiceRecord(rng, { call: rng.pick(OTHER_SERVICE_CALLS) });
 }
 
 /** A busy file: mostly other services, some MediaPackage writes and reads. */
-function busy(seed: number, count: number): CloudTrailRecordShape[] {
+function busy(seed: number, count: number): GeneratedRecord[] {
   const rng = createRng(seed);
   return Array.from({ length: count }, (_, n) => {
     if (n % 5 === 1) return write(rng);
@@ -102,7 +102,7 @@ function busy(seed: number, count: number): CloudTrailRecordShape[] {
   });
 }
 
-function alertingIds(records: readonly CloudTrailRecordShape[]): string[] {
+function alertingIds(records: readonly GeneratedRecord[]): string[] {
   return alerting(JSON.parse(JSON.stringify(records)) as ReadRecord[]);
 }
 
@@ -126,7 +126,7 @@ function join(records: readonly string[], layout: 'compact' | 'pretty'): string 
     : `{\n  "Records": [\n    ${records.join(',\n    ')}\n  ]\n}\n`;
 }
 
-function serialise(record: CloudTrailRecordShape, layout: 'compact' | 'pretty'): string {
+function serialise(record: GeneratedRecord, layout: 'compact' | 'pretty'): string {
   return layout === 'compact' ? JSON.stringify(record) : JSON.stringify(record, null, 2);
 }
 

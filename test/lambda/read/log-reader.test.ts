@@ -8,18 +8,24 @@ import {
   mayMentionMediaPackage,
   readCloudTrailRecords,
 } from '../../../lambda/read/log-reader';
+import type { CloudTrailRecord } from '../../../lambda/read/cloudtrail-record';
 import {
-  chunked,
   cloudTrailRecord,
-  collect,
+  createRng,
   digestFileJson,
-  everyNBytes,
   logFileBody,
   logFileJson,
   otherServiceRecord,
-} from '../fixtures';
+} from '../../../scripts/cloudtrail-factory';
+import { chunked, collect, everyNBytes } from '../../support/streams';
 
 const OBJECT_NAME = 's3://org-cloudtrail-logs/AWSLogs/111122223333/CloudTrail/x.json.gz';
+const rng = createRng(7);
+
+/** A call of another service, as shares a log file with MediaPackage calls. */
+function otherCall(overrides: Partial<CloudTrailRecord> = {}): CloudTrailRecord {
+  return otherServiceRecord(rng, { call: 's3:PutBucketPolicy', overrides });
+}
 
 function read(
   bytes: Uint8Array,
@@ -64,7 +70,7 @@ function gzipWithBadChecksum(): Buffer {
 describe('Function: readCloudTrailRecords', () => {
   it('reads a gzipped log file and yields every record in order with its full content', async () => {
     // Prepare
-    const records = [cloudTrailRecord(), otherServiceRecord(), cloudTrailRecord()];
+    const records = [cloudTrailRecord(), otherCall(), cloudTrailRecord()];
 
     // Act
     const { items, error } = await read(logFileBody(records));
@@ -79,7 +85,7 @@ describe('Function: readCloudTrailRecords', () => {
 
   it('tells gzip from plain JSON by the magic bytes, not by the object name', async () => {
     // Prepare
-    const records = [cloudTrailRecord(), otherServiceRecord()];
+    const records = [cloudTrailRecord(), otherCall()];
     const expected = recordsOf(logFileJson(records));
 
     // Act
@@ -113,7 +119,7 @@ describe('Function: readCloudTrailRecords', () => {
     const first = cloudTrailRecord({
       requestParameters: { id: 'live-1', description: 'a "quoted" {brace} [x] \\ back\\slash' },
     });
-    const second = otherServiceRecord({ userAgent: 'agent \\"Records\\":[{' });
+    const second = otherCall({ userAgent: 'agent \\"Records\\":[{' });
     const document = [
       '{',
       '  "note": "say \\"Records\\": [ { } ] here \\\\",',
@@ -148,8 +154,8 @@ describe('Function: readCloudTrailRecords', () => {
     expect(stats.records).toBe(0);
   });
 
-  const gzipped = logFileBody([cloudTrailRecord(), otherServiceRecord(), cloudTrailRecord()]);
-  const plain = logFileBody([cloudTrailRecord(), otherServiceRecord()], false);
+  const gzipped = logFileBody([cloudTrailRecord(), otherCall(), cloudTrailRecord()]);
+  const plain = logFileBody([cloudTrailRecord(), otherCall()], false);
   const failures: [string, Buffer, LogReadFailure][] = [
     ['an empty object', Buffer.alloc(0), 'empty'],
     ['gzip with corrupt deflate data', corruptGzip(), 'corrupt-gzip'],
@@ -224,7 +230,7 @@ describe('Function: readCloudTrailRecords', () => {
 
   it('reports bad records to onBadRecord and still yields the records around them', async () => {
     // Prepare
-    const good = [cloudTrailRecord(), otherServiceRecord()];
+    const good = [cloudTrailRecord(), otherCall()];
     const bytes = gzipSync(
       [
         `{"Records":[${JSON.stringify(good[0])},`,
@@ -258,7 +264,7 @@ describe('Function: readCloudTrailRecords', () => {
     // Prepare
     const mediaPackage = cloudTrailRecord();
     const bytes = Buffer.from(
-      `{"Records":[${JSON.stringify(otherServiceRecord())},{"eventSource":"ec2.amazonaws.com",broken},${JSON.stringify(mediaPackage)}]}`,
+      `{"Records":[${JSON.stringify(otherCall())},{"eventSource":"ec2.amazonaws.com",broken},${JSON.stringify(mediaPackage)}]}`,
     );
     const stats = emptyReadStats();
     const seen: string[] = [];
@@ -299,7 +305,7 @@ describe('Function: readCloudTrailRecords', () => {
   it('yields the records before a truncation and then fails', async () => {
     // Prepare
     const records = Array.from({ length: 300 }, (_, index) =>
-      otherServiceRecord({ requestParameters: { bucketName: `bucket-${index * 7919}` } }),
+      otherCall({ requestParameters: { bucketName: `bucket-${index * 7919}` } }),
     );
     const body = logFileBody(records);
     const stats = emptyReadStats();
@@ -535,7 +541,7 @@ describe('Property: readCloudTrailRecords', () => {
     // Prepare
     const base = [
       cloudTrailRecord(),
-      otherServiceRecord(),
+      otherCall(),
       cloudTrailRecord({ eventName: 'DeleteChannel' }),
     ];
     const files = [logFileBody(base, true), logFileBody(base, false)];

@@ -24,7 +24,7 @@ import { parseRules } from '../../../lambda/match/rules-schema';
 import type { OwnResources } from '../../../lambda/match/self-protection';
 import { SNS_MESSAGE_MAX_BYTES, buildAlertMessage } from '../../../lambda/alert/sns-message';
 import type { AlertMessage } from '../../../lambda/alert/sns-message';
-import type { CloudTrailRecordShape } from '../../../scripts/cloudtrail-factory';
+import type { GeneratedRecord } from '../../../scripts/cloudtrail-factory';
 import {
   createRng,
   mediaPackageRecord,
@@ -314,7 +314,7 @@ function mutate(record: Record<string, unknown>, { path, ...change }: Mutation):
 }
 
 /** A realistic record to start from: MediaPackage writes and reads, tampering, other services. */
-const baseRecord: fc.Arbitrary<CloudTrailRecordShape> = fc
+const baseRecord: fc.Arbitrary<GeneratedRecord> = fc
   .record({
     seed: fc.integer(),
     kind: fc.constantFrom('write', 'write', 'write', 'read', 'tamper', 'other'),
@@ -344,7 +344,7 @@ const baseRecord: fc.Arbitrary<CloudTrailRecordShape> = fc
         return {
           ...record,
           requestParameters: {
-            ...record.requestParameters,
+            ...(record.requestParameters as Record<string, unknown> | null),
             bucketName: OWN.bucketNames?.[0],
             functionName: OWN.functionNames?.[0],
           },
