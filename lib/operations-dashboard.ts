@@ -58,15 +58,10 @@ export class OperationsDashboard extends Construct {
 
   public constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
-    const metric = (name: string, label: string, statistic = 'Sum'): cloudwatch.Metric =>
-      pipelineMetric(name, { label, statistic, period: PERIOD });
-    const timeoutMs = props.functionTimeout.toMilliseconds();
-
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       ...(props.dashboardName === undefined ? {} : { dashboardName: props.dashboardName }),
       defaultInterval: Duration.days(1),
     });
-
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown: [
@@ -85,126 +80,163 @@ export class OperationsDashboard extends Construct {
         height: 3,
       }),
     );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Log files processed and records scanned',
-        left: [metric(PIPELINE_METRIC_NAMES.logFilesProcessed, 'Log files')],
-        right: [metric(PIPELINE_METRIC_NAMES.recordsScanned, 'Records')],
-        width: THIRD,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Bytes read (uncompressed)',
-        left: [metric(PIPELINE_METRIC_NAMES.bytesRead, 'Bytes')],
-        width: THIRD,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Processing time per log file (ms)',
-        left: [
-          metric(PIPELINE_METRIC_NAMES.processingDuration, 'Average', 'Average'),
-          metric(PIPELINE_METRIC_NAMES.processingDuration, 'p99', 'p99'),
-          metric(PIPELINE_METRIC_NAMES.processingDuration, 'Maximum', 'Maximum'),
-        ],
-        width: THIRD,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Alerts published by severity',
-        left: SEVERITIES.map((severity) => alertsPublishedMetric(severity, PERIOD)),
-        stacked: true,
-        width: THIRD,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Alerts by call',
-        left: [searchByDimension(PIPELINE_METRIC_NAMES.alertsByEventName, 'eventName', PERIOD, '')],
-        stacked: true,
-        width: THIRD,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Alerts not sent: suppressed by a rule, or already sent',
-        left: [
-          metric(PIPELINE_METRIC_NAMES.alertsSuppressed, 'Suppressed'),
-          metric(PIPELINE_METRIC_NAMES.alertsAlreadyPublished, 'Already published'),
-        ],
-        width: THIRD,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Objects skipped (not a log file), by reason',
-        left: [searchByDimension(PIPELINE_METRIC_NAMES.objectsSkipped, 'reason', PERIOD, '')],
-        stacked: true,
-        width: QUARTER,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Unreadable log files by reason, and bad records',
-        left: [searchByDimension(PIPELINE_METRIC_NAMES.objectsUnreadable, 'reason', PERIOD, '')],
-        right: [metric(PIPELINE_METRIC_NAMES.badRecords, 'Bad records')],
-        width: QUARTER,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Log files not read to the end (read budget ran out), by reason',
-        left: [searchByDimension(PIPELINE_METRIC_NAMES.objectsIncomplete, 'reason', PERIOD, '')],
-        stacked: true,
-        width: QUARTER,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'SNS publish retries and failed objects',
-        left: [
-          metric(PIPELINE_METRIC_NAMES.publishRetries, 'Publish retries'),
-          metric(PIPELINE_METRIC_NAMES.objectsFailed, 'Objects failed (invocation retried)'),
-        ],
-        width: QUARTER,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Function invocations, errors and throttles',
-        left: [
-          props.function.metricInvocations({ period: PERIOD, label: 'Invocations' }),
-          props.function.metricErrors({ period: PERIOD, label: 'Errors' }),
-          props.function.metricThrottles({ period: PERIOD, label: 'Throttles' }),
-        ],
-        width: THIRD,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Function duration (ms) and timeout',
-        left: [
-          props.function.metricDuration({ period: PERIOD, statistic: 'Maximum', label: 'Maximum' }),
-          props.function.metricDuration({ period: PERIOD, statistic: 'p95', label: 'p95' }),
-        ],
-        leftAnnotations: [{ value: timeoutMs, label: 'Timeout', color: cloudwatch.Color.RED }],
-        width: THIRD,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Dead-letter queue: failed log files waiting for replay',
-        left: [
-          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-            period: PERIOD,
-            statistic: 'Maximum',
-            label: 'Messages',
-          }),
-        ],
-        width: THIRD,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.LogQueryWidget({
-        title: 'Latest alerts',
-        logGroupNames: [props.logGroup.logGroupName],
-        queryString: LATEST_ALERTS_QUERY,
-        view: cloudwatch.LogQueryVisualizationType.TABLE,
-        width: HALF,
-        height: 8,
-      }),
-      new cloudwatch.LogQueryWidget({
-        title: 'Recent errors',
-        logGroupNames: [props.logGroup.logGroupName],
-        queryString: RECENT_ERRORS_QUERY,
-        view: cloudwatch.LogQueryVisualizationType.TABLE,
-        width: HALF,
-        height: 8,
-      }),
-    );
+    this.dashboard.addWidgets(...workWidgets());
+    this.dashboard.addWidgets(...alertWidgets());
+    this.dashboard.addWidgets(...unreadWidgets());
+    this.dashboard.addWidgets(...functionWidgets(props));
+    this.dashboard.addWidgets(...logWidgets(props.logGroup));
   }
+}
+
+/** A pipeline metric as the graphs show it, over {@link PERIOD}. */
+function metric(name: string, label: string, statistic = 'Sum'): cloudwatch.Metric {
+  return pipelineMetric(name, { label, statistic, period: PERIOD });
+}
+
+/** Every series of a metric split by `dimension`, whatever its values, labelled by them. */
+function byDimension(name: string, dimension: string): cloudwatch.IMetric {
+  return searchByDimension(name, dimension, PERIOD, '');
+}
+
+/** The work done: log files, records, bytes, processing time. */
+function workWidgets(): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Log files processed and records scanned',
+      left: [metric(PIPELINE_METRIC_NAMES.logFilesProcessed, 'Log files')],
+      right: [metric(PIPELINE_METRIC_NAMES.recordsScanned, 'Records')],
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Bytes read (uncompressed)',
+      left: [metric(PIPELINE_METRIC_NAMES.bytesRead, 'Bytes')],
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Processing time per log file (ms)',
+      left: [
+        metric(PIPELINE_METRIC_NAMES.processingDuration, 'Average', 'Average'),
+        metric(PIPELINE_METRIC_NAMES.processingDuration, 'p99', 'p99'),
+        metric(PIPELINE_METRIC_NAMES.processingDuration, 'Maximum', 'Maximum'),
+      ],
+      width: THIRD,
+    }),
+  ];
+}
+
+/** The alerts: by severity, by call, and those not sent. */
+function alertWidgets(): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Alerts published by severity',
+      left: SEVERITIES.map((severity) => alertsPublishedMetric(severity, PERIOD)),
+      stacked: true,
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Alerts by call',
+      left: [byDimension(PIPELINE_METRIC_NAMES.alertsByEventName, 'eventName')],
+      stacked: true,
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Alerts not sent: suppressed by a rule, or already sent',
+      left: [
+        metric(PIPELINE_METRIC_NAMES.alertsSuppressed, 'Suppressed'),
+        metric(PIPELINE_METRIC_NAMES.alertsAlreadyPublished, 'Already published'),
+      ],
+      width: THIRD,
+    }),
+  ];
+}
+
+/** What was skipped, could not be read or was not read to the end, and SNS retries. */
+function unreadWidgets(): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Objects skipped (not a log file), by reason',
+      left: [byDimension(PIPELINE_METRIC_NAMES.objectsSkipped, 'reason')],
+      stacked: true,
+      width: QUARTER,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Unreadable log files by reason, and bad records',
+      left: [byDimension(PIPELINE_METRIC_NAMES.objectsUnreadable, 'reason')],
+      right: [metric(PIPELINE_METRIC_NAMES.badRecords, 'Bad records')],
+      width: QUARTER,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Log files not read to the end (read budget ran out), by reason',
+      left: [byDimension(PIPELINE_METRIC_NAMES.objectsIncomplete, 'reason')],
+      stacked: true,
+      width: QUARTER,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'SNS publish retries and failed objects',
+      left: [
+        metric(PIPELINE_METRIC_NAMES.publishRetries, 'Publish retries'),
+        metric(PIPELINE_METRIC_NAMES.objectsFailed, 'Objects failed (invocation retried)'),
+      ],
+      width: QUARTER,
+    }),
+  ];
+}
+
+/** The function's Lambda metrics, its duration against its timeout, the dead-letter queue. */
+function functionWidgets(props: OperationsDashboardProps): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Function invocations, errors and throttles',
+      left: [
+        props.function.metricInvocations({ period: PERIOD, label: 'Invocations' }),
+        props.function.metricErrors({ period: PERIOD, label: 'Errors' }),
+        props.function.metricThrottles({ period: PERIOD, label: 'Throttles' }),
+      ],
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Function duration (ms) and timeout',
+      left: [
+        props.function.metricDuration({ period: PERIOD, statistic: 'Maximum', label: 'Maximum' }),
+        props.function.metricDuration({ period: PERIOD, statistic: 'p95', label: 'p95' }),
+      ],
+      leftAnnotations: [
+        {
+          value: props.functionTimeout.toMilliseconds(),
+          label: 'Timeout',
+          color: cloudwatch.Color.RED,
+        },
+      ],
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Dead-letter queue: failed log files waiting for replay',
+      left: [
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: 'Maximum',
+          label: 'Messages',
+        }),
+      ],
+      width: THIRD,
+    }),
+  ];
+}
+
+/** Logs Insights tables of the latest alerts and errors. */
+function logWidgets(logGroup: logs.ILogGroup): cloudwatch.IWidget[] {
+  return [
+    { title: 'Latest alerts', queryString: LATEST_ALERTS_QUERY },
+    { title: 'Recent errors', queryString: RECENT_ERRORS_QUERY },
+  ].map(
+    ({ title, queryString }) =>
+      new cloudwatch.LogQueryWidget({
+        title,
+        logGroupNames: [logGroup.logGroupName],
+        queryString,
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        width: HALF,
+        height: 8,
+      }),
+  );
 }
