@@ -4,40 +4,31 @@ import type { Decision, MatchCategory, Severity } from '../../../lambda/match/ma
 import {
   compileRules,
   evaluateRecord,
+  isReadOnlyCall,
+  matchEvent,
   rawRecordFilter,
+  severityOf,
   suppressionExpiresAt,
 } from '../../../lambda/match/matcher';
 import { eventSourceOfRawRecord } from '../../../lambda/read/log-reader';
 import type { RulesInput } from '../../../lambda/match/rules-schema';
 import { parseRules } from '../../../lambda/match/rules-schema';
 import type { OwnResources } from '../../../lambda/match/self-protection';
-import { tamperedResource } from '../../../lambda/match/self-protection';
 import type { GeneratedRecord, MediaPackageSource } from '../../../scripts/cloudtrail-factory';
 import {
+  ACCOUNT_ID,
   IDENTITY_PRESETS,
+  MEDIAPACKAGE_WRITE_CALLS,
   OTHER_SERVICE_CALLS,
+  REGION,
+  USER_ARN,
+  cloudTrailRecord,
   createRng,
   mediaPackageRecord,
   otherServiceRecord,
 } from '../../../scripts/cloudtrail-factory';
-import {
-  ACCOUNT_ID,
-  REGION,
-  USER_ARN,
-  cloudTrailRecord,
-} from '../../../scripts/cloudtrail-factory';
+import { OWN, OWN_BUCKET, OWN_KEY_ARN, OWN_KEY_ID, OWN_TOPIC } from '../../support/own-resources';
 
-const OWN_BUCKET = 'mp-audit-trail-logs-111122223333';
-const OWN_FUNCTION = 'mp-audit-alerts';
-const OWN_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT_ID}:mp-audit-alerts`;
-const OWN_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const OWN_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/${OWN_KEY_ID}`;
-const OWN: OwnResources = {
-  bucketNames: [OWN_BUCKET],
-  functionNames: [OWN_FUNCTION],
-  topicArns: [OWN_TOPIC],
-  kmsKeys: [OWN_KEY_ARN],
-};
 const DEPLOY_ARN = `arn:aws:sts::${ACCOUNT_ID}:assumed-role/GitHubActionsDeployRole/GitHubActions`;
 const REASON = 'Reviewed in CI before deployment';
 
@@ -663,296 +654,7 @@ describe('Function: evaluateRecord', () => {
     });
   });
 
-  describe('self-protection', () => {
-    const trailCalls = [
-      'StopLogging',
-      'DeleteTrail',
-      'UpdateTrail',
-      'PutEventSelectors',
-      'PutInsightSelectors',
-    ] as const;
-    const trails = [
-      `arn:aws:cloudtrail:${REGION}:${ACCOUNT_ID}:trail/management-trail`,
-      'someone-elses-trail',
-    ];
-
-    it.each(trailCalls.flatMap((eventName) => trails.map((name) => [eventName, name] as const)))(
-      'alerts on %s of the trail %s at high',
-      (eventName, name) => {
-        // Prepare
-        const record = cloudTrailRecord({
-          eventSource: 'cloudtrail.amazonaws.com',
-          eventName,
-          requestParameters: { name },
-          responseElements: null,
-        });
-
-        // Act
-        const decision = evaluateRecord(record, rulesOf());
-
-        // Assess
-        expect(outcomeOf(decision)).toEqual(tampering(`trail ${name}`));
-      },
-    );
-
-    it.each(['StartLogging', 'CreateTrail', 'LookupEvents', 'GetTrailStatus'])(
-      'ignores the CloudTrail call %s',
-      (eventName) => {
-        // Prepare
-        const record = cloudTrailRecord({
-          eventSource: 'cloudtrail.amazonaws.com',
-          eventName,
-          requestParameters: { name: 'management-trail' },
-          readOnly: eventName.startsWith('Get') || eventName.startsWith('Lookup'),
-        });
-
-        // Act
-        const decision = evaluateRecord(record, rulesOf());
-
-        // Assess
-        expect(decision).toEqual({ kind: 'ignored' });
-      },
-    );
-
-    const resourceCases: readonly {
-      name: string;
-      record: Record<string, unknown>;
-      expected: Outcome;
-    }[] = [
-      {
-        name: 'PutBucketPolicy on the own bucket',
-        record: {
-          eventSource: 's3.amazonaws.com',
-          eventName: 'PutBucketPolicy',
-          requestParameters: { bucketName: OWN_BUCKET, Host: `${OWN_BUCKET}.s3.amazonaws.com` },
-        },
-        expected: tampering(`bucket ${OWN_BUCKET}`),
-      },
-      {
-        name: 'PutBucketNotification on the own bucket',
-        record: {
-          eventSource: 's3.amazonaws.com',
-          eventName: 'PutBucketNotification',
-          requestParameters: { bucketName: OWN_BUCKET, notification: '' },
-        },
-        expected: tampering(`bucket ${OWN_BUCKET}`),
-      },
-      {
-        name: 'PutBucketPolicy on another bucket',
-        record: {
-          eventSource: 's3.amazonaws.com',
-          eventName: 'PutBucketPolicy',
-          requestParameters: { bucketName: 'media-source-111122223333' },
-        },
-        expected: IGNORED,
-      },
-      {
-        name: 'GetBucketPolicy (readOnly) on the own bucket',
-        record: {
-          eventSource: 's3.amazonaws.com',
-          eventName: 'GetBucketPolicy',
-          readOnly: true,
-          requestParameters: { bucketName: OWN_BUCKET, policy: '' },
-        },
-        expected: IGNORED,
-      },
-      {
-        name: 'a PutObject data event on the own bucket',
-        record: {
-          eventSource: 's3.amazonaws.com',
-          eventName: 'PutObject',
-          eventCategory: 'Data',
-          managementEvent: false,
-          requestParameters: { bucketName: OWN_BUCKET, key: 'AWSLogs/x.json.gz' },
-        },
-        expected: IGNORED,
-      },
-      {
-        name: 'a DeleteObject data event on the own bucket',
-        record: {
-          eventSource: 's3.amazonaws.com',
-          eventName: 'DeleteObject',
-          eventCategory: 'Data',
-          managementEvent: false,
-          requestParameters: { bucketName: OWN_BUCKET, key: 'AWSLogs/x.json.gz' },
-        },
-        expected: IGNORED,
-      },
-      {
-        name: 'UpdateFunctionConfiguration on the own function by name',
-        record: {
-          eventSource: 'lambda.amazonaws.com',
-          eventName: 'UpdateFunctionConfiguration20150331v2',
-          requestParameters: { functionName: OWN_FUNCTION, environment: {} },
-        },
-        expected: tampering(`function ${OWN_FUNCTION}`),
-      },
-      {
-        name: 'UpdateFunctionConfiguration on the own function by ARN',
-        record: {
-          eventSource: 'lambda.amazonaws.com',
-          eventName: 'UpdateFunctionConfiguration20150331v2',
-          requestParameters: {
-            functionName: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${OWN_FUNCTION}`,
-          },
-        },
-        expected: tampering(`function ${OWN_FUNCTION}`),
-      },
-      {
-        name: 'UpdateFunctionConfiguration on the own function by qualified ARN',
-        record: {
-          eventSource: 'lambda.amazonaws.com',
-          eventName: 'UpdateFunctionConfiguration20150331v2',
-          requestParameters: {
-            functionName: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${OWN_FUNCTION}:live`,
-          },
-        },
-        expected: tampering(`function ${OWN_FUNCTION}`),
-      },
-      {
-        name: 'UpdateFunctionConfiguration on another function',
-        record: {
-          eventSource: 'lambda.amazonaws.com',
-          eventName: 'UpdateFunctionConfiguration20150331v2',
-          requestParameters: { functionName: `${OWN_FUNCTION}-staging` },
-        },
-        expected: IGNORED,
-      },
-      {
-        name: 'GetFunction (readOnly) on the own function',
-        record: {
-          eventSource: 'lambda.amazonaws.com',
-          eventName: 'GetFunction20150331v2',
-          readOnly: true,
-          requestParameters: { functionName: OWN_FUNCTION },
-        },
-        expected: IGNORED,
-      },
-      {
-        name: 'SetTopicAttributes on the own topic',
-        record: {
-          eventSource: 'sns.amazonaws.com',
-          eventName: 'SetTopicAttributes',
-          requestParameters: { topicArn: OWN_TOPIC, attributeName: 'Policy' },
-        },
-        expected: tampering(`topic ${OWN_TOPIC}`),
-      },
-      {
-        name: 'Subscribe to the own topic',
-        record: {
-          eventSource: 'sns.amazonaws.com',
-          eventName: 'Subscribe',
-          requestParameters: { topicArn: OWN_TOPIC, protocol: 'https', endpoint: 'https://x' },
-        },
-        expected: tampering(`topic ${OWN_TOPIC}`),
-      },
-      {
-        name: 'Unsubscribe from the own topic',
-        record: {
-          eventSource: 'sns.amazonaws.com',
-          eventName: 'Unsubscribe',
-          requestParameters: {
-            subscriptionArn: `${OWN_TOPIC}:0b6941c1-6d2a-4ab0-9f3c-c0f1b5f7a1e2`,
-          },
-        },
-        expected: tampering(`topic ${OWN_TOPIC}`),
-      },
-      {
-        name: 'Unsubscribe from a topic whose name extends the own one',
-        record: {
-          eventSource: 'sns.amazonaws.com',
-          eventName: 'Unsubscribe',
-          requestParameters: {
-            subscriptionArn: `${OWN_TOPIC}-dev:0b6941c1-6d2a-4ab0-9f3c-c0f1b5f7a1e2`,
-          },
-        },
-        expected: IGNORED,
-      },
-      {
-        name: 'ScheduleKeyDeletion of the own key by ARN',
-        record: {
-          eventSource: 'kms.amazonaws.com',
-          eventName: 'ScheduleKeyDeletion',
-          requestParameters: { keyId: OWN_KEY_ARN, pendingWindowInDays: 7 },
-        },
-        expected: tampering(`KMS key ${OWN_KEY_ID}`),
-      },
-      {
-        name: 'PutKeyPolicy on the own key by key id',
-        record: {
-          eventSource: 'kms.amazonaws.com',
-          eventName: 'PutKeyPolicy',
-          requestParameters: { keyId: OWN_KEY_ID, policyName: 'default', policy: '{}' },
-        },
-        expected: tampering(`KMS key ${OWN_KEY_ID}`),
-      },
-      {
-        name: 'PutKeyPolicy on another key',
-        record: {
-          eventSource: 'kms.amazonaws.com',
-          eventName: 'PutKeyPolicy',
-          requestParameters: { keyId: '0000abcd-12ab-34cd-56ef-1234567890ab' },
-        },
-        expected: IGNORED,
-      },
-      {
-        name: 'Decrypt (readOnly) with the own key',
-        record: {
-          eventSource: 'kms.amazonaws.com',
-          eventName: 'Decrypt',
-          readOnly: true,
-          requestParameters: { keyId: OWN_KEY_ARN, encryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
-        },
-        expected: IGNORED,
-      },
-    ];
-
-    it.each(resourceCases)('judges $name', ({ record, expected }) => {
-      // Prepare
-      const input = cloudTrailRecord({ responseElements: null, ...record });
-
-      // Act
-      const decision = evaluateRecord(input, rulesOf());
-
-      // Assess
-      expect(outcomeOf(decision)).toEqual(expected);
-    });
-
-    it('recognises the own key when it is declared by id and called by ARN', () => {
-      // Prepare
-      const rules = rulesOf({}, { kmsKeys: [OWN_KEY_ID] });
-      const record = cloudTrailRecord({
-        eventSource: 'kms.amazonaws.com',
-        eventName: 'DisableKey',
-        requestParameters: { keyId: OWN_KEY_ARN },
-      });
-
-      // Act
-      const decision = evaluateRecord(record, rules);
-
-      // Assess
-      expect(outcomeOf(decision)).toEqual(tampering(`KMS key ${OWN_KEY_ID}`));
-    });
-
-    // Lambda accepts a partial ARN ("123456789012:function:name") wherever it takes a function
-    // name, but functionNameOf in lambda/self-protection.ts keeps the part before the first ":"
-    // (the account ID), so changing the pipeline's own function this way never alerts.
-    it('recognises the own function called by partial ARN', () => {
-      // Prepare
-      const record = cloudTrailRecord({
-        eventSource: 'lambda.amazonaws.com',
-        eventName: 'UpdateFunctionConfiguration20150331v2',
-        requestParameters: { functionName: `${ACCOUNT_ID}:function:${OWN_FUNCTION}` },
-        responseElements: null,
-      });
-
-      // Act
-      const decision = evaluateRecord(record, rulesOf());
-
-      // Assess
-      expect(outcomeOf(decision)).toEqual(tampering(`function ${OWN_FUNCTION}`));
-    });
-
+  describe('self-protection rules', () => {
     it('alerts on a failed tampering attempt, even with alertOnFailed false', () => {
       // Prepare
       const record = cloudTrailRecord({
@@ -1071,38 +773,6 @@ describe('Function: evaluateRecord', () => {
       // Assess
       expect(decision).toEqual({ kind: 'ignored' });
     });
-  });
-});
-
-describe('Function: tamperedResource', () => {
-  it('names an unnamed trail when the request carries no name', () => {
-    // Prepare
-    const record = cloudTrailRecord({
-      eventSource: 'cloudtrail.amazonaws.com',
-      eventName: 'StopLogging',
-      requestParameters: null,
-    });
-
-    // Act
-    const target = tamperedResource(record, {});
-
-    // Assess
-    expect(target).toBe('trail (unnamed)');
-  });
-
-  it('finds nothing of the pipeline when no own resources are declared', () => {
-    // Prepare
-    const record = cloudTrailRecord({
-      eventSource: 's3.amazonaws.com',
-      eventName: 'PutBucketPolicy',
-      requestParameters: { bucketName: OWN_BUCKET },
-    });
-
-    // Act
-    const target = tamperedResource(record, {});
-
-    // Assess
-    expect(target).toBeUndefined();
   });
 });
 
@@ -1378,5 +1048,297 @@ describe('Function: rawRecordFilter', () => {
       expect(alerts).toBeGreaterThan(100);
       expect(dropped).toBeGreaterThan(100);
     });
+  });
+});
+
+const READ_CALLS: Record<string, readonly string[]> = {
+  'mediapackage.amazonaws.com': [
+    'DescribeChannel',
+    'DescribeOriginEndpoint',
+    'DescribeHarvestJob',
+    'ListChannels',
+    'ListOriginEndpoints',
+    'ListHarvestJobs',
+    'ListTagsForResource',
+  ],
+  'mediapackagev2.amazonaws.com': [
+    'GetChannel',
+    'GetChannelGroup',
+    'GetChannelPolicy',
+    'GetOriginEndpoint',
+    'GetOriginEndpointPolicy',
+    'GetHarvestJob',
+    'ListChannelGroups',
+    'ListChannels',
+    'ListOriginEndpoints',
+    'ListTagsForResource',
+  ],
+  'mediapackage-vod.amazonaws.com': [
+    'DescribeAsset',
+    'DescribePackagingConfiguration',
+    'DescribePackagingGroup',
+    'ListAssets',
+    'ListPackagingConfigurations',
+    'ListPackagingGroups',
+    'ListTagsForResource',
+  ],
+};
+
+/** The severity AWS-FACTS and the matcher's contract give a successful call. */
+function expectedSeverity(eventName: string): Severity {
+  if (/^(Rotate|Delete)/.test(eventName) || eventName.endsWith('Policy')) return 'high';
+  if (eventName === 'TagResource' || eventName === 'UntagResource') return 'low';
+  return 'medium';
+}
+
+const writes = Object.entries(MEDIAPACKAGE_WRITE_CALLS).flatMap(([source, names]) =>
+  names.map((name) => [source, name] as const),
+);
+const reads = Object.entries(READ_CALLS).flatMap(([source, names]) =>
+  names.map((name) => [source, name] as const),
+);
+
+describe('Function: matchEvent', () => {
+  it.each(writes)('alerts on %s %s with its severity', (eventSource, eventName) => {
+    // Prepare
+    const record = cloudTrailRecord({ eventSource, eventName });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toMatchObject({
+      eventSource,
+      eventName,
+      outcome: 'success',
+      severity: expectedSeverity(eventName),
+    });
+    expect(match?.record).toBe(record);
+  });
+
+  it.each(reads)('ignores the read %s %s flagged readOnly true', (eventSource, eventName) => {
+    // Prepare
+    const record = cloudTrailRecord({ eventSource, eventName, readOnly: true });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toBeUndefined();
+  });
+
+  it.each(reads)(
+    'judges %s %s a read by its name when readOnly is absent',
+    (eventSource, eventName) => {
+      // Prepare
+      const record = cloudTrailRecord({ eventSource, eventName, readOnly: undefined });
+
+      // Act
+      const match = matchEvent(record);
+
+      // Assess
+      expect('readOnly' in record).toBe(false);
+      expect(match).toBeUndefined();
+    },
+  );
+
+  it('alerts on a write when readOnly is absent', () => {
+    // Prepare
+    const record = cloudTrailRecord({ eventName: 'DeleteOriginEndpoint', readOnly: undefined });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match?.severity).toBe('high');
+  });
+
+  it('takes readOnly as the string "false" for a write and "true" for a read', () => {
+    // Prepare
+    const write = cloudTrailRecord({ eventName: 'UpdateChannel', readOnly: 'false' });
+    const read = cloudTrailRecord({ eventName: 'UpdateChannel', readOnly: 'true' });
+
+    // Act
+    const writeMatch = matchEvent(write);
+    const readMatch = matchEvent(read);
+
+    // Assess
+    expect(writeMatch?.eventName).toBe('UpdateChannel');
+    expect(readMatch).toBeUndefined();
+  });
+
+  it('never matches MediaLive UpdateChannel', () => {
+    // Prepare
+    const record = cloudTrailRecord({
+      eventSource: 'medialive.amazonaws.com',
+      eventName: 'UpdateChannel',
+      requestParameters: { channelId: '1234567', name: 'evening-show' },
+    });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toBeUndefined();
+  });
+
+  it.each([
+    ['an empty event source', ''],
+    ['a look-alike event source', 'mediapackage.amazonaws.com.evil.example'],
+    ['an upper-case event source', 'MediaPackage.amazonaws.com'],
+  ])('does not match %s', (_name, eventSource) => {
+    // Prepare
+    const record = cloudTrailRecord({ eventSource, eventName: 'DeleteChannel' });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toBeUndefined();
+  });
+
+  it('does not match a Secrets Manager call MediaPackage makes on its own behalf', () => {
+    // Prepare
+    const record = otherServiceRecord(createRng(4), { call: 'secretsmanager:GetSecretValue' });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toBeUndefined();
+  });
+
+  it('does not match an Insights record about MediaPackage', () => {
+    // Prepare
+    const record = cloudTrailRecord({
+      eventType: 'AwsCloudTrailInsight',
+      eventCategory: 'Insight',
+      eventName: 'DeleteChannel',
+      readOnly: undefined,
+      insightDetails: {
+        state: 'Start',
+        eventSource: 'mediapackage.amazonaws.com',
+        eventName: 'DeleteChannel',
+        insightType: 'ApiCallRateInsight',
+      },
+    });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toBeUndefined();
+  });
+
+  it('does not match a record without an event name', () => {
+    // Prepare
+    const record = cloudTrailRecord({ eventName: undefined });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toBeUndefined();
+  });
+
+  it('alerts on a failed DeleteChannel as failed and high', () => {
+    // Prepare
+    const record = cloudTrailRecord({
+      eventName: 'DeleteChannel',
+      errorCode: 'AccessDenied',
+      errorMessage:
+        'User: arn:aws:sts::111122223333:assumed-role/ReadOnly/jdoe is not authorized to perform: mediapackage:DeleteChannel',
+      responseElements: null,
+    });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toMatchObject({ outcome: 'failed', severity: 'high' });
+  });
+
+  it('raises a failed TagResource to high', () => {
+    // Prepare
+    const record = cloudTrailRecord({
+      eventSource: 'mediapackage-vod.amazonaws.com',
+      eventName: 'TagResource',
+      errorCode: 'UnprocessableEntityException',
+    });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toMatchObject({ outcome: 'failed', severity: 'high' });
+  });
+
+  it('treats an empty errorCode as success', () => {
+    // Prepare
+    const record = cloudTrailRecord({ eventName: 'TagResource', errorCode: '' });
+
+    // Act
+    const match = matchEvent(record);
+
+    // Assess
+    expect(match).toMatchObject({ outcome: 'success', severity: 'low' });
+  });
+});
+
+describe('Function: severityOf', () => {
+  it.each([
+    ['RotateIngestEndpointCredentials', 'high'],
+    ['RotateChannelCredentials', 'high'],
+    ['DeleteChannel', 'high'],
+    ['DeletePackagingGroup', 'high'],
+    ['PutChannelPolicy', 'high'],
+    ['PutOriginEndpointPolicy', 'high'],
+    ['CreateChannel', 'medium'],
+    ['UpdateOriginEndpoint', 'medium'],
+    ['ConfigureLogs', 'medium'],
+    ['ResetChannelState', 'medium'],
+    ['CancelHarvestJob', 'medium'],
+    ['CreateHarvestJob', 'medium'],
+    ['TagResource', 'low'],
+    ['UntagResource', 'low'],
+  ] as const)('rates a successful %s as %s', (eventName, severity) => {
+    // Act
+    const result = severityOf(eventName, 'success');
+
+    // Assess
+    expect(result).toBe(severity);
+  });
+
+  it('rates every failed attempt high', () => {
+    // Act
+    const results = ['TagResource', 'CreateChannel', 'UpdateChannel'].map((name) =>
+      severityOf(name, 'failed'),
+    );
+
+    // Assess
+    expect(results).toEqual(['high', 'high', 'high']);
+  });
+});
+
+describe('Function: isReadOnlyCall', () => {
+  it.each([
+    [true, 'UpdateChannel', true],
+    ['true', 'UpdateChannel', true],
+    [false, 'DescribeChannel', false],
+    ['false', 'ListChannels', false],
+    [undefined, 'GetChannelPolicy', true],
+    [undefined, 'DescribeOriginEndpoint', true],
+    [undefined, 'ListAssets', true],
+    [undefined, 'PutChannelPolicy', false],
+    [undefined, 'ResetOriginEndpointState', false],
+  ] as const)('with readOnly %p and eventName %s returns %p', (readOnly, eventName, expected) => {
+    // Prepare
+    const record = cloudTrailRecord({ readOnly, eventName });
+
+    // Act
+    const result = isReadOnlyCall(record);
+
+    // Assess
+    expect(result).toBe(expected);
   });
 });
