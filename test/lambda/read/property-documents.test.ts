@@ -4,7 +4,6 @@
  * its SNS message. CloudTrail writes its fields loosely typed and a bucket can hold anything,
  * so the only errors allowed out are the typed ones the adapter knows how to handle.
  */
-import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { buildAlert, FIELD_MAX_CHARS } from '../../../lambda/alert/alert';
@@ -36,8 +35,6 @@ const OBJECT: LogObjectRef = {
   key: 'AWSLogs/111122223333/CloudTrail/us-west-2/2025/03/14/111122223333_CloudTrail_us-west-2_20250314T0910Z_abcdefghijklmnop.json.gz',
 };
 const NOW = new Date('2025-03-14T10:00:00Z');
-/** A run slower than this is a hang or a blow-up, not noise: the inputs are at most ~1 MB. */
-const RUN_LIMIT_MS = 5_000;
 
 const OWN: OwnResources = {
   bucketNames: ['audit-trail-bucket'],
@@ -435,7 +432,7 @@ function expectDeliverable(message: AlertMessage, eventID: string): void {
 }
 
 describe('Property: reading, matching and alerting on arbitrary CloudTrail documents', () => {
-  it('throws nothing but LogReadError or BadRecordError, and every run finishes in time', async () => {
+  it('throws nothing but LogReadError or BadRecordError', async () => {
     const seen = { runs: 0, records: 0, alerts: 0, selfProtection: 0, suppressed: 0, errors: 0 };
     await fc.assert(
       fc.asyncProperty(
@@ -460,7 +457,6 @@ describe('Property: reading, matching and alerting on arbitrary CloudTrail docum
                 }
               : {}),
           };
-          const started = performance.now();
           let thrown: unknown;
           seen.runs += 1;
 
@@ -489,10 +485,9 @@ describe('Property: reading, matching and alerting on arbitrary CloudTrail docum
             expect(thrown).toBeInstanceOf(BadRecordError);
           }
           expect(reported.every((bad) => bad instanceof BadRecordError)).toBe(true);
-          expect(performance.now() - started).toBeLessThan(RUN_LIMIT_MS);
         },
       ),
-      { numRuns: 300, timeout: RUN_LIMIT_MS, interruptAfterTimeLimit: 50_000 },
+      { numRuns: 300, interruptAfterTimeLimit: 50_000 },
     );
     // The generators must reach every outcome, or the property proves little.
     expect(seen.alerts).toBeGreaterThan(seen.runs / 3);
@@ -517,7 +512,6 @@ describe('Property: reading, matching and alerting on arbitrary CloudTrail docum
             typeof record.eventName === 'string' && record.eventName.length > FIELD_MAX_CHARS;
           const input = tooLong ? { ...record, eventName: eventName ?? 'UpdateChannel' } : record;
           runs += 1;
-          const started = performance.now();
 
           // Act
           const decision = evaluateRecord(input, rules, NOW);
@@ -528,7 +522,6 @@ describe('Property: reading, matching and alerting on arbitrary CloudTrail docum
 
           // Assess
           expectDeliverable(message, alert.eventID);
-          expect(performance.now() - started).toBeLessThan(RUN_LIMIT_MS);
         },
       ),
       { numRuns: 400, interruptAfterTimeLimit: 50_000 },
