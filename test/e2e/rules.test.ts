@@ -15,6 +15,7 @@ import {
 } from '../../scripts/cloudtrail-factory';
 import type { LocalAws } from '../support/local-aws';
 import { createLocalPipeline, drainQueue, startLocalAws } from '../support/local-aws';
+import { TEAM_RULES } from '../support/team-rules';
 
 interface SnsEnvelope {
   Message: string;
@@ -30,23 +31,11 @@ interface DeliveredAlert {
 }
 
 const BUCKET = 'e2e-rules-trail-logs';
-const DEPLOY_REASON = 'Deploy role changes are reviewed in CI';
-
-/** The team's rules: watch MediaLive too, UpdateChannel is high, the deploy role is trusted. */
+/** The team's rules, and tagging low. */
 const CUSTOM_RULES = {
-  version: 1,
-  eventSources: ['mediapackage*.amazonaws.com', 'medialive.amazonaws.com'],
-  severityRules: [
-    { eventName: 'UpdateChannel', severity: 'high' },
-    { eventName: 'Tag*', severity: 'low' },
-  ],
+  ...TEAM_RULES,
+  severityRules: [...TEAM_RULES.severityRules, { eventName: 'Tag*', severity: 'low' }],
   defaultSeverity: 'medium',
-  suppressions: [
-    {
-      reason: DEPLOY_REASON,
-      principalArn: 'arn:aws:sts::111122223333:assumed-role/GitHubActionsDeployRole/*',
-    },
-  ],
 };
 
 /** What the subscriber got: each alert with the attributes SNS delivered alongside. */
