@@ -1,13 +1,12 @@
 /**
  * `npm run bench -- --lambda-like`: the quota arithmetic, the parsing of /proc, the cgroup
- * set-up (on a fake cgroup tree, so this runs anywhere, cgroups or not) and the command lines.
+ * set-up (on a fake cgroup tree, so this runs anywhere, cgroups or not).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CORPUS_USAGE, parseCorpusArgs } from '../../scripts/bench/corpus';
-import type { CgroupFs, Placement } from '../../scripts/bench/lambda-like';
+import type { CgroupFs, Placement } from '../../../scripts/bench/lambda-like';
 import {
   CgroupSandbox,
   cgroupDir,
@@ -17,8 +16,7 @@ import {
   parseMountinfo,
   parseProcCgroup,
   quotaFor,
-} from '../../scripts/bench/lambda-like';
-import { parseRunArgs, RUN_USAGE } from '../../scripts/bench/options';
+} from '../../../scripts/bench/lambda-like';
 
 function errno(code: string): Error {
   return Object.assign(new Error(code), { code });
@@ -470,98 +468,5 @@ describe('starting a process inside the cgroup', () => {
     expect(insideRun('0::/mp-bench-5-3\n', { ...run, dirs: ['/sys/fs/cgroup/mp-bench-5-3'] })).toBe(
       true,
     );
-  });
-});
-
-describe('npm run bench arguments', () => {
-  it('keeps the defaults', () => {
-    expect(parseRunArgs([])).toEqual({
-      kind: 'run',
-      options: {
-        json: false,
-        sizes: [1, 20, 200],
-        runs: 3,
-        seed: 1,
-        corpus: undefined,
-        lambdaLike: false,
-        memoryMb: 512,
-        tasksetFallback: false,
-      },
-    });
-  });
-
-  it('reads the existing options', () => {
-    const parsed = parseRunArgs(['--json', '--sizes', '20,200', '--runs', '5', '--corpus', 'c/']);
-    expect(parsed).toMatchObject({
-      kind: 'run',
-      options: { json: true, sizes: [20, 200], runs: 5, corpus: 'c/', lambdaLike: false },
-    });
-  });
-
-  it('takes --lambda-like, and --memory-mb implies it', () => {
-    expect(parseRunArgs(['--lambda-like'])).toMatchObject({
-      options: { lambdaLike: true, memoryMb: 512 },
-    });
-    expect(parseRunArgs(['--memory-mb', '1769'])).toMatchObject({
-      options: { lambdaLike: true, memoryMb: 1769 },
-    });
-    expect(parseRunArgs(['--memory-mb=1024', '--taskset-fallback'])).toMatchObject({
-      options: { lambdaLike: true, memoryMb: 1024, tasksetFallback: true },
-    });
-  });
-
-  it('answers --help and -h with the usage', () => {
-    expect(parseRunArgs(['--help'])).toEqual({ kind: 'help' });
-    expect(parseRunArgs(['-h', '--runs', 'x'])).toEqual({ kind: 'help' });
-    expect(RUN_USAGE).toMatch(/--lambda-like/);
-    expect(RUN_USAGE).toMatch(/--memory-mb N/);
-  });
-
-  it.each([
-    [['--runs', '0'], /--runs expects a number from 1/],
-    [['--runs', 'three'], /--runs expects a whole number/],
-    [['--sizes', '1,,2'], /--sizes expects/],
-    [['--sizes=-5'], /--sizes expects/],
-    [['--memory-mb', '64'], /--memory-mb expects a number from 128 to 10240/],
-    [['--memory-mb', '20000'], /--memory-mb expects a number from 128 to 10240/],
-    [['--taskset-fallback'], /only applies with --lambda-like/],
-    [['--bogus'], /Unknown option '--bogus'/],
-    [['stray'], /unexpected argument 'stray'/],
-  ])('rejects %j with a message, not a stack trace', (argv, message) => {
-    const parsed = parseRunArgs(argv);
-    expect(parsed.kind).toBe('error');
-    expect(parsed.kind === 'error' && parsed.message).toMatch(message);
-  });
-});
-
-describe('npm run corpus arguments', () => {
-  it('answers --help', () => {
-    expect(parseCorpusArgs(['--help'])).toEqual({ kind: 'help' });
-    expect(CORPUS_USAGE).toMatch(/--out DIR/);
-  });
-
-  it('reads sizes and defaults', () => {
-    expect(parseCorpusArgs(['--out', 'c', '--size', '200MB'])).toEqual({
-      kind: 'run',
-      options: {
-        out: 'c',
-        sizeBytes: 200e6,
-        seed: 1,
-        files: 1,
-        mediaPackageShare: 0.005,
-        writeShare: 0.4,
-      },
-    });
-  });
-
-  it.each([
-    [[], /--out DIR is required/],
-    [['--out', 'c', '--size', 'big'], /--size expects a size/],
-    [['--out', 'c', '--files', '0'], /--files expects a whole number of at least 1/],
-    [['--out', 'c', '--mediapackage-share', '2'], /--mediapackage-share expects a number from 0/],
-    [['--out', 'c', '--write-share', '1.5'], /--write-share expects a number from 0/],
-  ])('rejects %j', (argv, message) => {
-    const parsed = parseCorpusArgs(argv);
-    expect(parsed.kind === 'error' && parsed.message).toMatch(message);
   });
 });
