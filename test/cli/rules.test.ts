@@ -12,6 +12,7 @@ import {
   otherServiceRecord,
 } from '../../scripts/cloudtrail-factory';
 import { captureIo } from '../support/captured-io';
+import { DEPLOY_REASON, TEAM_RULES } from '../support/team-rules';
 
 interface DecisionLine {
   decision: 'alert' | 'suppressed';
@@ -26,23 +27,19 @@ interface DecisionLine {
   sourceFile: string;
 }
 
-const DEPLOY_REASON = 'Deploy role changes are reviewed in CI';
 const EXPIRED_REASON = 'Channel migration window';
 const TAGGING_REASON = 'Tagging bot, reviewed weekly';
 
+/** The team's rules, plus what this file's records need: failures and tagging. */
 const CUSTOM_RULES = {
-  version: 1,
-  eventSources: ['mediapackage*.amazonaws.com', 'medialive.amazonaws.com'],
+  ...TEAM_RULES,
   severityRules: [
-    { eventName: 'UpdateChannel', severity: 'high' },
+    ...TEAM_RULES.severityRules,
     { outcome: 'failed', severity: 'high' },
     { eventName: 'Tag*', severity: 'info' },
   ],
   suppressions: [
-    {
-      reason: DEPLOY_REASON,
-      principalArn: 'arn:aws:sts::111122223333:assumed-role/GitHubActionsDeployRole/*',
-    },
+    ...TEAM_RULES.suppressions,
     {
       reason: EXPIRED_REASON,
       principalArn: 'arn:aws:sts::111122223333:assumed-role/MediaOperator/*',
