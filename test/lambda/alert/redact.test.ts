@@ -467,10 +467,8 @@ describe('Function: redactSecrets', () => {
     expect(redacted).toBe(value);
   });
 
-  // Product bug: lambda/redact.ts isSecretKey() excludes every key ending in "arn", so a value
-  // under `secretArn` is never masked, even when it is not an ARN. The module's contract is
-  // "values under secret-like keys (whatever their type) ... ARNs under secret-like keys are
-  // kept": a secret pasted into the ARN field of a (failed) call would reach email and Slack.
+  // Only an ARN is kept under a secret-like key: a secret pasted into the ARN field of a
+  // (failed) call must not reach email and Slack.
   it('masks a value under a secretArn key that is not an ARN', () => {
     // Prepare
     const parameters = { cdnAuthConfiguration: { secretArn: 'hunter2' } };

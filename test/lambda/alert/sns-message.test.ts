@@ -122,11 +122,9 @@ describe('Function: buildAlertMessage', () => {
     },
   );
 
-  // Product bug: lambda/sns-message.ts buildAlertMessage() only shrinks the request-parameter
-  // budget; the resource id taken from requestParameters.id is copied uncut into the email
-  // body and into the alert JSON (default, sqs, lambda). A failed call with a 90 KB id (under
-  // CloudTrail's ~100 KB omission threshold) yields a ~450 KB message that SNS rejects, so
-  // the alert is lost after Lambda's retries.
+  // The resource id comes from requestParameters.id and appears in the email body and in the
+  // alert JSON (default, sqs, lambda): a failed call with a 90 KB id (under CloudTrail's ~100 KB
+  // omission threshold) must still give a message SNS accepts, or the alert is lost.
   it('stays under 256 KiB when the huge request parameter is the resource id', () => {
     // Prepare
     const alert = alertFor(

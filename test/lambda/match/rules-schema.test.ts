@@ -400,8 +400,8 @@ describe('Function: parseRules', () => {
     expect(parsed.suppressions[0]?.expires).toBe('2026-12-31T18:30:00.000Z');
   });
 
-  // Date.parse('2026-02-30') rolls over to 2026-03-02 instead of failing, so the "real
-  // calendar date" refinement in lambda/rules-schema.ts never rejects a day past the month's end.
+  // Date.parse('2026-02-30') rolls over to 2026-03-02 instead of failing: a day past the
+  // month's end must be refused all the same.
   it.each(['2026-02-30', '2026-02-30T10:00:00Z', '2025-04-31'])(
     'rejects the non-existent expiry date %s',
     (expires) => {
@@ -418,9 +418,8 @@ describe('Function: parseRules', () => {
     },
   );
 
-  // The superRefine in lambda/rules-schema.ts calls `.some` on each condition, but a single
-  // string that failed validation is never turned into a list: parseRules throws
-  // "TypeError: (value[key] ?? []).some is not a function" instead of naming the file and path.
+  // A condition may be a single string instead of a list: an invalid one must be reported with
+  // the file and the path, not fail the checks that expect a list.
   it.each([
     ['eventName', 'Update Channel', 'expected an event name pattern made of'],
     ['sourceIp', '203.0.113.0/33', 'expected an IPv4 or IPv6 address or CIDR block'],
@@ -440,8 +439,8 @@ describe('Function: parseRules', () => {
     );
   });
 
-  // The match-all check in lambda/rules-schema.ts tests `/\/0$/`, but ipaddr.js reads "/00" as
-  // a zero-bit prefix too, so "0.0.0.0/00" passes and silences every event from an IPv4 address.
+  // ipaddr.js reads "/00" as a zero-bit prefix too: "0.0.0.0/00" would silence every event from
+  // an IPv4 address, like "/0".
   it('rejects a suppression of every IPv4 address written as 0.0.0.0/00', () => {
     // Prepare
     const rules = { version: 1, suppressions: [{ reason: REASON, sourceIp: '0.0.0.0/00' }] };
