@@ -26,7 +26,7 @@ import {
   MEDIAPACKAGE_WRITE_CALLS,
   OTHER_SERVICE_CALLS,
   createRng,
-  gzipLogFile,
+  logFileBody,
   logObjectKey,
   mediaPackageRecord,
   otherServiceRecord,
@@ -136,7 +136,7 @@ function buildCorpus(rng: Rng, fileCount: number): Corpus {
     earlierWrites.push(...writes);
     files.push({
       key: logObjectKey({ accountId: ACCOUNT_ID, region, date: delivered, rng }),
-      body: gzipLogFile(all),
+      body: logFileBody(all),
       writes: new Set(
         [...writes, ...repeats]
           .filter((record) => SOURCES.includes(record.eventSource as MediaPackageSource))
@@ -774,7 +774,7 @@ describe('Fault injection: one alert per MediaPackage write call through faults,
       region: 'us-west-2',
       date: new Date('2025-03-15T12:00:00Z'),
     });
-    const body = gzipLogFile(records);
+    const body = logFileBody(records);
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     const handler = createHandler();
 

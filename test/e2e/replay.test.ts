@@ -25,7 +25,7 @@ import type { GeneratedRecord, Rng } from '../../scripts/cloudtrail-factory';
 import {
   createRng,
   digestObjectKey,
-  gzipLogFile,
+  logFileBody,
   logObjectKey,
   mediaPackageRecord,
   otherServiceRecord,
@@ -81,7 +81,7 @@ function logFile(rng: Rng, accountId: string, delivered: string): { file: LogFil
     otherServiceRecord(rng, { call: 'ec2:RunInstances', accountId, eventTime }),
     otherServiceRecord(rng, { call: 'medialive:UpdateChannel', accountId, eventTime }),
   ];
-  const body = gzipLogFile(rng.shuffle(records));
+  const body = logFileBody(rng.shuffle(records));
   return {
     file: {
       key: logObjectKey({ accountId, region: 'us-west-2', date, rng }),

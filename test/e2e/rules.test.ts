@@ -7,7 +7,7 @@ import type { GeneratedRecord } from '../../scripts/cloudtrail-factory';
 import {
   IDENTITY_PRESETS,
   createRng,
-  gzipLogFile,
+  logFileBody,
   logObjectKey,
   mediaPackageRecord,
   otherServiceRecord,
@@ -162,7 +162,7 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
       region: 'us-west-2',
       date: new Date('2025-03-14T09:10:00Z'),
     });
-    const body = gzipLogFile(records);
+    const body = logFileBody(records);
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     const handler = createHandler();
 
@@ -227,7 +227,7 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
       region: 'us-west-2',
       date: new Date('2025-03-14T09:15:00Z'),
     });
-    const body = gzipLogFile([
+    const body = logFileBody([
       mediaPackageRecord(createRng(1), {
         source: 'mediapackage.amazonaws.com',
         eventName: 'DeleteChannel',
