@@ -1,11 +1,26 @@
-import type { CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { IConstruct } from 'constructs';
 import { AlertTopic, PUBLISH_FENCE_SIDS } from '../../lib/alert-topic';
-import { InvalidPropsError } from '../../lib/errors';
-import type { Statement } from './support';
-import { actionsOf, dependencyCycle, newStack } from './support';
+import { InvalidPropsError, InvalidSubscriptionError } from '../../lib/errors';
+import type { MediaPackageAuditAlertsProps } from '../../lib/mediapackage-audit-alerts';
+import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
+import type { Statement, TemplateJson } from './support';
+import {
+  FUNCTION_ARN,
+  HOOK_URL,
+  QUEUE_ARN,
+  SEVERE_QUEUE_ARN,
+  actionsOf,
+  buildAlerts,
+  buildFullAlerts,
+  dependencyCycle,
+  keyStatements,
+  logicalId,
+  newStack,
+  roleStatements,
+  topicPolicyStatements,
+} from './support';
 
 const OPERATOR_ARN = 'arn:aws:iam::111122223333:role/ops/MediaOperator';
 const AUDITOR_ARN = 'arn:aws:iam::111122223333:user/alice';
@@ -23,31 +38,26 @@ const ACCOUNT_ROOT = {
   },
 };
 
-function logicalId(stack: Stack, construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+/** Subscriptions of `template` with protocol `protocol` and endpoint `endpoint`. */
+function subscriptionsTo(template: Template, protocol: string, endpoint: unknown): unknown[] {
+  return Object.values(
+    template.findResources('AWS::SNS::Subscription', {
+      Properties: { Protocol: protocol, Endpoint: endpoint },
+    }),
+  );
 }
 
-interface TemplateJson {
-  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-}
-
-/** The statements of the topic policy of the topic with logical ID `topicId`. */
-function topicPolicyStatements(template: Template, topicId: string): Statement[] {
-  const policies = template.findResources('AWS::SNS::TopicPolicy', {
-    Properties: { Topics: [{ Ref: topicId }] },
-  });
-  const [policy] = Object.values(policies) as {
-    Properties: { PolicyDocument: { Statement: Statement[] } };
-  }[];
-  if (policy === undefined) throw new Error(`no topic policy for ${topicId}`);
-  return policy.Properties.PolicyDocument.Statement;
-}
-
-/** The statements of the key policy of the key with logical ID `keyId`. */
-function keyPolicyStatements(template: Template, keyId: string): Statement[] {
-  const resource = (template.toJSON() as TemplateJson).Resources[keyId];
-  if (resource === undefined) throw new Error(`no key ${keyId}`);
-  return (resource.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+/** Logical IDs of the subscriptions `props` creates, by `protocol endpoint`. */
+function subscriptionIds(props: MediaPackageAuditAlertsProps): Record<string, string> {
+  const resources = buildAlerts(props).template.findResources('AWS::SNS::Subscription');
+  return Object.fromEntries(
+    Object.entries(resources).map(([id, resource]) => {
+      const { Protocol, Endpoint } = (
+        resource as { Properties: { Protocol: string; Endpoint: unknown } }
+      ).Properties;
+      return [`${Protocol} ${JSON.stringify(Endpoint)}`, id];
+    }),
+  );
 }
 
 function bySid(statements: Statement[], sid: string): Statement | undefined {
@@ -173,7 +183,7 @@ describe('Construct: AlertTopic', () => {
 
     it('denies the key through SNS to every IAM principal but the publishers, never to a service', () => {
       // Assess: matching only aws:PrincipalIsAWSService "false" keeps CloudWatch out of its reach.
-      expect(bySid(keyPolicyStatements(template, keyId), PUBLISH_FENCE_SIDS.denyKeyUse)).toEqual({
+      expect(bySid(keyStatements(template, keyId), PUBLISH_FENCE_SIDS.denyKeyUse)).toEqual({
         Sid: 'DenyUseThroughSnsExceptPublishers',
         Effect: 'Deny',
         Principal: '*',
@@ -189,7 +199,7 @@ describe('Construct: AlertTopic', () => {
 
     it('lets CloudWatch of this account, the role and the listed publishers use the key', () => {
       // Prepare
-      const statements = keyPolicyStatements(template, keyId);
+      const statements = keyStatements(template, keyId);
       // Assess
       expect(statements).toContainEqual(
         expect.objectContaining({
@@ -263,7 +273,7 @@ describe('Construct: AlertTopic', () => {
     it('denies the key through SNS to every IAM principal', () => {
       // Assess
       expect(
-        bySid(keyPolicyStatements(template, keyId), PUBLISH_FENCE_SIDS.denyKeyUse)?.Condition,
+        bySid(keyStatements(template, keyId), PUBLISH_FENCE_SIDS.denyKeyUse)?.Condition,
       ).toEqual({
         StringEquals: THROUGH_SNS,
         Bool: { 'aws:PrincipalIsAWSService': 'false' },
@@ -314,6 +324,290 @@ describe('Construct: AlertTopic', () => {
         topic.grantPublish({ grantPrincipal: new iam.ServicePrincipal('events.amazonaws.com') });
       // Assess
       expect(grant).toThrow(/grantPublish takes an IAM role or user/);
+    });
+  });
+
+  describe('in MediaPackageAuditAlerts, with every kind of subscriber and Slack', () => {
+    let stack: Stack;
+    let alerts: MediaPackageAuditAlerts;
+    let template: Template;
+    let topicKeyId: string;
+
+    beforeAll(() => {
+      // Prepare / Act
+      ({ stack, alerts, template, topicKeyId } = buildFullAlerts());
+    });
+
+    it('encrypts the topic with its own rotated key and requires TLS to publish', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [topicKeyId, 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        Description: Match.stringLikeRegexp('alert topic'),
+        EnableKeyRotation: true,
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sns:Publish',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('lets CloudWatch alarms of this account publish to the topic and use its key', () => {
+      // Assess
+      const fromThisAccount = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } };
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: fromThisAccount,
+            }),
+          ]),
+        },
+      });
+      expect(keyStatements(template, topicKeyId)).toContainEqual(
+        expect.objectContaining({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Condition: fromThisAccount,
+        }),
+      );
+    });
+
+    it('sends every alert to alertEmails and the extra queue (no filter policy, SNS envelope)', () => {
+      // Assess
+      for (const email of ['ops@example.com', 'sec@example.com']) {
+        template.hasResourceProperties('AWS::SNS::Subscription', {
+          Protocol: 'email',
+          Endpoint: email,
+          FilterPolicy: Match.absent(),
+        });
+      }
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'sqs',
+        Endpoint: QUEUE_ARN,
+        RawMessageDelivery: false,
+        FilterPolicy: Match.absent(),
+      });
+    });
+
+    it('keeps the construct IDs of alertEmails subscriptions (no new confirmation on upgrade)', () => {
+      // Assess
+      expect(alerts.topic.node.tryFindChild('ops@example.com')).toBeDefined();
+    });
+
+    it('sends only high alerts to pagerEmails', () => {
+      // Assess
+      expect(subscriptionsTo(template, 'email', 'pager@example.com')).toEqual([
+        expect.objectContaining({
+          Properties: expect.objectContaining({
+            FilterPolicy: { severity: ['high'] },
+          }) as unknown,
+        }),
+      ]);
+    });
+
+    it('filters each generic subscription on its severities', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'sqs',
+        Endpoint: SEVERE_QUEUE_ARN,
+        TopicArn: { Ref: logicalId(stack, alerts.topic) },
+        RawMessageDelivery: false,
+        // In severity order, whatever order the props listed them in.
+        FilterPolicy: { severity: ['high', 'medium'] },
+        FilterPolicyScope: Match.absent(),
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'https',
+        Endpoint: HOOK_URL,
+        FilterPolicy: { severity: ['high'] },
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        Endpoint: FUNCTION_ARN,
+        FilterPolicy: Match.absent(),
+      });
+      // Every severity listed: no policy to maintain.
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'all@example.com',
+        FilterPolicy: Match.absent(),
+      });
+      template.resourceCountIs('AWS::SNS::Subscription', 8);
+    });
+
+    it('lets the topic invoke a subscribed function of the same account', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: FUNCTION_ARN,
+        Principal: 'sns.amazonaws.com',
+        SourceArn: { Ref: logicalId(stack, alerts.topic) },
+      });
+    });
+
+    it('delivers to Slack through Chatbot with a read-only guardrail and a powerless role', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+        SlackWorkspaceId: 'T0123ABCD',
+        SlackChannelId: 'C0123ABCD',
+        ConfigurationName: Match.stringLikeRegexp('.+'),
+        LoggingLevel: 'ERROR',
+        SnsTopicArns: [{ Ref: logicalId(stack, alerts.topic) }],
+        GuardrailPolicies: [
+          {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/CloudWatchReadOnlyAccess'],
+            ],
+          },
+        ],
+      });
+      const chatbotRoles = template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [Match.objectLike({ Principal: { Service: 'chatbot.amazonaws.com' } })],
+          },
+        },
+      });
+      const [chatbotRoleId, chatbotRole] = Object.entries(chatbotRoles)[0] ?? [];
+      expect(chatbotRole).toBeDefined();
+      expect(chatbotRole).not.toHaveProperty(['Properties', 'ManagedPolicyArns']);
+      expect(chatbotRole).not.toHaveProperty(['Properties', 'Policies']);
+      expect(roleStatements(template, chatbotRoleId ?? '')).toEqual([]);
+    });
+
+    it('does not give Chatbot access to the topic key (SNS decrypts before delivery)', () => {
+      // Assess
+      expect(JSON.stringify(keyStatements(template, topicKeyId))).not.toContain('chatbot');
+    });
+  });
+
+  describe('subscriptions', () => {
+    it.each<[string, MediaPackageAuditAlertsProps, RegExp]>([
+      [
+        'an address in both alertEmails and pagerEmails',
+        { alertEmails: ['ops@example.com'], pagerEmails: ['ops@example.com'] },
+        /pagerEmails: 'ops@example.com' is also in alertEmails, which already receives every alert/,
+      ],
+      [
+        'a queue both extra and generic',
+        {
+          extraSubscriberQueueArns: [QUEUE_ARN],
+          subscriptions: [{ protocol: 'sqs', endpoint: QUEUE_ARN, severities: ['high'] }],
+        },
+        /sqs endpoint '.+' is subscribed twice/,
+      ],
+      [
+        'a FIFO queue',
+        { subscriptions: [{ protocol: 'sqs', endpoint: `${QUEUE_ARN}.fifo` }] },
+        /is not a standard SQS queue ARN/,
+      ],
+      [
+        'an http URL',
+        { subscriptions: [{ protocol: 'https', endpoint: 'http://hooks.example.com/x' }] },
+        /is not an https:\/\/ URL/,
+      ],
+      [
+        'an unknown severity',
+        {
+          subscriptions: [
+            { protocol: 'email', endpoint: 'a@example.com', severities: ['critical' as never] },
+          ],
+        },
+        /severities must list some of high, medium, low, info; got \[critical\]/,
+      ],
+      [
+        'no severities',
+        { subscriptions: [{ protocol: 'email', endpoint: 'a@example.com', severities: [] }] },
+        /severities must list some of/,
+      ],
+      [
+        'an unknown protocol',
+        { subscriptions: [{ protocol: 'sms' as never, endpoint: '+15550100' }] },
+        /protocol 'sms' is not one of: email, sqs, https, lambda/,
+      ],
+    ])('refuses %s', (_name, props, message) => {
+      // Act
+      const build = (): unknown => buildAlerts(props);
+      // Assess
+      expect(build).toThrow(InvalidSubscriptionError);
+      expect(build).toThrow(message);
+    });
+
+    it('updates, not replaces, an address moved between alertEmails and pagerEmails', () => {
+      // Act
+      const asAlert = subscriptionIds({ alertEmails: ['ops@example.com'] });
+      const asPager = subscriptionIds({ pagerEmails: ['ops@example.com'] });
+      // Assess
+      expect(asPager).toEqual(asAlert);
+    });
+
+    it('keeps each subscription when the list is reordered', () => {
+      // Prepare
+      const list = [
+        { protocol: 'sqs', endpoint: SEVERE_QUEUE_ARN, severities: ['high'] },
+        { protocol: 'https', endpoint: HOOK_URL },
+        { protocol: 'lambda', endpoint: FUNCTION_ARN },
+        { protocol: 'email', endpoint: 'a@example.com' },
+      ] as const;
+      // Act
+      const forward = subscriptionIds({ subscriptions: [...list] });
+      const backward = subscriptionIds({ subscriptions: [...list].reverse() });
+      // Assess
+      expect(Object.keys(forward)).toHaveLength(4);
+      expect(backward).toEqual(forward);
+    });
+
+    it('leaves the invoke permission of a function in another account to its owner', () => {
+      // Prepare
+      const stack = newStack({ env: { account: '444455556666', region: 'us-east-1' } });
+      // Act
+      new MediaPackageAuditAlerts(stack, 'Audit', {
+        subscriptions: [{ protocol: 'lambda', endpoint: FUNCTION_ARN, severities: ['high'] }],
+      });
+      // Assess
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        Endpoint: FUNCTION_ARN,
+        FilterPolicy: { severity: ['high'] },
+      });
+      template.resourcePropertiesCountIs(
+        'AWS::Lambda::Permission',
+        { Principal: 'sns.amazonaws.com' },
+        0,
+      );
+    });
+  });
+
+  describe('Slack validation', () => {
+    it.each([
+      [
+        { workspaceId: 'workspace', channelId: 'C0123ABCD' },
+        /slack.workspaceId: 'workspace' is not a Slack workspace ID/,
+      ],
+      [
+        { workspaceId: 'T0123ABCD', channelId: '#alerts' },
+        /slack.channelId: '#alerts' is not a Slack channel ID/,
+      ],
+    ])('refuses %p', (slack, message) => {
+      // Act
+      const build = (): unknown => new AlertTopic(newStack(), 'Alerts', { slack });
+      // Assess
+      expect(build).toThrow(InvalidPropsError);
+      expect(build).toThrow(message);
     });
   });
 });

@@ -1,9 +1,9 @@
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { IConstruct } from 'constructs';
-import { MEDIAPACKAGE_EVENT_SOURCES } from '../../lambda/match/event-sources';
+import { MEDIAPACKAGE_EVENT_SOURCES } from '../../lambda/contract';
 import {
   CLOUDTRAIL_COLUMNS,
   CLOUDTRAIL_INPUT_FORMAT,
@@ -11,10 +11,9 @@ import {
   CLOUDTRAIL_TABLE_NAME,
 } from '../../lib/cloudtrail-table';
 import { InvalidPropsError } from '../../lib/errors';
-import { historyQueries } from '../../lib/history-queries';
 import type { MediaPackageAuditAlertsProps } from '../../lib/mediapackage-audit-alerts';
 import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
-import { newStack, renderCfnString } from './support';
+import { existingBucket, logicalId, newStack, renderCfnString } from './support';
 
 const ORG_ID = 'o-a1b2c3d4e5';
 
@@ -39,10 +38,6 @@ interface NamedQuery {
   QueryString: unknown;
 }
 
-function logicalId(stack: Stack, construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
 /** The construct in a fresh stack, its template, table input and named queries. */
 function build(props: (stack: Stack) => MediaPackageAuditAlertsProps): {
   stack: Stack;
@@ -64,11 +59,11 @@ function build(props: (stack: Stack) => MediaPackageAuditAlertsProps): {
   return { stack, alerts, template, table, queries };
 }
 
-function existingBucket(stack: Stack): s3.IBucket {
-  return s3.Bucket.fromBucketName(stack, 'Existing', 'org-trail-logs');
+function orgTrailBucket(stack: Stack): s3.IBucket {
+  return existingBucket(stack, 'org-trail-logs');
 }
 
-describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
+describe('Construct: AuditHistory', () => {
   describe('with its own trail', () => {
     let built: ReturnType<typeof build>;
     let bucketRef: string;
@@ -125,14 +120,6 @@ describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
       expect(table.StorageDescriptor.Columns).toEqual(
         CLOUDTRAIL_COLUMNS.map(({ name, type }) => ({ Name: name, Type: type })),
       );
-    });
-
-    it('writes every column type without spaces and with balanced brackets', () => {
-      // Assess
-      for (const { type } of CLOUDTRAIL_COLUMNS) {
-        expect(type).not.toMatch(/\s/);
-        expect(type.split('<').length).toBe(type.split('>').length);
-      }
     });
 
     it('projects the partitions: this account, every Region, the delivery day since 2020', () => {
@@ -308,7 +295,7 @@ describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
     beforeAll(() => {
       // Prepare / Act
       built = build((stack) => ({
-        existingLogBucket: existingBucket(stack),
+        existingLogBucket: orgTrailBucket(stack),
         existingLogKeyPrefix: 'org/',
         organizationId: ORG_ID,
         athenaRegions: ['eu-west-1', 'us-east-1'],
@@ -357,7 +344,7 @@ describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
     it('projects exactly those accounts', () => {
       // Prepare / Act
       const built = build((stack) => ({
-        existingLogBucket: existingBucket(stack),
+        existingLogBucket: orgTrailBucket(stack),
         organizationId: ORG_ID,
         athenaAccountIds: ['111122223333', '444455556666'],
       }));
@@ -373,7 +360,7 @@ describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
 
     it("projects the stack's account for an account trail's bucket", () => {
       // Prepare / Act
-      const built = build((stack) => ({ existingLogBucket: existingBucket(stack) }));
+      const built = build((stack) => ({ existingLogBucket: orgTrailBucket(stack) }));
       // Assess
       expect(built.table.Parameters['projection.account.values']).toEqual({
         Ref: 'AWS::AccountId',
@@ -390,7 +377,7 @@ describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
       const stack = newStack();
       // Act
       const alerts = new MediaPackageAuditAlerts(stack, 'Audit', {
-        existingLogBucket: existingBucket(stack),
+        existingLogBucket: orgTrailBucket(stack),
         athena: false,
       });
       // Assess
@@ -417,12 +404,12 @@ describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
       ],
       [
         'a malformed organization ID',
-        (stack) => ({ existingLogBucket: existingBucket(stack), organizationId: 'org-1' }),
+        (stack) => ({ existingLogBucket: orgTrailBucket(stack), organizationId: 'org-1' }),
         /organizationId: 'org-1' is not an AWS Organizations ID/,
       ],
       [
         'a malformed account ID',
-        (stack) => ({ existingLogBucket: existingBucket(stack), athenaAccountIds: ['1234'] }),
+        (stack) => ({ existingLogBucket: orgTrailBucket(stack), athenaAccountIds: ['1234'] }),
         /'1234' is not an AWS account ID \(12 digits\)/,
       ],
       [
@@ -445,29 +432,5 @@ describe('Construct: MediaPackageAuditAlerts history (Athena)', () => {
       expect(act).toThrow(InvalidPropsError);
       expect(act).toThrow(message);
     });
-  });
-});
-
-describe('Function: historyQueries', () => {
-  it('adds the injected accounts to every query, after the MediaPackage filter', () => {
-    // Act
-    const queries = historyQueries({
-      table: '"db"."cloudtrail_logs"',
-      injectedAccountIds: ['111122223333', '444455556666'],
-    });
-    // Assess
-    for (const { sql } of queries) {
-      expect(sql).toContain("AND account IN ('111122223333', '444455556666')");
-      expect(sql.indexOf('account IN (')).toBeGreaterThan(sql.indexOf('eventsource IN ('));
-    }
-  });
-
-  it('reads only write calls where it says "writes" or "changes"', () => {
-    // Act
-    const queries = historyQueries({ table: '"db"."cloudtrail_logs"' });
-    // Assess
-    expect(
-      queries.filter(({ sql }) => sql.includes("readonly = 'false'")).map(({ name }) => name),
-    ).toEqual(['MediaPackage writes in a time range', 'MediaPackage changes per principal']);
   });
 });

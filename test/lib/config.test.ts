@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import type { ContextKey, RemovedContextKey } from '../../lib/config';
 import {
   ALARM_CONFIG_DEFAULTS,
-  CONFIG_DEFAULTS,
   CONTEXT_KEYS,
   CONTEXT_KEYS_TO_READ,
   ConfigError,
@@ -58,7 +57,6 @@ describe('Function: parseConfig', () => {
       athenaAccountIds: [],
       athenaRegions: [],
     });
-    expect(CONFIG_DEFAULTS.functionMemoryMb).toBe(512);
     expect(config.alarms).toEqual(ALARM_CONFIG_DEFAULTS);
     // No reservation unless asked for: the account's unreserved pool.
     expect(config).not.toHaveProperty('reservedConcurrency');
@@ -396,44 +394,6 @@ describe('Function: parseConfig', () => {
       ['alertEmails', 'existingBucketName', 'functionMemoryMb', 'trigger'].sort(),
     );
     expect(error.message).toMatch(/^Invalid CDK context \(4 problems\):/);
-  });
-
-  it('knows every key it documents', () => {
-    // Assess
-    expect([...CONTEXT_KEYS].sort()).toEqual(
-      [
-        'alertEmails',
-        'existingBucketKeyPrefix',
-        'existingBucketName',
-        'existingTrailKmsKeyArn',
-        'extraSubscriberQueueArns',
-        'operationsEmails',
-        'errorsAlarmThreshold',
-        'throttlesAlarmThreshold',
-        'durationAlarmPercent',
-        'noLogFilesAlarmMinutes',
-        'alertSpikeThreshold',
-        'alertSpikeMinutes',
-        'badRecordRateAlarmPercent',
-        'athena',
-        'organizationId',
-        'athenaAccountIds',
-        'athenaRegions',
-        'functionMemoryMb',
-        'functionTimeoutSeconds',
-        'reservedConcurrency',
-        'maxInflatedMb',
-        'alertPublisherArns',
-        'logExpirationDays',
-        'logRetentionDays',
-        'managementEvents',
-        'pagerEmails',
-        'rulesFile',
-        'slackChannelId',
-        'slackWorkspaceId',
-        'trigger',
-      ].sort(),
-    );
   });
 
   it('documents every key in the context table of docs/infrastructure.md', () => {

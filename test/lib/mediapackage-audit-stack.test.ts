@@ -6,30 +6,18 @@ import type { CfnElement, Environment } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONTEXT_KEYS_TO_READ, parseConfig } from '../../lib/config';
-import { MediaPackageAuditStack } from '../../lib/mediapackage-audit-stack';
+import { MediaPackageAuditStack, alarmOptions } from '../../lib/mediapackage-audit-stack';
+import type { OperationsAlarmsOptions } from '../../lib/operations-alarms';
+import { ALARM_DEFAULTS } from '../../lib/operations-alarms';
 import { loadRulesFile } from '../../lib/rules-file';
-import { newApp } from './support';
+import { logicalId, newApp, writeTempFile } from './support';
 
 /** Text of a suppression reason in the custom rules file, to find in the bundle. */
 const BUNDLE_MARKER = 'mp-audit-bundle-marker-7c1e';
 /** Characters a shell would expand: they must reach the bundle verbatim. */
 const SHELL_SENSITIVE_REASON = `Nightly rotation by $(deploy) pipeline ${BUNDLE_MARKER}`;
-
-/** Logical ID of a topic's resource. */
-function topicLogicalId(stack: MediaPackageAuditStack, topic: IConstruct): string {
-  return stack.getLogicalId(topic.node.defaultChild as CfnElement);
-}
-
-/** Writes `rules` to a fresh temporary directory; returns the file's path. */
-function writeRulesFile(rules: unknown): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-stack-rules-'));
-  const file = path.join(dir, 'rules.json');
-  fs.writeFileSync(file, typeof rules === 'string' ? rules : JSON.stringify(rules));
-  return file;
-}
 
 interface ValidationReport {
   pluginReports: {
@@ -110,7 +98,7 @@ describe('Stack: MediaPackageAuditStack', () => {
 
     beforeAll(() => {
       // Prepare
-      rulesFile = writeRulesFile({
+      rulesFile = writeTempFile('rules.json', {
         version: 1,
         eventNames: { include: ['*'], exclude: ['TagResource', 'UntagResource'] },
         suppressions: [
@@ -137,7 +125,6 @@ describe('Stack: MediaPackageAuditStack', () => {
 
     afterAll(() => {
       fs.rmSync(synth.outdir, { recursive: true, force: true });
-      fs.rmSync(path.dirname(rulesFile), { recursive: true, force: true });
     });
 
     it('passes the AwsSolutions pack and the CloudFormation validation with no open finding', () => {
@@ -359,9 +346,9 @@ describe('Stack: MediaPackageAuditStack', () => {
     it('creates an encrypted operations topic, subscribes the addresses and alarms to it', () => {
       // Prepare
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      const operationsTopicId = topicLogicalId(stack, stack.alerts.operationsTopic);
+      const operationsTopicId = logicalId(stack, stack.alerts.operationsTopic);
       // Assess
-      expect(operationsTopicId).not.toBe(topicLogicalId(stack, stack.alerts.topic));
+      expect(operationsTopicId).not.toBe(logicalId(stack, stack.alerts.topic));
       template.hasResourceProperties('AWS::SNS::Topic', {
         DisplayName: 'MediaPackage audit operations',
         KmsMasterKeyId: Match.anyValue(),
@@ -380,7 +367,7 @@ describe('Stack: MediaPackageAuditStack', () => {
 
     it('lets only CloudWatch alarms publish to the operations topic, not the function', () => {
       // Prepare
-      const operationsTopicId = topicLogicalId(stack, stack.alerts.operationsTopic);
+      const operationsTopicId = logicalId(stack, stack.alerts.operationsTopic);
       const policies = template.findResources('AWS::SNS::TopicPolicy', {
         Properties: { Topics: [{ Ref: operationsTopicId }] },
       });
@@ -474,7 +461,7 @@ describe('Stack: MediaPackageAuditStack', () => {
       // Assess
       expect(synth.findings).toEqual([]);
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-        Topics: [{ Ref: topicLogicalId(synth.stack, synth.stack.alerts.topic) }],
+        Topics: [{ Ref: logicalId(synth.stack, synth.stack.alerts.topic) }],
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({
@@ -488,24 +475,27 @@ describe('Stack: MediaPackageAuditStack', () => {
   });
 });
 
-describe('App: bin/app.ts', () => {
-  it('stops synth with the key and what is expected when a context value is wrong', () => {
-    // Prepare
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-bin-'));
-    // Act
-    const result = spawnSync(
+/** Runs `bin/app.ts` as `cdk synth` does, with `context`, into a directory removed after. */
+function runApp(context: Record<string, unknown>): { status: number | null; stderr: string } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-bin-'));
+  try {
+    return spawnSync(
       process.execPath,
       [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')],
       {
         encoding: 'utf8',
-        env: {
-          ...process.env,
-          CDK_CONTEXT_JSON: JSON.stringify({ alertEmails: 'not-an-email', trigger: 'sqs' }),
-          CDK_OUTDIR: outdir,
-        },
+        env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outdir },
       },
     );
+  } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+describe('App: bin/app.ts', () => {
+  it('stops synth with the key and what is expected when a context value is wrong', () => {
+    // Act
+    const result = runApp({ alertEmails: 'not-an-email', trigger: 'sqs' });
     // Assess
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("alertEmails: 'not-an-email' is not an email address");
@@ -513,26 +503,12 @@ describe('App: bin/app.ts', () => {
   });
 
   it('stops synth naming each key when the concurrency, the read budget or a publisher is wrong', () => {
-    // Prepare
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-bin-'));
     // Act
-    const result = spawnSync(
-      process.execPath,
-      [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')],
-      {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          CDK_CONTEXT_JSON: JSON.stringify({
-            reservedConcurrency: '0',
-            maxInflatedMb: '2GB',
-            alertPublisherArns: 'arn:aws:sts::111122223333:assumed-role/MediaOperator/bob',
-          }),
-          CDK_OUTDIR: outdir,
-        },
-      },
-    );
-    fs.rmSync(outdir, { recursive: true, force: true });
+    const result = runApp({
+      reservedConcurrency: '0',
+      maxInflatedMb: '2GB',
+      alertPublisherArns: 'arn:aws:sts::111122223333:assumed-role/MediaOperator/bob',
+    });
     // Assess
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Invalid CDK context (3 problems):');
@@ -549,28 +525,28 @@ describe('App: bin/app.ts', () => {
 
   it('stops synth with the file, the path in it and what is expected when the rules are wrong', () => {
     // Prepare
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-bin-'));
-    const rulesFile = writeRulesFile({ version: 1, defaultSeverity: 'critical' });
+    const rulesFile = writeTempFile('rules.json', { version: 1, defaultSeverity: 'critical' });
     // Act
-    const result = spawnSync(
-      process.execPath,
-      [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')],
-      {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          CDK_CONTEXT_JSON: JSON.stringify({ rulesFile }),
-          CDK_OUTDIR: outdir,
-        },
-      },
-    );
-    fs.rmSync(outdir, { recursive: true, force: true });
-    fs.rmSync(path.dirname(rulesFile), { recursive: true, force: true });
+    const result = runApp({ rulesFile });
     // Assess
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`${rulesFile}: invalid rules:`);
     expect(result.stderr).toContain('defaultSeverity: ');
     // The message alone, not a stack trace.
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('Function: alarmOptions', () => {
+  it('turns the context defaults back into the alarm construct’s own defaults', () => {
+    // Act
+    const options = alarmOptions(parseConfig({}).alarms);
+    // Assess: durations compared in minutes (Duration.hours(1) and minutes(60) differ as objects).
+    const inMinutes = (given: OperationsAlarmsOptions): Record<string, unknown> => ({
+      ...given,
+      noLogFilesPeriod: given.noLogFilesPeriod?.toMinutes(),
+      alertSpikePeriod: given.alertSpikePeriod?.toMinutes(),
+    });
+    expect(inMinutes(options)).toEqual(inMinutes(ALARM_DEFAULTS));
   });
 });

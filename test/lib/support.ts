@@ -1,7 +1,16 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import type { StackProps } from 'aws-cdk-lib';
-import { App, Stack } from 'aws-cdk-lib';
+import type { CfnElement, StackProps } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+import { SEVERITIES } from '../../lambda/match/rules-schema';
+import { InvalidPropsError } from '../../lib/errors';
+import type { MediaPackageAuditAlertsProps } from '../../lib/mediapackage-audit-alerts';
+import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
 
 /** The feature flags `cdk synth` uses, so tests synthesize what the CLI would. */
 export const CDK_JSON_CONTEXT = (
@@ -141,3 +150,206 @@ function collectReferences(node: unknown, into: Set<string>): void {
   }
   for (const value of Object.values(record)) collectReferences(value, into);
 }
+
+/** Logical ID of the CloudFormation resource behind `construct`. */
+export function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** A template as JSON, resources by logical ID. */
+export interface TemplateJson {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  Outputs?: Record<string, unknown>;
+}
+
+/** The CloudFormation properties of the resource behind `construct`. */
+export function resourceProperties(stack: Stack, construct: IConstruct): Record<string, unknown> {
+  const resources = (Template.fromStack(stack).toJSON() as TemplateJson).Resources;
+  const resource = resources[logicalId(stack, construct)];
+  if (resource === undefined) throw new Error(`no resource for ${construct.node.path}`);
+  return resource.Properties;
+}
+
+/** Statements of the identity policies attached to the role with logical ID `roleId`. */
+export function roleStatements(template: Template, roleId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: roleId }] },
+  });
+  return Object.values(policies).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties
+        .PolicyDocument.Statement,
+  );
+}
+
+/** Statements of the key policy of the key with logical ID `keyId`. */
+export function keyStatements(template: Template, keyId: string): Statement[] {
+  const resource = (template.toJSON() as TemplateJson).Resources[keyId];
+  if (resource === undefined) throw new Error(`no key ${keyId}`);
+  return (resource.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+}
+
+/** Statements of the policy of the topic with logical ID `topicId`. */
+export function topicPolicyStatements(template: Template, topicId: string): Statement[] {
+  const policies = template.findResources('AWS::SNS::TopicPolicy', {
+    Properties: { Topics: [{ Ref: topicId }] },
+  });
+  const [policy] = Object.values(policies) as {
+    Properties: { PolicyDocument: { Statement: Statement[] } };
+  }[];
+  if (policy === undefined) throw new Error(`no topic policy for ${topicId}`);
+  return policy.Properties.PolicyDocument.Statement;
+}
+
+/** The function's environment variable `name`, rendered and parsed as JSON. */
+export function jsonEnvironmentVariable(template: Template, name: string): unknown {
+  const functions = template.findResources('AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: { [name]: Match.anyValue() } } },
+  });
+  const [fn] = Object.values(functions) as {
+    Properties: { Environment: { Variables: Record<string, unknown> } };
+  }[];
+  if (fn === undefined) throw new Error(`no function has ${name}`);
+  return JSON.parse(renderCfnString(fn.Properties.Environment.Variables[name])) as unknown;
+}
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Writes `content` (text, or a value written as JSON) to `name` in a fresh temporary directory,
+ * removed after the test file, and returns the file's path.
+ */
+export function writeTempFile(name: string, content: unknown): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-test-'));
+  tempDirs.push(dir);
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+export const QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:security-alerts';
+export const SEVERE_QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:severe-alerts';
+export const HOOK_URL = 'https://hooks.example.com/mp-audit';
+export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:ticketing';
+export const EXISTING_KEY_ARN =
+  'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+/**
+ * The construct as most template tests read it: a new trail, the S3 trigger, every kind of
+ * subscriber, Slack, a reserved concurrency.
+ */
+export const FULL_PROPS: MediaPackageAuditAlertsProps = {
+  alertEmails: ['ops@example.com', 'sec@example.com'],
+  pagerEmails: ['pager@example.com'],
+  subscriptions: [
+    { protocol: 'sqs', endpoint: SEVERE_QUEUE_ARN, severities: ['medium', 'high'] },
+    { protocol: 'https', endpoint: HOOK_URL, severities: ['high'] },
+    { protocol: 'lambda', endpoint: FUNCTION_ARN },
+    { protocol: 'email', endpoint: 'all@example.com', severities: [...SEVERITIES] },
+  ],
+  slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+  extraSubscriberQueueArns: [QUEUE_ARN],
+  reservedConcurrentExecutions: 5,
+};
+
+/** {@link MediaPackageAuditAlerts} in a fresh stack, and its template. */
+export interface BuiltAlerts {
+  readonly stack: Stack;
+  readonly alerts: MediaPackageAuditAlerts;
+  readonly template: Template;
+}
+
+/** Builds {@link MediaPackageAuditAlerts} with `props` (or props made in its stack). */
+export function buildAlerts(
+  props: MediaPackageAuditAlertsProps | ((stack: Stack) => MediaPackageAuditAlertsProps) = {},
+  stackProps: StackProps = {},
+): BuiltAlerts {
+  const stack = newStack(stackProps);
+  const alerts = new MediaPackageAuditAlerts(
+    stack,
+    'Audit',
+    typeof props === 'function' ? props(stack) : props,
+  );
+  return { stack, alerts, template: Template.fromStack(stack) };
+}
+
+/** An existing trail's bucket, `my-trail-logs` unless named. */
+export function existingBucket(stack: Stack, name = 'my-trail-logs'): s3.IBucket {
+  return s3.Bucket.fromBucketName(stack, 'Existing', name);
+}
+
+/**
+ * The function's message for `build`, which must throw an {@link InvalidPropsError}; fails the
+ * test otherwise.
+ */
+export function invalidPropsMessage(build: () => unknown): string {
+  try {
+    build();
+  } catch (error) {
+    if (error instanceof InvalidPropsError) return error.message;
+    throw error;
+  }
+  throw new Error('no InvalidPropsError');
+}
+
+/** {@link FULL_PROPS} built, with the logical IDs its tests name. */
+export interface FullAlerts extends BuiltAlerts {
+  readonly roleId: string;
+  readonly trailKeyId: string;
+  readonly topicKeyId: string;
+  readonly bucketId: string;
+  readonly trailName: string;
+  /** The trail's ARN as the template writes it. */
+  readonly thisTrailArn: unknown;
+}
+
+/** Builds {@link FULL_PROPS}. */
+export function buildFullAlerts(): FullAlerts {
+  const built = buildAlerts(FULL_PROPS);
+  const { stack, alerts, template } = built;
+  const trails = template.findResources('AWS::CloudTrail::Trail');
+  const trailName = (Object.values(trails)[0] as { Properties: { TrailName: string } }).Properties
+    .TrailName;
+  return {
+    ...built,
+    roleId: logicalId(stack, alerts.alertFunctionRole),
+    trailKeyId: logicalId(stack, alerts.trailKey as IConstruct),
+    topicKeyId: logicalId(stack, alerts.topicKey),
+    bucketId: logicalId(stack, alerts.logBucket),
+    trailName,
+    thisTrailArn: {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':cloudtrail:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:trail/${trailName}`,
+        ],
+      ],
+    },
+  };
+}
+
+/** An existing trail's bucket (`my-trail-logs`), key prefix (`org/`) and KMS key, S3 trigger. */
+export function existingTrailProps(stack: Stack): MediaPackageAuditAlertsProps {
+  return {
+    existingLogBucket: existingBucket(stack),
+    existingLogKeyPrefix: 'org/',
+    existingLogKey: kms.Key.fromKeyArn(stack, 'ExistingKey', EXISTING_KEY_ARN),
+    alertEmails: ['ops@example.com'],
+  };
+}
+
+/** A new trail that records every management event, read through EventBridge, kept 30 days. */
+export const EVENTBRIDGE_PROPS: MediaPackageAuditAlertsProps = {
+  trigger: 'eventbridge',
+  managementEvents: 'all',
+  logExpiration: Duration.days(30),
+};

@@ -1,44 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CfnElement, Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Duration } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import type { IConstruct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/contract';
 import { InvalidPropsError } from '../../lib/errors';
 import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
 import type { OperationsAlarmsOptions } from '../../lib/operations-alarms';
 import { INCOMPLETE_READS_QUERY } from '../../lib/operations-alarms';
-import { LATEST_ALERTS_QUERY, RECENT_ERRORS_QUERY } from '../../lib/operations-dashboard';
-import {
-  INCOMPLETE_REASONS,
-  PIPELINE_METRIC_NAMES,
-  UNREADABLE_REASONS,
-} from '../../lib/pipeline-metrics';
-import { newStack, renderCfnString } from './support';
+import { INCOMPLETE_REASONS, UNREADABLE_REASONS } from '../../lib/pipeline-metrics';
+import { logicalId, newStack, renderCfnString, resourceProperties } from './support';
 
 const OPS_TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:media-ops';
 const SERVICE = { Name: 'service', Value: SERVICE_NAME };
-
-interface Resource {
-  Type: string;
-  Properties: Record<string, unknown>;
-}
-
-function logicalId(stack: Stack, construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
-/** The CloudFormation properties of `alarm`. */
-function alarmProperties(stack: Stack, alarm: cloudwatch.Alarm): Record<string, unknown> {
-  const resources = (Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource> })
-    .Resources;
-  const resource = resources[logicalId(stack, alarm)];
-  if (resource === undefined) throw new Error(`no alarm ${alarm.node.path}`);
-  return resource.Properties;
-}
 
 /** A `MetricStat` entry of a metric-math alarm, as CloudFormation holds it. */
 function metricStat(id: string, metricName: string, dimensions: object[], period: number): object {
@@ -53,7 +27,7 @@ function metricStat(id: string, metricName: string, dimensions: object[], period
   };
 }
 
-describe('Construct: MediaPackageAuditAlerts operations', () => {
+describe('Construct: OperationsAlarms', () => {
   describe('alarms with the default thresholds', () => {
     let stack: Stack;
     let alerts: MediaPackageAuditAlerts;
@@ -69,7 +43,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('alarms on any function error in 5 minutes', () => {
       // Assess
-      expect(alarmProperties(stack, alerts.operationsAlarms.functionErrors)).toMatchObject({
+      expect(resourceProperties(stack, alerts.operationsAlarms.functionErrors)).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
         Dimensions: [
@@ -88,7 +62,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('alarms on any throttle in 5 minutes', () => {
       // Assess
-      expect(alarmProperties(stack, alerts.operationsAlarms.functionThrottles)).toMatchObject({
+      expect(resourceProperties(stack, alerts.operationsAlarms.functionThrottles)).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Throttles',
         Statistic: 'Sum',
@@ -104,7 +78,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('alarms when the longest invocation passes 80% of the 5-minute timeout', () => {
       // Assess
-      expect(alarmProperties(stack, alerts.operationsAlarms.durationNearTimeout)).toMatchObject({
+      expect(resourceProperties(stack, alerts.operationsAlarms.durationNearTimeout)).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Duration',
         Statistic: 'Maximum',
@@ -119,7 +93,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('alarms as soon as the dead-letter queue holds a message, and says how to replay', () => {
       // Prepare
-      const properties = alarmProperties(stack, alerts.operationsAlarms.deadLetterQueueNotEmpty);
+      const properties = resourceProperties(stack, alerts.operationsAlarms.deadLetterQueueNotEmpty);
       // Assess
       expect(properties).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -147,7 +121,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('alarms when no log file was processed for an hour, counting missing data as breaching', () => {
       // Assess
-      expect(alarmProperties(stack, alerts.operationsAlarms.noLogFilesProcessed)).toMatchObject({
+      expect(resourceProperties(stack, alerts.operationsAlarms.noLogFilesProcessed)).toMatchObject({
         Namespace: METRICS_NAMESPACE,
         MetricName: 'LogFilesProcessed',
         Dimensions: [SERVICE],
@@ -165,7 +139,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('alarms on 25 alerts in 5 minutes, summing the four severities it is emitted under', () => {
       // Prepare
-      const properties = alarmProperties(stack, alerts.operationsAlarms.alertSpike);
+      const properties = resourceProperties(stack, alerts.operationsAlarms.alertSpike);
       // Assess
       expect(properties).toMatchObject({
         Threshold: 25,
@@ -195,7 +169,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('alarms when more than 1% of the records in 15 minutes are bad', () => {
       // Prepare
-      const properties = alarmProperties(stack, alerts.operationsAlarms.badRecordRate);
+      const properties = resourceProperties(stack, alerts.operationsAlarms.badRecordRate);
       // Assess
       expect(properties).toMatchObject({
         Threshold: 1,
@@ -214,7 +188,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('alarms on any unreadable log file, whatever the reason', () => {
       // Prepare
-      const properties = alarmProperties(stack, alerts.operationsAlarms.unreadableLogFiles);
+      const properties = resourceProperties(stack, alerts.operationsAlarms.unreadableLogFiles);
       const metrics = properties.Metrics as { Expression?: string; MetricStat?: unknown }[];
       // Assess
       expect(properties).toMatchObject({
@@ -244,7 +218,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('alarms on any log file not read to the end, for either budget', () => {
       // Prepare
-      const properties = alarmProperties(stack, alerts.operationsAlarms.incompleteLogFiles);
+      const properties = resourceProperties(stack, alerts.operationsAlarms.incompleteLogFiles);
       const metrics = properties.Metrics as { Expression?: string; MetricStat?: unknown }[];
       // Assess
       expect(properties).toMatchObject({
@@ -255,8 +229,6 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
         AlarmActions: topicAction,
         OKActions: topicAction,
       });
-      expect(PIPELINE_METRIC_NAMES.objectsIncomplete).toBe('ObjectsIncomplete');
-      expect(INCOMPLETE_REASONS).toEqual(['time-budget', 'byte-budget']);
       expect(metrics[0]).toMatchObject({
         Expression: 'FILL(timeBudget, 0) + FILL(byteBudget, 0)',
         ReturnData: true,
@@ -276,14 +248,11 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
 
     it('says how to find and replay a log file not read to the end, and what to raise', () => {
       // Prepare
-      const description = alarmProperties(stack, alerts.operationsAlarms.incompleteLogFiles)
+      const description = resourceProperties(stack, alerts.operationsAlarms.incompleteLogFiles)
         .AlarmDescription as string;
       // Assess: plain text, no deploy-time value, so its length (under CloudFormation's 1024) is
       // the same in every account.
       expect(typeof description).toBe('string');
-      expect(INCOMPLETE_READS_QUERY).toBe(
-        'fields @timestamp, bucket, s3Key, reason, replayCommand | filter message = "Log object not read to the end: read budget exhausted" | sort @timestamp desc',
-      );
       for (const text of [
         "time budget (the invocation's remaining time less a delivery margin)",
         'inflated-bytes budget (a gzip bomb or a giant file)',
@@ -313,7 +282,7 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
       // Assess
       expect(alerts.operationsAlarms.alarms).toHaveLength(9);
       for (const alarm of alerts.operationsAlarms.alarms) {
-        const description = renderCfnString(alarmProperties(stack, alarm).AlarmDescription);
+        const description = renderCfnString(resourceProperties(stack, alarm).AlarmDescription);
         expect(description).toMatch(/^MediaPackage audit: /);
         expect(description).toContain(' Do: ');
         expect(description.length).toBeLessThanOrEqual(1024);
@@ -326,7 +295,6 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
   describe('alarms with tuned thresholds and an operations topic', () => {
     let stack: Stack;
     let alerts: MediaPackageAuditAlerts;
-    let custom: cloudwatch.Alarm;
 
     beforeAll(() => {
       // Prepare
@@ -345,19 +313,12 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
           badRecordRateThresholdPercent: 0.5,
         },
       });
-      custom = alerts.addAlarm(
-        new cloudwatch.Alarm(stack, 'Custom', {
-          metric: alerts.alertFunction.metricInvocations(),
-          threshold: 1000,
-          evaluationPeriods: 1,
-        }),
-      );
     });
 
     it('sends every alarm and recovery to the operations topic, not to the alert topic', () => {
       // Assess
       for (const alarm of alerts.operationsAlarms.alarms) {
-        const properties = alarmProperties(stack, alarm);
+        const properties = resourceProperties(stack, alarm);
         expect(properties.AlarmActions).toEqual([OPS_TOPIC_ARN]);
         if (alarm !== alerts.operationsAlarms.alertSpike) {
           expect(properties.OKActions).toEqual([OPS_TOPIC_ARN]);
@@ -366,26 +327,21 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
       expect(alerts.operationsTopic.topicArn).toBe(OPS_TOPIC_ARN);
     });
 
-    it('sends alarms added with addAlarm to the operations topic', () => {
-      // Assess
-      expect(alarmProperties(stack, custom).AlarmActions).toEqual([OPS_TOPIC_ARN]);
-    });
-
     it('uses each threshold and period given', () => {
       // Assess
       const { operationsAlarms: alarms } = alerts;
-      expect(alarmProperties(stack, alarms.functionErrors).Threshold).toBe(3);
-      expect(alarmProperties(stack, alarms.functionThrottles).Threshold).toBe(5);
-      expect(alarmProperties(stack, alarms.durationNearTimeout).Threshold).toBe(300_000);
-      expect(alarmProperties(stack, alarms.noLogFilesProcessed)).toMatchObject({
+      expect(resourceProperties(stack, alarms.functionErrors).Threshold).toBe(3);
+      expect(resourceProperties(stack, alarms.functionThrottles).Threshold).toBe(5);
+      expect(resourceProperties(stack, alarms.durationNearTimeout).Threshold).toBe(300_000);
+      expect(resourceProperties(stack, alarms.noLogFilesProcessed)).toMatchObject({
         Period: 300,
         EvaluationPeriods: 72,
         DatapointsToAlarm: 72,
       });
-      const spike = alarmProperties(stack, alarms.alertSpike);
+      const spike = resourceProperties(stack, alarms.alertSpike);
       expect(spike.Threshold).toBe(100);
       expect(JSON.stringify(spike.Metrics)).toContain('"Period":900');
-      expect(alarmProperties(stack, alarms.badRecordRate).Threshold).toBe(0.5);
+      expect(resourceProperties(stack, alarms.badRecordRate).Threshold).toBe(0.5);
     });
   });
 
@@ -434,125 +390,17 @@ describe('Construct: MediaPackageAuditAlerts operations', () => {
       expect(build).toThrow(InvalidPropsError);
       expect(build).toThrow(message);
     });
-  });
 
-  describe('dashboard', () => {
-    let stack: Stack;
-    let alerts: MediaPackageAuditAlerts;
-    let body: { widgets: { type: string; properties: Record<string, unknown> }[] };
-    let bodyText: string;
-
-    beforeAll(() => {
-      // Prepare
-      stack = newStack();
+    it('lists every option out of range in one error', () => {
       // Act
-      alerts = new MediaPackageAuditAlerts(stack, 'Audit');
-      const dashboards = Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard');
-      const [dashboard] = Object.values(dashboards) as { Properties: { DashboardBody: unknown } }[];
-      bodyText = renderCfnString(dashboard?.Properties.DashboardBody);
-      body = JSON.parse(bodyText) as typeof body;
-    });
-
-    it('creates one dashboard', () => {
+      const build = (): unknown =>
+        new MediaPackageAuditAlerts(newStack(), 'Audit', {
+          alarms: { errorsThreshold: 0, alertSpikePeriod: Duration.hours(25) },
+        });
       // Assess
-      Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-      expect(alerts.dashboard).toBeDefined();
-    });
-
-    it('shows the state of every alarm', () => {
-      // Prepare
-      const statuses = body.widgets.filter(
-        (widget) => widget.type === 'alarm' && Array.isArray(widget.properties.alarms),
+      expect(build).toThrow(
+        /Alarms: errorsThreshold must be .+; got 0; alertSpikePeriod must be .+; got 1 day 1 hour$/,
       );
-      // Assess
-      expect(statuses).toHaveLength(1);
-      expect(statuses[0]?.properties.alarms).toEqual(
-        alerts.operationsAlarms.alarms.map((alarm) => `<${logicalId(stack, alarm)}.Arn>`),
-      );
-    });
-
-    it('lists the latest alerts and errors from the function log group with Logs Insights', () => {
-      // Prepare
-      const logWidgets = body.widgets.filter((widget) => widget.type === 'log');
-      const logGroupName = `<Ref:${logicalId(stack, alerts.alertFunction.logGroup)}>`;
-      // Assess
-      expect(LATEST_ALERTS_QUERY).toBe(
-        'fields @timestamp, eventName, eventSource, severity, outcome, s3Key | filter message = "Alert published" | sort @timestamp desc | limit 50',
-      );
-      expect(logWidgets.map((widget) => widget.properties.query)).toEqual([
-        `SOURCE '${logGroupName}' | ${LATEST_ALERTS_QUERY}`,
-        `SOURCE '${logGroupName}' | ${RECENT_ERRORS_QUERY}`,
-      ]);
-    });
-
-    it('graphs the function metrics, the Lambda metrics and the dead-letter queue', () => {
-      // Assess: metrics split by a dimension whose values vary are graphed with SEARCH.
-      for (const name of [
-        'AlertsByEventName',
-        'ObjectsSkipped',
-        'ObjectsUnreadable',
-        'ObjectsIncomplete',
-      ]) {
-        expect(bodyText).toContain(`MetricName=\\"${name}\\"`);
-      }
-      for (const name of [
-        'LogFilesProcessed',
-        'RecordsScanned',
-        'BytesRead',
-        'ProcessingDuration',
-        'AlertsPublished',
-        'AlertsSuppressed',
-        'AlertsAlreadyPublished',
-        'BadRecords',
-        'PublishRetries',
-        'ObjectsFailed',
-        'Invocations',
-        'Errors',
-        'Throttles',
-        'Duration',
-        'ApproximateNumberOfMessagesVisible',
-      ]) {
-        expect(bodyText).toContain(`"${name}"`);
-      }
-      expect(bodyText).toContain(`"${METRICS_NAMESPACE}"`);
-    });
-
-    it('graphs the severities and the split metrics with the dimensions the function emits', () => {
-      // Assess
-      for (const severity of ['high', 'medium', 'low', 'info']) {
-        expect(bodyText).toContain(
-          `"${METRICS_NAMESPACE}","AlertsPublished","service","${SERVICE_NAME}","severity","${severity}"`,
-        );
-      }
-      expect(bodyText).toContain(
-        `SEARCH('{${METRICS_NAMESPACE},service,eventName} MetricName=\\"AlertsByEventName\\" service=\\"${SERVICE_NAME}\\"', 'Sum', 300)`,
-      );
-    });
-
-    it('graphs the log files not read to the end next to the unreadable ones, by reason', () => {
-      // Prepare
-      const titles = body.widgets.map((widget) => widget.properties.title);
-      const unreadable = titles.indexOf('Unreadable log files by reason, and bad records');
-      const incomplete = body.widgets[unreadable + 1];
-      // Assess
-      expect(unreadable).toBeGreaterThan(-1);
-      expect(incomplete?.properties.title).toBe(
-        'Log files not read to the end (read budget ran out), by reason',
-      );
-      expect(JSON.stringify(incomplete?.properties.metrics)).toContain(
-        `SEARCH('{${METRICS_NAMESPACE},service,reason} MetricName=\\"ObjectsIncomplete\\" service=\\"${SERVICE_NAME}\\"', 'Sum', 300)`,
-      );
-    });
-
-    it('can be left out', () => {
-      // Prepare
-      const other = newStack();
-      // Act
-      const withoutDashboard = new MediaPackageAuditAlerts(other, 'Audit', { dashboard: false });
-      // Assess
-      Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-      expect(withoutDashboard.dashboard).toBeUndefined();
-      Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Alarm', 9);
     });
   });
 });
