@@ -13,6 +13,7 @@ export * from './mediapackage-audit-stack';
 export * from './operations-alarms';
 export * from './operations-dashboard';
 export * from './pipeline-metrics';
+export * from './prop-checks';
 export * from './rules-file';
 export type { RulesConfig, RulesInput, Severity } from '../lambda/match/rules-schema';
 export { RulesValidationError, SEVERITIES } from '../lambda/match/rules-schema';

@@ -8,7 +8,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { SEVERITIES } from '../../lambda/match/rules-schema';
-import { InvalidPropsError } from '../../lib/errors';
 import type { MediaPackageAuditAlertsProps } from '../../lib/mediapackage-audit-alerts';
 import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
 
@@ -279,20 +278,6 @@ export function buildAlerts(
 /** An existing trail's bucket, `my-trail-logs` unless named. */
 export function existingBucket(stack: Stack, name = 'my-trail-logs'): s3.IBucket {
   return s3.Bucket.fromBucketName(stack, 'Existing', name);
-}
-
-/**
- * The function's message for `build`, which must throw an {@link InvalidPropsError}; fails the
- * test otherwise.
- */
-export function invalidPropsMessage(build: () => unknown): string {
-  try {
-    build();
-  } catch (error) {
-    if (error instanceof InvalidPropsError) return error.message;
-    throw error;
-  }
-  throw new Error('no InvalidPropsError');
 }
 
 /** {@link FULL_PROPS} built, with the logical IDs its tests name. */
