@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { S3Event, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
-import { isReadOnlyCall } from '../lambda/match/matcher';
 import type { CloudTrailRecord } from '../lambda/read/cloudtrail-record';
+import { isReadOnlyCall } from '../lambda/read/cloudtrail-record';
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness

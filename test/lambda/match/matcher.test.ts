@@ -4,7 +4,6 @@ import type { Decision, MatchCategory, Severity } from '../../../lambda/match/ma
 import {
   compileRules,
   evaluateRecord,
-  isReadOnlyCall,
   matchEvent,
   rawRecordFilter,
   severityOf,
@@ -1317,28 +1316,5 @@ describe('Function: severityOf', () => {
 
     // Assess
     expect(results).toEqual(['high', 'high', 'high']);
-  });
-});
-
-describe('Function: isReadOnlyCall', () => {
-  it.each([
-    [true, 'UpdateChannel', true],
-    ['true', 'UpdateChannel', true],
-    [false, 'DescribeChannel', false],
-    ['false', 'ListChannels', false],
-    [undefined, 'GetChannelPolicy', true],
-    [undefined, 'DescribeOriginEndpoint', true],
-    [undefined, 'ListAssets', true],
-    [undefined, 'PutChannelPolicy', false],
-    [undefined, 'ResetOriginEndpointState', false],
-  ] as const)('with readOnly %p and eventName %s returns %p', (readOnly, eventName, expected) => {
-    // Prepare
-    const record = cloudTrailRecord({ readOnly, eventName });
-
-    // Act
-    const result = isReadOnlyCall(record);
-
-    // Assess
-    expect(result).toBe(expected);
   });
 });
