@@ -163,9 +163,6 @@ export type GeneratedRecord = CloudTrailRecord &
     >
   >;
 
-/** @deprecated The old name of {@link GeneratedRecord}; kept until every test imports that. */
-export type CloudTrailRecordShape = GeneratedRecord;
-
 // ---------------------------------------------------------------------------------------------
 // Identities and clients
 // ---------------------------------------------------------------------------------------------
@@ -1684,11 +1681,6 @@ export function logFileJson(records: readonly unknown[]): string {
 export function logFileBody(records: readonly unknown[], gzip = true): Buffer {
   const json = Buffer.from(logFileJson(records), 'utf8');
   return gzip ? gzipSync(json) : json;
-}
-
-/** @deprecated The old name of {@link logFileBody}; kept until every test imports that. */
-export function gzipLogFile(records: readonly unknown[]): Buffer {
-  return logFileBody(records);
 }
 
 /** Where a log or digest file lives. */

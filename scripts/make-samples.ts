@@ -282,7 +282,7 @@ const MEDIAPACKAGE_SOURCES: ReadonlySet<string> = new Set([V1, V2, VOD]);
 
 function expectedAlert(record: GeneratedRecord, file: string): ExpectedAlert | undefined {
   if (!MEDIAPACKAGE_SOURCES.has(record.eventSource)) return undefined;
-  const readOnly = record.readOnly ?? /^(Describe|List|Get)/.test(record.eventName);
+  const readOnly = record.readOnly ?? /^(Describe|List|Get|Head)/.test(record.eventName);
   if (readOnly) return undefined;
   const failed = record.errorCode !== undefined;
   const severity = failed

@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { main } from '../../bin/mp-audit';
-import type { CloudTrailRecordShape } from '../../scripts/cloudtrail-factory';
+import type { GeneratedRecord } from '../../scripts/cloudtrail-factory';
 import {
   IDENTITY_PRESETS,
   createRng,
-  gzipLogFile,
+  logFileBody,
   logObjectKey,
   mediaPackageRecord,
   otherServiceRecord,
@@ -76,7 +76,7 @@ function buildRecords() {
     eventName: 'DescribeChannel',
     identity: IDENTITY_PRESETS.mediaOperator,
   });
-  const stopLogging: CloudTrailRecordShape = {
+  const stopLogging: GeneratedRecord = {
     ...otherServiceRecord(rng, {
       ...at,
       call: 'ec2:RunInstances',
@@ -134,7 +134,7 @@ describe('Command: mp-audit rules', () => {
       region: 'us-west-2',
       date: new Date('2025-03-14T09:10:00Z'),
     });
-    await put(join(logsDir, key), gzipLogFile(Object.values(records)));
+    await put(join(logsDir, key), logFileBody(Object.values(records)));
   });
 
   afterAll(async () => {
@@ -278,7 +278,7 @@ describe('Command: mp-audit rules', () => {
 
       // Assess
       expect(code).toBe(0);
-      const lineOf = (record: CloudTrailRecordShape) =>
+      const lineOf = (record: GeneratedRecord) =>
         io.stdout.filter((line) => line.includes(record.eventID));
       expect(lineOf(records.operatorUpdate)).toEqual([
         `ALERT      high   UpdateChannel (mediapackage.amazonaws.com) ${records.operatorUpdate.eventID} by arn:aws:sts::111122223333:assumed-role/MediaOperator/bob`,

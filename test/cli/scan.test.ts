@@ -8,10 +8,11 @@ import {
   ACCOUNT_ID,
   USER_ARN,
   cloudTrailRecord,
+  createRng,
   digestFileJson,
   logFileBody,
   otherServiceRecord,
-} from '../lambda/fixtures';
+} from '../../scripts/cloudtrail-factory';
 import { captureIo } from '../support/captured-io';
 
 // Jest would resolve '../../bin/mp-audit' to the executable shim mp-audit.js, which runs the CLI
@@ -65,7 +66,11 @@ beforeAll(async () => {
       dayFolder(root, 'us-west-2'),
       `${ACCOUNT_ID}_CloudTrail_us-west-2_20240501T1205Z_Vx2sT8bQ0kLmN3pR.json.gz`,
     ),
-    logFileBody([otherServiceRecord(), rotation, update]),
+    logFileBody([
+      otherServiceRecord(createRng(1), { call: 's3:PutBucketPolicy' }),
+      rotation,
+      update,
+    ]),
   );
   jsonFile = await put(
     join(
@@ -98,7 +103,7 @@ beforeAll(async () => {
       dayFolder(goodRoot, 'us-west-2'),
       `${ACCOUNT_ID}_CloudTrail_us-west-2_20240501T1205Z_Vx2sT8bQ0kLmN3pR.json.gz`,
     ),
-    logFileBody([rotation, otherServiceRecord()]),
+    logFileBody([rotation, otherServiceRecord(createRng(1), { call: 's3:PutBucketPolicy' })]),
   );
   await put(
     join(

@@ -1,7 +1,7 @@
 import { FUNCTION_ENV, MediaPackageAuditError } from '../../lambda/contract';
 import { FunctionEnvironment, FunctionEnvironmentError } from '../../lambda/function-environment';
 import { DEFAULT_RULES, RulesValidationError } from '../../lambda/match/rules-schema';
-import { TOPIC_ARN } from './fixtures';
+import { TOPIC_ARN } from '../support/aws-doubles';
 
 describe('Class: FunctionEnvironment', () => {
   describe('alertTopicArn', () => {

@@ -10,23 +10,19 @@ import {
   ACCOUNT_ID,
   BUCKET,
   REGION,
-  TOPIC_ARN,
-  acceptAll,
   cloudTrailRecord,
+  createRng,
   digestFileJson,
   digestFileKey,
   eventBridgeEvent,
   logFileBody,
   logFileKey,
   otherServiceRecord,
-  publishedAlerts,
-  recordingLogger,
-  recordingMetrics,
-  s3Body,
   s3Event,
   s3TestEvent,
-  serviceOriginatedSecretsRecord,
-} from './fixtures';
+} from '../../scripts/cloudtrail-factory';
+import { TOPIC_ARN, acceptAll, publishedAlerts, s3Body } from '../support/aws-doubles';
+import { recordingLogger, recordingMetrics } from '../support/recorders';
 
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
@@ -87,11 +83,11 @@ function mixedLogFile(): {
     responseElements: null,
   });
   const records = [
-    otherServiceRecord(),
+    otherServiceRecord(createRng(1), { call: 's3:PutBucketPolicy' }),
     update,
     cloudTrailRecord({ eventSource: 'medialive.amazonaws.com', eventName: 'UpdateChannel' }),
     cloudTrailRecord({ eventName: 'DescribeChannel', readOnly: true }),
-    serviceOriginatedSecretsRecord(),
+    otherServiceRecord(createRng(2), { call: 'secretsmanager:GetSecretValue' }),
     deletion,
   ];
   return { body: logFileBody(records), update, deletion };
@@ -159,7 +155,13 @@ describe('Function: handler', () => {
     // Prepare
     const key = logFileKey();
     const record = cloudTrailRecord({ eventName: 'RotateIngestEndpointCredentials' });
-    bucketHolds({ [key]: logFileBody([record, otherServiceRecord(), record]) });
+    bucketHolds({
+      [key]: logFileBody([
+        record,
+        otherServiceRecord(createRng(1), { call: 's3:PutBucketPolicy' }),
+        record,
+      ]),
+    });
     const { handler } = setup();
 
     // Act
@@ -302,8 +304,9 @@ describe('Function: handler', () => {
       cloudTrailRecord({ eventName: 'UpdateOriginEndpoint' }),
     ];
     const filler = Array.from({ length: 400 }, (_, index) =>
-      otherServiceRecord({
-        requestParameters: { bucketName: `media-${(index * 2654435761) % 1e9}` },
+      otherServiceRecord(createRng(index), {
+        call: 's3:PutBucketPolicy',
+        overrides: { requestParameters: { bucketName: `media-${(index * 2654435761) % 1e9}` } },
       }),
     );
     const late = cloudTrailRecord({ eventName: 'RotateChannelCredentials' });

@@ -11,17 +11,16 @@ import {
 } from '../../lib/pipeline-metrics';
 import {
   REGION,
-  TOPIC_ARN,
-  acceptAll,
   cloudTrailRecord,
+  createRng,
   digestFileKey,
   logFileBody,
   logFileKey,
   otherServiceRecord,
-  recordingLogger,
-  s3Body,
   s3Event,
-} from '../lambda/fixtures';
+} from '../../scripts/cloudtrail-factory';
+import { TOPIC_ARN, acceptAll, s3Body } from '../support/aws-doubles';
+import { recordingLogger } from '../support/recorders';
 
 /** One embedded-metric-format line, as Powertools prints it and CloudWatch reads it. */
 interface EmfLine {
@@ -66,7 +65,11 @@ async function emittedMetrics(): Promise<Map<string, Emitted>> {
     const logKey = logFileKey();
     const unreadableKey = logFileKey({ suffix: 'BrokenGzip000000' });
     const oversizedKey = logFileKey({ suffix: 'OverBudget000000' });
-    const oversized = logFileBody(Array.from({ length: 4000 }, () => otherServiceRecord()));
+    const oversized = logFileBody(
+      Array.from({ length: 4000 }, (_, n) =>
+        otherServiceRecord(createRng(n), { call: 's3:PutBucketPolicy' }),
+      ),
+    );
     s3Mock.on(GetObjectCommand, { Key: logKey }).callsFake(() => ({
       Body: s3Body(logFileBody([cloudTrailRecord()])),
     }));

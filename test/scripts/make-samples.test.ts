@@ -49,7 +49,7 @@ function alertsIn(key: string, records: GeneratedRecord[]): ExpectedAlert[] {
   return records
     .filter((r) => MEDIAPACKAGE.has(r.eventSource))
     .filter((r) =>
-      r.readOnly === undefined ? !/^(Describe|List|Get)/.test(r.eventName) : !r.readOnly,
+      r.readOnly === undefined ? !/^(Describe|List|Get|Head)/.test(r.eventName) : !r.readOnly,
     )
     .map((r) => {
       const failed = typeof r.errorCode === 'string';

@@ -23,14 +23,14 @@ import type { AlertMessage } from '../../../lambda/alert/sns-message';
 import {
   BUCKET,
   REGION,
-  TOPIC_ARN,
   cloudTrailRecord,
+  createRng,
   logFileKey,
   otherServiceRecord,
-  recordingLogger,
-  recordingMetrics,
   s3Event,
-} from '../fixtures';
+} from '../../../scripts/cloudtrail-factory';
+import { TOPIC_ARN } from '../../support/aws-doubles';
+import { recordingLogger, recordingMetrics } from '../../support/recorders';
 
 const s3Mock = mockClient(S3Client);
 
@@ -131,7 +131,9 @@ describe('Function: handler, delivering while reading', () => {
     // Prepare
     const key = logFileKey();
     const writes = Array.from({ length: 30 }, () => cloudTrailRecord());
-    const text = JSON.stringify({ Records: [...writes, otherServiceRecord()] });
+    const text = JSON.stringify({
+      Records: [...writes, otherServiceRecord(createRng(1), { call: 's3:PutBucketPolicy' })],
+    });
     const body = gzipSync(text.slice(0, text.length - 200));
     bucketStreams(key, async function* () {
       await Promise.resolve();

@@ -9,7 +9,7 @@ import {
   logFileKey,
   s3Event,
   s3TestEvent,
-} from '../fixtures';
+} from '../../../scripts/cloudtrail-factory';
 
 describe('Function: decodeS3NotificationKey', () => {
   it.each([

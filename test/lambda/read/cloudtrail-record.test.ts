@@ -10,6 +10,7 @@ describe('Function: isReadOnlyCall', () => {
     [undefined, 'GetChannelPolicy', true],
     [undefined, 'DescribeOriginEndpoint', true],
     [undefined, 'ListAssets', true],
+    [undefined, 'HeadObject', true],
     [undefined, 'PutChannelPolicy', false],
     [undefined, 'ResetOriginEndpointState', false],
   ] as const)('with readOnly %p and eventName %s returns %p', (readOnly, eventName, expected) => {
