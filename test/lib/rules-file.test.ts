@@ -1,19 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RULES, RulesValidationError } from '../../lambda/match/rules-schema';
+import { DEFAULT_RULES } from '../../lambda/match/rules-schema';
 import { loadRulesFile } from '../../lib/rules-file';
-
-/** Runs `act` and returns the RulesValidationError it throws; fails the test otherwise. */
-function validationError(act: () => unknown): RulesValidationError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof RulesValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a RulesValidationError, but the rules were accepted');
-}
+import { validationError } from '../support/rules-errors';
 
 describe('Function: loadRulesFile', () => {
   let dir: string;

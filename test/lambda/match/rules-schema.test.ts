@@ -6,22 +6,12 @@ import {
   parseRulesText,
   rulesJsonSchema,
 } from '../../../lambda/match/rules-schema';
+import { validationError } from '../../support/rules-errors';
 
 const SOURCE = 'config/team-rules.json';
 const REPO = join(__dirname, '..', '..', '..');
 const REASON = 'Deploy role changes are reviewed in CI';
 const GOOD_SUPPRESSION = { reason: REASON, account: '111122223333' };
-
-/** Runs `act` and returns the RulesValidationError it throws; fails the test otherwise. */
-function validationError(act: () => unknown): RulesValidationError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof RulesValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a RulesValidationError, but the rules were accepted');
-}
 
 /** The lines of the message that report a problem at `path`. */
 function linesAt(error: RulesValidationError, path: string): string[] {
