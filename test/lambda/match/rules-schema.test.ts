@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  RulesValidationError,
-  parseRules,
-  parseRulesText,
-  rulesJsonSchema,
-} from '../../../lambda/match/rules-schema';
+import type { RulesValidationError } from '../../../lambda/match/rules-schema';
+import { parseRules, parseRulesText, rulesJsonSchema } from '../../../lambda/match/rules-schema';
 import { validationError } from '../../support/rules-errors';
 
 const SOURCE = 'config/team-rules.json';
