@@ -9,7 +9,7 @@ import type { CompiledRules } from '../lambda/match/matcher';
 import { runReplay } from './replay';
 import type { ReplayOptions } from './replay';
 import { DEFAULT_RULES_PATH, loadCompiledRules, runRulesCheck, runRulesTest } from './rules';
-import type { CommandIo } from './scan';
+import type { CommandIo } from './io';
 import { runScan } from './scan';
 
 const USAGE = `Usage: mp-audit <command> [options]

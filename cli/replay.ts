@@ -17,7 +17,7 @@ import type { PipelineLogger } from '../lambda/pipeline/ports';
 import type { CreatedObject } from '../lambda/pipeline/trigger-event';
 import { parseTriggerEvent } from '../lambda/pipeline/trigger-event';
 import { alertText } from './scan';
-import type { CommandIo } from './scan';
+import type { CommandIo } from './io';
 
 export interface ReplayOptions {
   /** Re-process the failed invocations held by the function's dead-letter queue. */

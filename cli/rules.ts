@@ -9,7 +9,7 @@ import { redactText } from '../lambda/alert/redact';
 import type { MediaPackageAlert } from '../lambda/alert/alert';
 import type { SuppressedDecision } from '../lambda/pipeline/scan-log-object';
 import { scanLogObject } from '../lambda/pipeline/scan-log-object';
-import type { CommandIo } from './scan';
+import type { CommandIo } from './io';
 import { expandPaths } from './scan';
 
 /** The default rules file, relative to the working directory. */

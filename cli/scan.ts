@@ -9,18 +9,7 @@ import { classifyObjectKey } from '../lambda/pipeline/log-object-key';
 import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read/read-budget';
 import { redactText } from '../lambda/alert/redact';
 import { scanLogObject } from '../lambda/pipeline/scan-log-object';
-
-/** Where a command writes: injected so tests can capture it. */
-export interface CommandIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-  /**
-   * A promise that settles once the output written so far has been taken by the reader, or
-   * undefined when nothing is waiting: commands that print as they read wait on it, so a slow
-   * pipe (`| less`, `| jq`) slows the read instead of piling output up in memory.
-   */
-  readonly drained?: () => Promise<void> | undefined;
-}
+import type { CommandIo } from './io';
 
 /** Options of `mp-audit scan`. */
 export interface ScanCommandOptions {

@@ -20,7 +20,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { main } from '../../bin/mp-audit';
 import type { ReplayOptions } from '../../cli/replay';
 import { runReplay } from '../../cli/replay';
-import type { CommandIo } from '../../cli/scan';
+import type { CommandIo } from '../../cli/io';
 import type { GeneratedRecord, Rng } from '../../scripts/cloudtrail-factory';
 import {
   createRng,

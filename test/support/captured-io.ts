@@ -1,4 +1,4 @@
-import type { CommandIo } from '../../cli/scan';
+import type { CommandIo } from '../../cli/io';
 
 /** A CLI's output, kept line by line for assertions. */
 export interface CapturedIo extends CommandIo {
