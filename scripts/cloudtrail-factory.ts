@@ -1303,18 +1303,33 @@ const LAMBDA_ROLE: IdentitySpec = {
   sessionName: 'mp-audit-alerts-AlertFunction',
 };
 
-function otherDraft(
-  rng: Rng,
-  callName: OtherServiceCall,
-  region: string,
-  accountId: string,
-  at: Date,
-): OtherDraft {
-  const people: readonly IdentitySpec[] = [
-    IDENTITY_PRESETS.consoleAdmin,
-    IDENTITY_PRESETS.deployPipeline,
-    IDENTITY_PRESETS.legacyUser,
-  ];
+/** The people who make other services' calls by hand or from a pipeline. */
+const PEOPLE: readonly IdentitySpec[] = [
+  IDENTITY_PRESETS.consoleAdmin,
+  IDENTITY_PRESETS.deployPipeline,
+  IDENTITY_PRESETS.legacyUser,
+];
+
+interface OtherContext {
+  readonly rng: Rng;
+  readonly region: string;
+  readonly accountId: string;
+  readonly at: Date;
+  /** One of the account's media buckets. */
+  readonly bucket: string;
+  readonly keyArn: string;
+  readonly functionName: string;
+  /** S3's additionalEventData. */
+  readonly s3Extra: JsonObject;
+}
+
+type OtherBuilder = (c: OtherContext) => OtherDraft;
+
+/**
+ * What every other-service call is built from. Drawn before the call is looked up, in this order,
+ * whichever call it is, so that a seed gives the same records as it always has.
+ */
+function otherContext(rng: Rng, region: string, accountId: string, at: Date): OtherContext {
   const bucket = rng.pick([`media-source-${accountId}`, `media-harvest-${accountId}`]);
   const keyArn = `arn:aws:kms:${region}:${accountId}:key/${stableUuid(`${accountId}/${region}/kms`)}`;
   const functionName = rng.pick(['thumbnail-generator', 'ad-decision-proxy', 'mp-audit-alerts']);
@@ -1326,308 +1341,304 @@ function otherDraft(
     'x-amz-id-2': Buffer.from(rng.hex(48), 'hex').toString('base64'),
     bytesTransferredOut: 0,
   };
-  switch (callName) {
-    case 'ec2:DescribeInstances':
-      return {
-        eventSource: 'ec2.amazonaws.com',
-        eventName: 'DescribeInstances',
-        identities: people,
-        request: {
-          instancesSet: {},
-          filterSet: { items: [{ name: 'tag:Role', valueSet: { items: [{ value: 'encoder' }] } }] },
+  return { rng, region, accountId, at, bucket, keyArn, functionName, s3Extra };
+}
+
+/** Each other-service call, as CloudTrail records it. */
+const OTHER_CALLS: Record<OtherServiceCall, OtherBuilder> = {
+  'ec2:DescribeInstances': ({ region, accountId }) => ({
+    eventSource: 'ec2.amazonaws.com',
+    eventName: 'DescribeInstances',
+    identities: PEOPLE,
+    request: {
+      instancesSet: {},
+      filterSet: { items: [{ name: 'tag:Role', valueSet: { items: [{ value: 'encoder' }] } }] },
+    },
+    readOnly: true,
+    resourceArn: `arn:aws:ec2:${region}:${accountId}:instance/*`,
+  }),
+  'ec2:RunInstances': ({ rng, region, accountId, at }) => {
+    const instanceId = `i-${rng.hex(17)}`;
+    const imageId = `ami-${stableHex(region, 17)}`;
+    return {
+      eventSource: 'ec2.amazonaws.com',
+      eventName: 'RunInstances',
+      identities: [IDENTITY_PRESETS.deployPipeline],
+      request: {
+        instancesSet: { items: [{ imageId, minCount: 1, maxCount: 1 }] },
+        instanceType: 'c7g.2xlarge',
+        blockDeviceMapping: {},
+        monitoring: { enabled: false },
+        disableApiTermination: false,
+        disableApiStop: false,
+        clientToken: rng.uuid(),
+      },
+      response: {
+        requestId: rng.uuid(),
+        reservationId: `r-${rng.hex(17)}`,
+        ownerId: accountId,
+        groupSet: {},
+        instancesSet: {
+          items: [
+            {
+              instanceId,
+              imageId,
+              currentInstanceBootMode: 'uefi',
+              instanceState: { code: 0, name: 'pending' },
+              instanceType: 'c7g.2xlarge',
+              launchTime: at.getTime(),
+            },
+          ],
         },
-        readOnly: true,
-        resourceArn: `arn:aws:ec2:${region}:${accountId}:instance/*`,
-      };
-    case 'ec2:RunInstances': {
-      const instanceId = `i-${rng.hex(17)}`;
-      const imageId = `ami-${stableHex(region, 17)}`;
-      return {
-        eventSource: 'ec2.amazonaws.com',
-        eventName: 'RunInstances',
-        identities: [IDENTITY_PRESETS.deployPipeline],
-        request: {
-          instancesSet: { items: [{ imageId, minCount: 1, maxCount: 1 }] },
-          instanceType: 'c7g.2xlarge',
-          blockDeviceMapping: {},
-          monitoring: { enabled: false },
-          disableApiTermination: false,
-          disableApiStop: false,
-          clientToken: rng.uuid(),
+      },
+      readOnly: false,
+      resourceArn: `arn:aws:ec2:${region}:${accountId}:instance/*`,
+    };
+  },
+  's3:CreateBucket': ({ rng, region, s3Extra }) => {
+    const name = `media-archive-${rng.hex(6)}`;
+    return {
+      eventSource: 's3.amazonaws.com',
+      eventName: 'CreateBucket',
+      identities: [IDENTITY_PRESETS.deployPipeline],
+      request: {
+        CreateBucketConfiguration: {
+          LocationConstraint: region,
+          xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/',
         },
-        response: {
-          requestId: rng.uuid(),
-          reservationId: `r-${rng.hex(17)}`,
-          ownerId: accountId,
-          groupSet: {},
-          instancesSet: {
-            items: [
-              {
-                instanceId,
-                imageId,
-                currentInstanceBootMode: 'uefi',
-                instanceState: { code: 0, name: 'pending' },
-                instanceType: 'c7g.2xlarge',
-                launchTime: at.getTime(),
-              },
-            ],
-          },
-        },
-        readOnly: false,
-        resourceArn: `arn:aws:ec2:${region}:${accountId}:instance/*`,
-      };
-    }
-    case 's3:CreateBucket': {
-      const name = `media-archive-${rng.hex(6)}`;
-      return {
-        eventSource: 's3.amazonaws.com',
-        eventName: 'CreateBucket',
-        identities: [IDENTITY_PRESETS.deployPipeline],
-        request: {
-          CreateBucketConfiguration: {
-            LocationConstraint: region,
-            xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/',
-          },
-          bucketName: name,
-          Host: `${name}.s3.${region}.amazonaws.com`,
-        },
-        readOnly: false,
-        resourceArn: `arn:aws:s3:::${name}`,
-        host: `${name}.s3.${region}.amazonaws.com`,
-        additionalEventData: s3Extra,
-        requestId: rng.chars(16, '0123456789ABCDEF'),
-        client: 'cloudformation',
-      };
-    }
-    case 's3:PutBucketPolicy':
-      return {
-        eventSource: 's3.amazonaws.com',
-        eventName: 'PutBucketPolicy',
-        identities: people,
-        request: {
-          bucketPolicy: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'DenyInsecureTransport',
-                Effect: 'Deny',
-                Principal: '*',
-                Action: 's3:*',
-                Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-              },
-            ],
-          },
-          bucketName: bucket,
-          Host: `${bucket}.s3.${region}.amazonaws.com`,
-          policy: [''],
-        },
-        readOnly: false,
-        resourceArn: `arn:aws:s3:::${bucket}`,
-        host: `${bucket}.s3.${region}.amazonaws.com`,
-        additionalEventData: s3Extra,
-        resources: [{ accountId, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` }],
-        requestId: rng.chars(16, '0123456789ABCDEF'),
-      };
-    case 'iam:CreateRole': {
-      const roleName = rng.pick(['MediaLiveAccessRole', 'MediaPackageHarvestRole', 'EncoderRole']);
-      const trust = JSON.stringify({
+        bucketName: name,
+        Host: `${name}.s3.${region}.amazonaws.com`,
+      },
+      readOnly: false,
+      resourceArn: `arn:aws:s3:::${name}`,
+      host: `${name}.s3.${region}.amazonaws.com`,
+      additionalEventData: s3Extra,
+      requestId: rng.chars(16, '0123456789ABCDEF'),
+      client: 'cloudformation',
+    };
+  },
+  's3:PutBucketPolicy': ({ rng, region, accountId, bucket, s3Extra }) => ({
+    eventSource: 's3.amazonaws.com',
+    eventName: 'PutBucketPolicy',
+    identities: PEOPLE,
+    request: {
+      bucketPolicy: {
         Version: '2012-10-17',
         Statement: [
           {
-            Effect: 'Allow',
-            Principal: { Service: 'medialive.amazonaws.com' },
-            Action: 'sts:AssumeRole',
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
           },
         ],
-      });
-      return {
-        eventSource: 'iam.amazonaws.com',
-        eventName: 'CreateRole',
-        identities: [IDENTITY_PRESETS.deployPipeline, IDENTITY_PRESETS.consoleAdmin],
-        request: { roleName, assumeRolePolicyDocument: trust, description: `Role ${roleName}` },
-        response: {
-          role: {
-            path: '/',
-            roleName,
-            roleId: `AROA${stableChars(`${accountId}/role/${roleName}`, 17, UPPER_ALNUM)}`,
-            arn: `arn:aws:iam::${accountId}:role/${roleName}`,
-            createDate: javaDate(at),
-            assumeRolePolicyDocument: encodeURIComponent(trust),
-          },
+      },
+      bucketName: bucket,
+      Host: `${bucket}.s3.${region}.amazonaws.com`,
+      policy: [''],
+    },
+    readOnly: false,
+    resourceArn: `arn:aws:s3:::${bucket}`,
+    host: `${bucket}.s3.${region}.amazonaws.com`,
+    additionalEventData: s3Extra,
+    resources: [{ accountId, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` }],
+    requestId: rng.chars(16, '0123456789ABCDEF'),
+  }),
+  'iam:CreateRole': ({ rng, accountId, at }) => {
+    const roleName = rng.pick(['MediaLiveAccessRole', 'MediaPackageHarvestRole', 'EncoderRole']);
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'medialive.amazonaws.com' },
+          Action: 'sts:AssumeRole',
         },
-        readOnly: false,
-        resourceArn: `arn:aws:iam::${accountId}:role/${roleName}`,
-        host: 'iam.amazonaws.com',
-        global: true,
-      };
-    }
-    case 'iam:AttachRolePolicy':
-      return {
-        eventSource: 'iam.amazonaws.com',
-        eventName: 'AttachRolePolicy',
-        identities: [IDENTITY_PRESETS.deployPipeline],
-        request: {
-          roleName: 'MediaLiveAccessRole',
-          policyArn: 'arn:aws:iam::aws:policy/AWSElementalMediaPackageV2FullAccess',
+      ],
+    });
+    return {
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'CreateRole',
+      identities: [IDENTITY_PRESETS.deployPipeline, IDENTITY_PRESETS.consoleAdmin],
+      request: { roleName, assumeRolePolicyDocument: trust, description: `Role ${roleName}` },
+      response: {
+        role: {
+          path: '/',
+          roleName,
+          roleId: `AROA${stableChars(`${accountId}/role/${roleName}`, 17, UPPER_ALNUM)}`,
+          arn: `arn:aws:iam::${accountId}:role/${roleName}`,
+          createDate: javaDate(at),
+          assumeRolePolicyDocument: encodeURIComponent(trust),
         },
-        readOnly: false,
-        resourceArn: `arn:aws:iam::${accountId}:role/MediaLiveAccessRole`,
-        host: 'iam.amazonaws.com',
-        global: true,
-        client: 'cloudformation',
-      };
-    case 'sts:AssumeRole': {
-      const roleArn = `arn:aws:iam::${accountId}:role/MediaOperator`;
-      const roleId = `AROA${stableChars(`${accountId}/role/MediaOperator`, 17, UPPER_ALNUM)}`;
-      return {
-        eventSource: 'sts.amazonaws.com',
-        eventName: 'AssumeRole',
-        identities: [IDENTITY_PRESETS.legacyUser],
-        request: { roleArn, roleSessionName: 'bob', durationSeconds: 3600 },
-        response: {
-          credentials: {
-            accessKeyId: `ASIA${rng.chars(16, UPPER_ALNUM)}`,
-            sessionToken: `IQoJb3JpZ2luX2VjE${rng.chars(80, ALNUM)}`,
-            expiration: javaDate(new Date(at.getTime() + 3600_000)),
-          },
-          assumedRoleUser: {
-            assumedRoleId: `${roleId}:bob`,
-            arn: `arn:aws:sts::${accountId}:assumed-role/MediaOperator/bob`,
-          },
+      },
+      readOnly: false,
+      resourceArn: `arn:aws:iam::${accountId}:role/${roleName}`,
+      host: 'iam.amazonaws.com',
+      global: true,
+    };
+  },
+  'iam:AttachRolePolicy': ({ accountId }) => ({
+    eventSource: 'iam.amazonaws.com',
+    eventName: 'AttachRolePolicy',
+    identities: [IDENTITY_PRESETS.deployPipeline],
+    request: {
+      roleName: 'MediaLiveAccessRole',
+      policyArn: 'arn:aws:iam::aws:policy/AWSElementalMediaPackageV2FullAccess',
+    },
+    readOnly: false,
+    resourceArn: `arn:aws:iam::${accountId}:role/MediaLiveAccessRole`,
+    host: 'iam.amazonaws.com',
+    global: true,
+    client: 'cloudformation',
+  }),
+  'sts:AssumeRole': ({ rng, accountId, at }) => {
+    const roleArn = `arn:aws:iam::${accountId}:role/MediaOperator`;
+    const roleId = `AROA${stableChars(`${accountId}/role/MediaOperator`, 17, UPPER_ALNUM)}`;
+    return {
+      eventSource: 'sts.amazonaws.com',
+      eventName: 'AssumeRole',
+      identities: [IDENTITY_PRESETS.legacyUser],
+      request: { roleArn, roleSessionName: 'bob', durationSeconds: 3600 },
+      response: {
+        credentials: {
+          accessKeyId: `ASIA${rng.chars(16, UPPER_ALNUM)}`,
+          sessionToken: `IQoJb3JpZ2luX2VjE${rng.chars(80, ALNUM)}`,
+          expiration: javaDate(new Date(at.getTime() + 3600_000)),
         },
-        readOnly: true,
-        resourceArn: roleArn,
-        resources: [{ ARN: roleArn, accountId, type: 'AWS::IAM::Role' }],
-      };
-    }
-    case 'kms:Decrypt':
-      return {
-        eventSource: 'kms.amazonaws.com',
-        eventName: 'Decrypt',
-        identities: [LAMBDA_ROLE],
-        request: {
-          encryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-          encryptionContext: {
-            'aws:lambda:FunctionArn': `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
-          },
+        assumedRoleUser: {
+          assumedRoleId: `${roleId}:bob`,
+          arn: `arn:aws:sts::${accountId}:assumed-role/MediaOperator/bob`,
         },
-        readOnly: true,
-        resourceArn: keyArn,
-        resources: [{ accountId, type: 'AWS::KMS::Key', ARN: keyArn }],
-        client: 'sdk',
-      };
-    case 'kms:GenerateDataKey': {
-      const trailArn = `arn:aws:cloudtrail:${region}:${accountId}:trail/management-trail`;
-      return {
-        eventSource: 'kms.amazonaws.com',
-        eventName: 'GenerateDataKey',
-        identities: [{ type: 'AWSService', invokedBy: 'cloudtrail.amazonaws.com' }],
-        request: {
-          keyId: keyArn,
-          encryptionContext: {
-            'aws:cloudtrail:arn': trailArn,
-            'aws:s3:arn': `arn:aws:s3:::amzn-s3-demo-bucket/AWSLogs/${accountId}/CloudTrail/${region}/${isoSeconds(at).slice(0, 10).replace(/-/g, '/')}/${accountId}_CloudTrail_${region}_${isoSeconds(at).replace(/[-:]/g, '').slice(0, 13)}Z_${rng.chars(16, ALNUM)}.json.gz`,
-          },
-          keySpec: 'AES_256',
+      },
+      readOnly: true,
+      resourceArn: roleArn,
+      resources: [{ ARN: roleArn, accountId, type: 'AWS::IAM::Role' }],
+    };
+  },
+  'kms:Decrypt': ({ region, accountId, keyArn, functionName }) => ({
+    eventSource: 'kms.amazonaws.com',
+    eventName: 'Decrypt',
+    identities: [LAMBDA_ROLE],
+    request: {
+      encryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      encryptionContext: {
+        'aws:lambda:FunctionArn': `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+      },
+    },
+    readOnly: true,
+    resourceArn: keyArn,
+    resources: [{ accountId, type: 'AWS::KMS::Key', ARN: keyArn }],
+    client: 'sdk',
+  }),
+  'kms:GenerateDataKey': ({ rng, region, accountId, at, keyArn }) => {
+    const trailArn = `arn:aws:cloudtrail:${region}:${accountId}:trail/management-trail`;
+    return {
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'GenerateDataKey',
+      identities: [{ type: 'AWSService', invokedBy: 'cloudtrail.amazonaws.com' }],
+      request: {
+        keyId: keyArn,
+        encryptionContext: {
+          'aws:cloudtrail:arn': trailArn,
+          'aws:s3:arn': `arn:aws:s3:::amzn-s3-demo-bucket/AWSLogs/${accountId}/CloudTrail/${region}/${isoSeconds(at).slice(0, 10).replace(/-/g, '/')}/${accountId}_CloudTrail_${region}_${isoSeconds(at).replace(/[-:]/g, '').slice(0, 13)}Z_${rng.chars(16, ALNUM)}.json.gz`,
         },
-        readOnly: true,
-        resourceArn: keyArn,
-        resources: [{ accountId, type: 'AWS::KMS::Key', ARN: keyArn }],
-      };
-    }
-    case 'lambda:UpdateFunctionCode':
-      return {
-        eventSource: 'lambda.amazonaws.com',
-        eventName: 'UpdateFunctionCode20150331v2',
-        identities: [IDENTITY_PRESETS.deployPipeline],
-        request: {
-          functionName,
-          publish: false,
-          dryRun: false,
-          s3Bucket: `cdk-hnb659fds-assets-${accountId}-${region}`,
-          s3Key: `${stableHex(`${functionName}/${at.getTime()}`, 64)}.zip`,
+        keySpec: 'AES_256',
+      },
+      readOnly: true,
+      resourceArn: keyArn,
+      resources: [{ accountId, type: 'AWS::KMS::Key', ARN: keyArn }],
+    };
+  },
+  'lambda:UpdateFunctionCode': ({ rng, region, accountId, at, functionName }) => ({
+    eventSource: 'lambda.amazonaws.com',
+    eventName: 'UpdateFunctionCode20150331v2',
+    identities: [IDENTITY_PRESETS.deployPipeline],
+    request: {
+      functionName,
+      publish: false,
+      dryRun: false,
+      s3Bucket: `cdk-hnb659fds-assets-${accountId}-${region}`,
+      s3Key: `${stableHex(`${functionName}/${at.getTime()}`, 64)}.zip`,
+    },
+    response: {
+      functionName,
+      functionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+      runtime: 'nodejs22.x',
+      role: `arn:aws:iam::${accountId}:role/${functionName}-role`,
+      handler: 'index.handler',
+      codeSize: 4000 + rng.int(0, 400000),
+      description: '',
+      timeout: 30,
+      memorySize: 512,
+      lastModified: `${at.toISOString().replace(/Z$/, '')}+0000`,
+      codeSha256: Buffer.from(rng.hex(64), 'hex').toString('base64'),
+      version: '$LATEST',
+      tracingConfig: { mode: 'PassThrough' },
+      revisionId: rng.uuid(),
+      state: 'Active',
+      lastUpdateStatus: 'InProgress',
+      lastUpdateStatusReason: 'The function is being created.',
+      lastUpdateStatusReasonCode: 'Creating',
+      packageType: 'Zip',
+      architectures: ['arm64'],
+      ephemeralStorage: { size: 512 },
+      snapStart: { applyOn: 'None', optimizationStatus: 'Off' },
+      loggingConfig: { logFormat: 'JSON', logGroup: `/aws/lambda/${functionName}` },
+    },
+    readOnly: false,
+    resourceArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+    client: 'cloudformation',
+  }),
+  'logs:CreateLogStream': ({ rng, region, accountId, at, functionName }) => ({
+    eventSource: 'logs.amazonaws.com',
+    eventName: 'CreateLogStream',
+    identities: [LAMBDA_ROLE],
+    request: {
+      logGroupName: `/aws/lambda/${functionName}`,
+      logStreamName: `${isoSeconds(at).slice(0, 10).replace(/-/g, '/')}/[$LATEST]${rng.hex(32)}`,
+    },
+    readOnly: false,
+    resourceArn: `arn:aws:logs:${region}:${accountId}:log-group:/aws/lambda/${functionName}`,
+    client: 'sdk',
+  }),
+  'medialive:UpdateChannel': ({ rng, region, accountId }) => {
+    const channelId = String(1000000 + stableInt(`${accountId}/${region}/ml`, 8999999));
+    const name = rng.pick(['sports-main-encoder', 'news-24x7-encoder']);
+    return {
+      eventSource: 'medialive.amazonaws.com',
+      eventName: 'UpdateChannel',
+      identities: PEOPLE,
+      request: { channelId, name, logLevel: 'WARNING' },
+      response: {
+        channel: {
+          arn: `arn:aws:medialive:${region}:${accountId}:channel:${channelId}`,
+          channelClass: 'STANDARD',
+          id: channelId,
+          logLevel: 'WARNING',
+          name,
+          pipelinesRunningCount: 0,
+          roleArn: `arn:aws:iam::${accountId}:role/MediaLiveAccessRole`,
+          state: 'IDLE',
+          tags: {},
         },
-        response: {
-          functionName,
-          functionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
-          runtime: 'nodejs22.x',
-          role: `arn:aws:iam::${accountId}:role/${functionName}-role`,
-          handler: 'index.handler',
-          codeSize: 4000 + rng.int(0, 400000),
-          description: '',
-          timeout: 30,
-          memorySize: 512,
-          lastModified: `${at.toISOString().replace(/Z$/, '')}+0000`,
-          codeSha256: Buffer.from(rng.hex(64), 'hex').toString('base64'),
-          version: '$LATEST',
-          tracingConfig: { mode: 'PassThrough' },
-          revisionId: rng.uuid(),
-          state: 'Active',
-          lastUpdateStatus: 'InProgress',
-          lastUpdateStatusReason: 'The function is being created.',
-          lastUpdateStatusReasonCode: 'Creating',
-          packageType: 'Zip',
-          architectures: ['arm64'],
-          ephemeralStorage: { size: 512 },
-          snapStart: { applyOn: 'None', optimizationStatus: 'Off' },
-          loggingConfig: { logFormat: 'JSON', logGroup: `/aws/lambda/${functionName}` },
-        },
-        readOnly: false,
-        resourceArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
-        client: 'cloudformation',
-      };
-    case 'logs:CreateLogStream':
-      return {
-        eventSource: 'logs.amazonaws.com',
-        eventName: 'CreateLogStream',
-        identities: [LAMBDA_ROLE],
-        request: {
-          logGroupName: `/aws/lambda/${functionName}`,
-          logStreamName: `${isoSeconds(at).slice(0, 10).replace(/-/g, '/')}/[$LATEST]${rng.hex(32)}`,
-        },
-        readOnly: false,
-        resourceArn: `arn:aws:logs:${region}:${accountId}:log-group:/aws/lambda/${functionName}`,
-        client: 'sdk',
-      };
-    case 'medialive:UpdateChannel': {
-      const channelId = String(1000000 + stableInt(`${accountId}/${region}/ml`, 8999999));
-      const name = rng.pick(['sports-main-encoder', 'news-24x7-encoder']);
-      return {
-        eventSource: 'medialive.amazonaws.com',
-        eventName: 'UpdateChannel',
-        identities: people,
-        request: { channelId, name, logLevel: 'WARNING' },
-        response: {
-          channel: {
-            arn: `arn:aws:medialive:${region}:${accountId}:channel:${channelId}`,
-            channelClass: 'STANDARD',
-            id: channelId,
-            logLevel: 'WARNING',
-            name,
-            pipelinesRunningCount: 0,
-            roleArn: `arn:aws:iam::${accountId}:role/MediaLiveAccessRole`,
-            state: 'IDLE',
-            tags: {},
-          },
-        },
-        readOnly: false,
-        resourceArn: `arn:aws:medialive:${region}:${accountId}:channel:${channelId}`,
-      };
-    }
-    case 'secretsmanager:GetSecretValue':
-      return {
-        eventSource: 'secretsmanager.amazonaws.com',
-        eventName: 'GetSecretValue',
-        identities: [{ type: 'AWSService', invokedBy: 'mediapackage.amazonaws.com' }],
-        request: {
-          secretId: `arn:aws:secretsmanager:${region}:${accountId}:secret:MediaPackage/cdn-auth-${stableChars(accountId, 6, ALNUM)}`,
-        },
-        readOnly: true,
-        resourceArn: `arn:aws:secretsmanager:${region}:${accountId}:secret:MediaPackage/cdn-auth`,
-      };
-  }
-}
+      },
+      readOnly: false,
+      resourceArn: `arn:aws:medialive:${region}:${accountId}:channel:${channelId}`,
+    };
+  },
+  'secretsmanager:GetSecretValue': ({ region, accountId }) => ({
+    eventSource: 'secretsmanager.amazonaws.com',
+    eventName: 'GetSecretValue',
+    identities: [{ type: 'AWSService', invokedBy: 'mediapackage.amazonaws.com' }],
+    request: {
+      secretId: `arn:aws:secretsmanager:${region}:${accountId}:secret:MediaPackage/cdn-auth-${stableChars(accountId, 6, ALNUM)}`,
+    },
+    readOnly: true,
+    resourceArn: `arn:aws:secretsmanager:${region}:${accountId}:secret:MediaPackage/cdn-auth`,
+  }),
+};
 
 /**
  * A CloudTrail record of another service's call, for a realistic mix around MediaPackage:
@@ -1639,7 +1650,7 @@ export function otherServiceRecord(rng: Rng, opts: OtherServiceRecordOptions): G
   const accountId = opts.accountId ?? ACCOUNT_ID;
   const at = resolveTime(rng, opts.eventTime);
   const requested = opts.region ?? REGION;
-  const draft = otherDraft(rng, opts.call, requested, accountId, at);
+  const draft = OTHER_CALLS[opts.call](otherContext(rng, requested, accountId, at));
   const region = draft.global ? 'us-east-1' : requested;
   const identity = opts.identity ?? rng.pick(draft.identities);
   const client = opts.client ?? draft.client ?? rng.pick(CLIENTS_BY_IDENTITY[identity.type]);
