@@ -468,77 +468,103 @@ export function detectCgroups(input: DetectInput): Detection {
   const pid = input.pid ?? process.pid;
   const reasons: string[] = [];
   const mounts = parseMountinfo(input.mountinfo);
-  const memberships = parseProcCgroup(input.selfCgroup);
   if (mounts.length === 0) {
     reasons.push('no cgroup file system is mounted (see /proc/self/mountinfo)');
     return { placement: null, reasons };
   }
   if (input.isRoot === false)
     reasons.push('not running as root, so cgroups can only be used if delegated to this user');
+  const prove = (placement: Placement): Placement | null =>
+    provePlacement(placement, input.quota, fs, pid, reasons);
 
-  const prove = (placement: Placement): Placement | null => {
-    const sandbox = new CgroupSandbox(placement, input.quota, fs, pid);
+  for (const mount of mounts.filter((candidate) => candidate.version === 2)) {
+    const candidate = cgroup2Placement(fs, mount.mountPoint, reasons);
+    const placement = candidate === null ? null : prove(candidate);
+    if (placement !== null) return { placement, reasons };
+  }
+  const candidate = cgroup1Placement(mounts, parseProcCgroup(input.selfCgroup), fs, reasons);
+  return { placement: candidate === null ? null : prove(candidate), reasons };
+}
+
+/** `placement` if a cgroup with the limits can be made (and removed) there; else null, and why. */
+function provePlacement(
+  placement: Placement,
+  quota: Quota,
+  fs: CgroupFs,
+  pid: number,
+  reasons: string[],
+): Placement | null {
+  const sandbox = new CgroupSandbox(placement, quota, fs, pid);
+  try {
+    const run = sandbox.create('probe');
+    sandbox.remove(run);
+    return placement;
+  } catch (error) {
+    sandbox.removeAll();
+    reasons.push(
+      `${placement.kind === 'cgroup2' ? 'cgroup v2' : 'cgroup v1'}: could not make a cgroup with the limits (${errorText(error)})`,
+    );
+    return null;
+  }
+}
+
+/**
+ * The cgroup v2 hierarchy at `parent` with cpu and memory enabled for its children (enabling
+ * them if need be), or null with why not. Not proven yet.
+ */
+function cgroup2Placement(fs: CgroupFs, parent: string, reasons: string[]): Placement | null {
+  let available: string[];
+  try {
+    available = fs.readFile(join(parent, 'cgroup.controllers')).trim().split(/\s+/);
+  } catch (error) {
+    reasons.push(`cgroup v2 at ${parent}: cannot read cgroup.controllers (${errorText(error)})`);
+    return null;
+  }
+  const missing = ['cpu', 'memory'].filter((name) => !available.includes(name));
+  if (missing.length > 0) {
+    reasons.push(
+      `cgroup v2 at ${parent} offers [${available.filter((name) => name !== '').join(' ')}], not ${missing.join(' and ')}: ` +
+        'those controllers are bound to cgroup v1 hierarchies on this machine',
+    );
+    return null;
+  }
+  let enabled: string[];
+  try {
+    enabled = fs.readFile(join(parent, 'cgroup.subtree_control')).trim().split(/\s+/);
+  } catch (error) {
+    reasons.push(
+      `cgroup v2 at ${parent}: cannot read cgroup.subtree_control (${errorText(error)})`,
+    );
+    return null;
+  }
+  const toEnable = ['cpu', 'memory'].filter((name) => !enabled.includes(name));
+  if (toEnable.length > 0) {
     try {
-      const run = sandbox.create('probe');
-      sandbox.remove(run);
-      return placement;
+      fs.writeFile(
+        join(parent, 'cgroup.subtree_control'),
+        toEnable.map((name) => `+${name}`).join(' '),
+      );
     } catch (error) {
-      sandbox.removeAll();
+      const busy = (error as NodeJS.ErrnoException).code === 'EBUSY';
       reasons.push(
-        `${placement.kind === 'cgroup2' ? 'cgroup v2' : 'cgroup v1'}: could not make a cgroup with the limits (${errorText(error)})`,
+        `cgroup v2 at ${parent}: cannot enable +${toEnable.join(' +')} in cgroup.subtree_control (${errorText(error)})` +
+          (busy
+            ? '; that cgroup holds processes, and cgroup v2 lets a cgroup with processes have no controlled children (the root of a container is such a cgroup)'
+            : ''),
       );
       return null;
     }
-  };
-
-  for (const mount of mounts.filter((candidate) => candidate.version === 2)) {
-    const parent = mount.mountPoint;
-    let available: string[];
-    try {
-      available = fs.readFile(join(parent, 'cgroup.controllers')).trim().split(/\s+/);
-    } catch (error) {
-      reasons.push(`cgroup v2 at ${parent}: cannot read cgroup.controllers (${errorText(error)})`);
-      continue;
-    }
-    const missing = ['cpu', 'memory'].filter((name) => !available.includes(name));
-    if (missing.length > 0) {
-      reasons.push(
-        `cgroup v2 at ${parent} offers [${available.filter((name) => name !== '').join(' ')}], not ${missing.join(' and ')}: ` +
-          'those controllers are bound to cgroup v1 hierarchies on this machine',
-      );
-      continue;
-    }
-    let enabled: string[];
-    try {
-      enabled = fs.readFile(join(parent, 'cgroup.subtree_control')).trim().split(/\s+/);
-    } catch (error) {
-      reasons.push(
-        `cgroup v2 at ${parent}: cannot read cgroup.subtree_control (${errorText(error)})`,
-      );
-      continue;
-    }
-    const toEnable = ['cpu', 'memory'].filter((name) => !enabled.includes(name));
-    if (toEnable.length > 0) {
-      try {
-        fs.writeFile(
-          join(parent, 'cgroup.subtree_control'),
-          toEnable.map((name) => `+${name}`).join(' '),
-        );
-      } catch (error) {
-        const busy = (error as NodeJS.ErrnoException).code === 'EBUSY';
-        reasons.push(
-          `cgroup v2 at ${parent}: cannot enable +${toEnable.join(' +')} in cgroup.subtree_control (${errorText(error)})` +
-            (busy
-              ? '; that cgroup holds processes, and cgroup v2 lets a cgroup with processes have no controlled children (the root of a container is such a cgroup)'
-              : ''),
-        );
-        continue;
-      }
-    }
-    const placement = prove({ kind: 'cgroup2', parent, enabledControllers: toEnable });
-    if (placement !== null) return { placement, reasons };
   }
+  return { kind: 'cgroup2', parent, enabledControllers: toEnable };
+}
 
+/** Our own cgroup v1 cpu and memory cgroups, or null with why not. Not proven yet. */
+function cgroup1Placement(
+  mounts: readonly CgroupMount[],
+  memberships: readonly CgroupMembership[],
+  fs: CgroupFs,
+  reasons: string[],
+): Placement | null {
   const v1 = (controller: string): { dir: string } | string => {
     const mount = mounts.find(
       (candidate) => candidate.version === 1 && candidate.controllers.includes(controller),
@@ -556,8 +582,7 @@ export function detectCgroups(input: DetectInput): Detection {
         `cgroup v1: ${[cpu, memory].filter((item) => typeof item === 'string').join('; ')}`,
       );
     else reasons.push('cgroup v1: not mounted');
-    return { placement: null, reasons };
+    return null;
   }
-  const placement = prove({ kind: 'cgroup1', cpuParent: cpu.dir, memoryParent: memory.dir });
-  return { placement, reasons };
+  return { kind: 'cgroup1', cpuParent: cpu.dir, memoryParent: memory.dir };
 }
