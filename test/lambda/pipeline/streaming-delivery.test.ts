@@ -18,7 +18,6 @@ import {
   TriggerProcessingError,
   replayCommand,
 } from '../../../lambda/pipeline/process-trigger';
-import { readDeadline } from '../../../lambda/read/read-budget';
 import type { AlertMessage } from '../../../lambda/alert/sns-message';
 import {
   BUCKET,
@@ -289,17 +288,5 @@ describe('Function: replayCommand', () => {
     expect(command).toBe(
       `npx mp-audit replay --bucket ${BUCKET} --prefix 'AWSLogs/it'\\''s here/x y.json.gz' --topic-arn ${TOPIC_ARN} --idempotency-table audit-idempotency`,
     );
-  });
-});
-
-describe('Function: readDeadline', () => {
-  it.each([
-    [300_000, 285_000],
-    [8_000, 6_000],
-    [3_000, 2_000],
-    [1_000, 500],
-    [0, 0],
-  ])('leaves a delivery margin out of %i ms remaining', (remaining, reading) => {
-    expect(readDeadline(remaining, 1_000)).toBe(1_000 + reading);
   });
 });
