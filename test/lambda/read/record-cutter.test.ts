@@ -13,6 +13,12 @@ const RUNS = { seed: 42, numRuns: 200 } as const;
 const unrelated = fc
   .string({ unit: 'binary', maxLength: 40 })
   .filter((text) => !text.includes('mediapackage'));
+/** A MediaPackage event source between two such texts. */
+const sourceAmidBytes = fc.tuple(
+  unrelated,
+  fc.constantFrom(...MEDIAPACKAGE_EVENT_SOURCES),
+  unrelated,
+);
 
 describe('Function: mayMentionMediaPackage', () => {
   it.each(MEDIAPACKAGE_EVENT_SOURCES)(
@@ -46,41 +52,31 @@ describe('Function: mayMentionMediaPackage', () => {
 
   it('finds a MediaPackage source wherever it stands among any other bytes', () => {
     fc.assert(
-      fc.property(
-        unrelated,
-        fc.constantFrom(...MEDIAPACKAGE_EVENT_SOURCES),
-        unrelated,
-        (before, source, after) => {
-          // Act
-          const result = mayMentionMediaPackage(Buffer.from(`${before}${source}${after}`));
+      fc.property(sourceAmidBytes, ([before, source, after]) => {
+        // Act
+        const result = mayMentionMediaPackage(Buffer.from(`${before}${source}${after}`));
 
-          // Assess
-          expect(result).toBe(true);
-        },
-      ),
+        // Assess
+        expect(result).toBe(true);
+      }),
       RUNS,
     );
   });
 
   it('looks only at the bytes of the view it is given, not at the rest of its buffer', () => {
     fc.assert(
-      fc.property(
-        unrelated,
-        fc.constantFrom(...MEDIAPACKAGE_EVENT_SOURCES),
-        unrelated,
-        (before, source, after) => {
-          // Prepare: cutters hand on records as views into the chunk they were cut from.
-          const chunk = Buffer.from(`${source}${before}|${after}${source}`);
-          const start = Buffer.byteLength(source);
-          const view = chunk.subarray(start, start + Buffer.byteLength(`${before}|${after}`));
+      fc.property(sourceAmidBytes, ([before, source, after]) => {
+        // Prepare: cutters hand on records as views into the chunk they were cut from.
+        const chunk = Buffer.from(`${source}${before}|${after}${source}`);
+        const start = Buffer.byteLength(source);
+        const view = chunk.subarray(start, start + Buffer.byteLength(`${before}|${after}`));
 
-          // Act
-          const result = mayMentionMediaPackage(view);
+        // Act
+        const result = mayMentionMediaPackage(view);
 
-          // Assess
-          expect(result).toBe(false);
-        },
-      ),
+        // Assess
+        expect(result).toBe(false);
+      }),
       RUNS,
     );
   });
