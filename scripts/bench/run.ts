@@ -419,200 +419,220 @@ function fmtSpread(value: Spread | null, digits = 0): string {
   return `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseRunArgs(argv);
-  if (parsed.kind === 'help') {
-    process.stdout.write(RUN_USAGE);
-    return 0;
-  }
-  if (parsed.kind === 'error') {
-    process.stderr.write(`${parsed.message}\n\n${RUN_USAGE}`);
-    return 2;
-  }
-  const options = parsed.options;
-  const { runs, seed } = options;
-  const log = (line: string): void => {
-    if (!options.json) console.log(line);
-  };
-  const host = machine();
+type Log = (line: string) => void;
+type Machine = ReturnType<typeof machine>;
 
-  let confinement: Confinement = { kind: 'none' };
-  let lambdaLike: LambdaLikeSetup | null = null;
-  if (options.lambdaLike) {
-    const setup = setUpLambdaLike(options);
-    if ('refused' in setup) {
-      console.error(
-        `--lambda-like: cannot put the measured processes under a CPU quota and a memory limit here, so no figures:\n` +
-          setup.refused.map((reason) => `  - ${reason}\n`).join('') +
-          'It needs Linux, root, and cgroup v2 with the cpu and memory controllers or cgroup v1 cpu and memory\n' +
-          'hierarchies. --taskset-fallback measures pinned to one core instead (an approximation: one whole\n' +
-          'core whatever --memory-mb, and no memory limit).',
-      );
-      return 2;
-    }
-    lambdaLike = setup;
-    confinement = setup.confinement;
-    if (confinement.kind === 'cgroup') installCleanup(confinement.sandbox);
-    const { quota } = setup;
-    log(
-      `Lambda-like: ${quota.memoryMb} MB -> ${quota.lambdaVcpu.toFixed(3)} vCPU` +
-        (quota.capped ? `, capped at this machine's ${host.cores} cores` : '') +
-        `; CPU quota ${cpuMaxLine(quota)} (us per period), memory limit ${quota.memoryMb} MiB`,
+/** --lambda-like: the confinement, announced with its limits; or null, with why not on stderr. */
+function startLambdaLike(options: RunOptions, host: Machine, log: Log): LambdaLikeSetup | null {
+  const setup = setUpLambdaLike(options);
+  if ('refused' in setup) {
+    console.error(
+      `--lambda-like: cannot put the measured processes under a CPU quota and a memory limit here, so no figures:\n` +
+        setup.refused.map((reason) => `  - ${reason}\n`).join('') +
+        'It needs Linux, root, and cgroup v2 with the cpu and memory controllers or cgroup v1 cpu and memory\n' +
+        'hierarchies. --taskset-fallback measures pinned to one core instead (an approximation: one whole\n' +
+        'core whatever --memory-mb, and no memory limit).',
     );
-    log(`  ${setup.description}`);
-    for (const note of setup.notes) log(`  note: ${note}`);
+    return null;
   }
+  if (setup.confinement.kind === 'cgroup') installCleanup(setup.confinement.sandbox);
+  const { quota } = setup;
   log(
-    `machine: ${host.cores} cores (${host.cpuModel}), ${host.memoryGiB} GiB, Linux ${host.kernel}, Node.js ${host.node}`,
+    `Lambda-like: ${quota.memoryMb} MB -> ${quota.lambdaVcpu.toFixed(3)} vCPU` +
+      (quota.capped ? `, capped at this machine's ${host.cores} cores` : '') +
+      `; CPU quota ${cpuMaxLine(quota)} (us per period), memory limit ${quota.memoryMb} MiB`,
   );
+  log(`  ${setup.description}`);
+  for (const note of setup.notes) log(`  note: ${note}`);
+  return setup;
+}
 
-  const worker = join(BENCH_DIR, 'worker.js');
-  bundle('scripts/bench/worker.ts', worker);
+/** A file to measure, with the eventIDs it must alert on when known. */
+interface Target {
+  readonly file: string;
+  readonly expected: string[] | null;
+  readonly records: number | null;
+}
 
-  // The files to measure, with the eventIDs each must alert on when known.
-  const targets: { file: string; expected: string[] | null; records: number | null }[] = [];
-  if (options.corpus !== undefined) {
-    const corpus = options.corpus;
-    if (!existsSync(corpus)) throw new Error(`--corpus ${corpus}: no such directory`);
-    const manifestPath = join(corpus, 'expected-alerts.json');
-    const manifest = existsSync(manifestPath)
-      ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as CorpusManifest)
-      : undefined;
-    for (const file of listLogFiles(corpus)) {
-      const known = manifest?.files.find(
-        (entry) => join(corpus, entry.key) === file || entry.path === file,
-      );
-      targets.push({
-        file,
-        expected: known?.alertEventIds ?? null,
-        records: known?.records ?? null,
-      });
-    }
-    if (targets.length === 0) throw new Error(`--corpus ${corpus}: no .json or .json.gz files`);
-  } else {
-    for (const sizeMB of options.sizes) {
-      const out = join(BENCH_DIR, `corpus-${sizeMB}MB-seed${seed}`);
-      if (!existsSync(join(out, 'expected-alerts.json'))) {
-        log(`generating ${sizeMB} MB corpus in ${relative(ROOT, out)} ...`);
-        await generateCorpus({ out, sizeBytes: sizeMB * 1e6, seed });
-      }
-      for (const file of corpusFor(sizeMB, seed).files) {
-        targets.push({ file: file.path, expected: file.alertEventIds, records: file.records });
-      }
-    }
-  }
-
-  const reports: FileReport[] = [];
-  for (const target of targets) {
-    const outcomes: Record<Mode, RunOutcome[]> = { gunzip: [], naive: [], pipeline: [] };
-    const ratios: number[] = [];
-    const naiveRatios: number[] = [];
-    for (let run = 0; run < runs; run += 1) {
-      // Interleaved, so that a noisy moment hits every mode alike.
-      for (const mode of MODES)
-        outcomes[mode].push(await runWorker(confinement, worker, mode, target.file));
-      const rate = (mode: Mode): number | null => {
-        const last = (outcomes[mode][run] as RunOutcome).result;
-        return last === null ? null : last.uncompressedBytes / last.seconds;
-      };
-      const [gunzipRate, naiveRate, pipelineRate] = [
-        rate('gunzip'),
-        rate('naive'),
-        rate('pipeline'),
-      ];
-      if (gunzipRate !== null && pipelineRate !== null) ratios.push(pipelineRate / gunzipRate);
-      if (gunzipRate !== null && naiveRate !== null) naiveRatios.push(naiveRate / gunzipRate);
-    }
-    const expected = target.expected === null ? null : [...new Set(target.expected)].sort();
-    const summarise = (mode: Mode): ModeReport => {
-      const list = outcomes[mode];
-      const done = list.flatMap((outcome) => (outcome.result === null ? [] : [outcome.result]));
-      const ids = done[0]?.alertEventIds;
-      const rates = spread(done.map((result) => result.uncompressedBytes / 1e6 / result.seconds));
-      const peaks = list.flatMap((outcome) =>
-        outcome.cgroup?.memoryPeakBytes == null ? [] : [outcome.cgroup.memoryPeakBytes / 2 ** 20],
-      );
-      const throttled = list.flatMap((outcome) =>
-        outcome.cgroup?.throttledPeriods == null ? [] : [outcome.cgroup.throttledPeriods],
-      );
-      return {
-        mbPerSec: rates?.median ?? null,
-        peakRssMB: done.length === 0 ? null : median(done.map((r) => r.maxRssBytes / 2 ** 20)),
-        alerts: ids?.length ?? null,
-        countsMatch:
-          mode === 'gunzip' || expected === null || ids === undefined
-            ? null
-            : JSON.stringify(ids) === JSON.stringify(expected),
-        mbPerSecRange: rates,
-        seconds: spread(done.map((result) => result.seconds)),
-        processWallSeconds: spread(
-          list.flatMap((outcome) => (outcome.result === null ? [] : [outcome.processWallSeconds])),
-        ),
-        cpuShare: done.length === 0 ? null : median(done.map((result) => result.cpuShare)),
-        cgroupPeakMB: peaks.length === 0 ? null : median(peaks),
-        throttledPeriods: throttled.length === 0 ? null : median(throttled),
-        oomKilledRuns: list.filter((outcome) => outcome.oomKilled).length,
-        runs: list.length,
-        quotaBound:
-          lambdaLike === null ||
-          lambdaLike.mechanism === 'taskset-approximation' ||
-          done.length === 0
-            ? null
-            : median(done.map((result) => result.cpuShare)) >= QUOTA_BOUND * lambdaLike.quota.vcpu,
-      };
-    };
-    const firstDone = MODES.flatMap((mode) => outcomes[mode]).find(
-      (outcome) => outcome.result !== null,
-    )?.result;
-    const report: FileReport = {
-      file: relative(ROOT, target.file),
-      uncompressedMB: (firstDone?.uncompressedBytes ?? Number.NaN) / 1e6,
-      gzipMB: statSync(target.file).size / 1e6,
-      records: target.records,
-      expectedAlerts: expected?.length ?? null,
-      modes: {
-        gunzip: summarise('gunzip'),
-        naive: summarise('naive'),
-        pipeline: summarise('pipeline'),
-      },
-      pipelineOverGunzip: ratios.length === 0 ? null : median(ratios),
-      pipelineOverGunzipRange: spread(ratios),
-      naiveOverGunzip: naiveRatios.length === 0 ? null : median(naiveRatios),
-    };
-    reports.push(report);
-    const brief = (mode: Mode): string => {
-      const entry = report.modes[mode];
-      const oom = entry.oomKilledRuns > 0 ? ` OOM-killed ${entry.oomKilledRuns}/${entry.runs}` : '';
-      return `${mode} ${fmt(entry.mbPerSec)} MB/s ${fmt(entry.peakRssMB)} MB${oom}`;
-    };
-    log(
-      `${report.uncompressedMB.toFixed(0).padStart(5)} MB  ${brief('gunzip')} | ${brief('naive')} | ${brief('pipeline')} | ` +
-        `pipeline/gunzip ${fmt(report.pipelineOverGunzip, 2)} | alerts ${report.modes.pipeline.alerts ?? '-'}/${report.expectedAlerts ?? '?'}`,
+/** --corpus DIR: its log files, with what its expected-alerts.json says of each, if it has one. */
+function corpusTargets(corpus: string): Target[] {
+  if (!existsSync(corpus)) throw new Error(`--corpus ${corpus}: no such directory`);
+  const manifestPath = join(corpus, 'expected-alerts.json');
+  const manifest = existsSync(manifestPath)
+    ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as CorpusManifest)
+    : undefined;
+  const targets = listLogFiles(corpus).map((file): Target => {
+    const known = manifest?.files.find(
+      (entry) => join(corpus, entry.key) === file || entry.path === file,
     );
+    return { file, expected: known?.alertEventIds ?? null, records: known?.records ?? null };
+  });
+  if (targets.length === 0) throw new Error(`--corpus ${corpus}: no .json or .json.gz files`);
+  return targets;
+}
+
+/** --sizes: the generated corpus of each size, generated now if it is not cached in .bench/. */
+async function generatedTargets(options: RunOptions, log: Log): Promise<Target[]> {
+  const { seed } = options;
+  const targets: Target[] = [];
+  for (const sizeMB of options.sizes) {
+    const out = join(BENCH_DIR, `corpus-${sizeMB}MB-seed${seed}`);
+    if (!existsSync(join(out, 'expected-alerts.json'))) {
+      log(`generating ${sizeMB} MB corpus in ${relative(ROOT, out)} ...`);
+      await generateCorpus({ out, sizeBytes: sizeMB * 1e6, seed });
+    }
+    for (const file of corpusFor(sizeMB, seed).files) {
+      targets.push({ file: file.path, expected: file.alertEventIds, records: file.records });
+    }
   }
-  const cold = await coldStart(confinement);
+  return targets;
+}
 
-  // What one invocation can read before a 5-minute timeout, at the largest file's pipeline rate.
-  const largest = [...reports].sort((a, b) => b.uncompressedMB - a.uncompressedMB)[0];
+/** How each file is measured. */
+interface Measurement {
+  readonly confinement: Confinement;
+  readonly worker: string;
+  readonly runs: number;
+  readonly lambdaLike: LambdaLikeSetup | null;
+}
+
+/** One mode's runs on one file, summed up. */
+function summariseMode(
+  mode: Mode,
+  list: readonly RunOutcome[],
+  expected: readonly string[] | null,
+  lambdaLike: LambdaLikeSetup | null,
+): ModeReport {
+  const done = list.flatMap((outcome) => (outcome.result === null ? [] : [outcome.result]));
+  const ids = done[0]?.alertEventIds;
+  const rates = spread(done.map((result) => result.uncompressedBytes / 1e6 / result.seconds));
+  const peaks = list.flatMap((outcome) =>
+    outcome.cgroup?.memoryPeakBytes == null ? [] : [outcome.cgroup.memoryPeakBytes / 2 ** 20],
+  );
+  const throttled = list.flatMap((outcome) =>
+    outcome.cgroup?.throttledPeriods == null ? [] : [outcome.cgroup.throttledPeriods],
+  );
+  return {
+    mbPerSec: rates?.median ?? null,
+    peakRssMB: done.length === 0 ? null : median(done.map((r) => r.maxRssBytes / 2 ** 20)),
+    alerts: ids?.length ?? null,
+    countsMatch:
+      mode === 'gunzip' || expected === null || ids === undefined
+        ? null
+        : JSON.stringify(ids) === JSON.stringify(expected),
+    mbPerSecRange: rates,
+    seconds: spread(done.map((result) => result.seconds)),
+    processWallSeconds: spread(
+      list.flatMap((outcome) => (outcome.result === null ? [] : [outcome.processWallSeconds])),
+    ),
+    cpuShare: done.length === 0 ? null : median(done.map((result) => result.cpuShare)),
+    cgroupPeakMB: peaks.length === 0 ? null : median(peaks),
+    throttledPeriods: throttled.length === 0 ? null : median(throttled),
+    oomKilledRuns: list.filter((outcome) => outcome.oomKilled).length,
+    runs: list.length,
+    quotaBound:
+      lambdaLike === null || lambdaLike.mechanism === 'taskset-approximation' || done.length === 0
+        ? null
+        : median(done.map((result) => result.cpuShare)) >= QUOTA_BOUND * lambdaLike.quota.vcpu,
+  };
+}
+
+/** Every mode on one file, --runs times, interleaved so that a noisy moment hits every mode alike. */
+async function measureFile(target: Target, measurement: Measurement): Promise<FileReport> {
+  const { confinement, worker, runs, lambdaLike } = measurement;
+  const outcomes: Record<Mode, RunOutcome[]> = { gunzip: [], naive: [], pipeline: [] };
+  const ratios: number[] = [];
+  const naiveRatios: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    for (const mode of MODES)
+      outcomes[mode].push(await runWorker(confinement, worker, mode, target.file));
+    const rate = (mode: Mode): number | null => {
+      const last = (outcomes[mode][run] as RunOutcome).result;
+      return last === null ? null : last.uncompressedBytes / last.seconds;
+    };
+    const [gunzipRate, naiveRate, pipelineRate] = [rate('gunzip'), rate('naive'), rate('pipeline')];
+    if (gunzipRate !== null && pipelineRate !== null) ratios.push(pipelineRate / gunzipRate);
+    if (gunzipRate !== null && naiveRate !== null) naiveRatios.push(naiveRate / gunzipRate);
+  }
+  const expected = target.expected === null ? null : [...new Set(target.expected)].sort();
+  const summarise = (mode: Mode): ModeReport =>
+    summariseMode(mode, outcomes[mode], expected, lambdaLike);
+  const firstDone = MODES.flatMap((mode) => outcomes[mode]).find(
+    (outcome) => outcome.result !== null,
+  )?.result;
+  return {
+    file: relative(ROOT, target.file),
+    uncompressedMB: (firstDone?.uncompressedBytes ?? Number.NaN) / 1e6,
+    gzipMB: statSync(target.file).size / 1e6,
+    records: target.records,
+    expectedAlerts: expected?.length ?? null,
+    modes: {
+      gunzip: summarise('gunzip'),
+      naive: summarise('naive'),
+      pipeline: summarise('pipeline'),
+    },
+    pipelineOverGunzip: ratios.length === 0 ? null : median(ratios),
+    pipelineOverGunzipRange: spread(ratios),
+    naiveOverGunzip: naiveRatios.length === 0 ? null : median(naiveRatios),
+  };
+}
+
+/** The line printed as each file is done. */
+function progressLine(report: FileReport): string {
+  const brief = (mode: Mode): string => {
+    const entry = report.modes[mode];
+    const oom = entry.oomKilledRuns > 0 ? ` OOM-killed ${entry.oomKilledRuns}/${entry.runs}` : '';
+    return `${mode} ${fmt(entry.mbPerSec)} MB/s ${fmt(entry.peakRssMB)} MB${oom}`;
+  };
+  return (
+    `${report.uncompressedMB.toFixed(0).padStart(5)} MB  ${brief('gunzip')} | ${brief('naive')} | ${brief('pipeline')} | ` +
+    `pipeline/gunzip ${fmt(report.pipelineOverGunzip, 2)} | alerts ${report.modes.pipeline.alerts ?? '-'}/${report.expectedAlerts ?? '?'}`
+  );
+}
+
+type ColdStart = Awaited<ReturnType<typeof coldStart>>;
+
+interface TimeoutCoverage {
+  readonly basedOn: string;
+  readonly seconds: number;
+  readonly uncompressedGB: number;
+  readonly uncompressedGBWorstRun: number;
+  readonly gzipGB: number;
+  readonly compressionRatio: number;
+}
+
+/** What one invocation can read before a 5-minute timeout, at the largest file's pipeline rate. */
+function timeoutCoverage(largest: FileReport | undefined): TimeoutCoverage | null {
   const largestRate = largest?.modes.pipeline.mbPerSecRange ?? null;
-  const timeout =
-    largest === undefined || largestRate === null
-      ? null
-      : {
-          basedOn: largest.file,
-          seconds: TIMEOUT_SECONDS,
-          uncompressedGB: (largestRate.median * TIMEOUT_SECONDS) / 1000,
-          uncompressedGBWorstRun: (largestRate.min * TIMEOUT_SECONDS) / 1000,
-          gzipGB:
-            (largestRate.median * TIMEOUT_SECONDS * (largest.gzipMB / largest.uncompressedMB)) /
-            1000,
-          compressionRatio: largest.uncompressedMB / largest.gzipMB,
-        };
+  if (largest === undefined || largestRate === null) return null;
+  return {
+    basedOn: largest.file,
+    seconds: TIMEOUT_SECONDS,
+    uncompressedGB: (largestRate.median * TIMEOUT_SECONDS) / 1000,
+    uncompressedGBWorstRun: (largestRate.min * TIMEOUT_SECONDS) / 1000,
+    gzipGB:
+      (largestRate.median * TIMEOUT_SECONDS * (largest.gzipMB / largest.uncompressedMB)) / 1000,
+    compressionRatio: largest.uncompressedMB / largest.gzipMB,
+  };
+}
 
-  const result = {
+/** Everything measured: what the report and --json are made of. */
+interface BenchResult {
+  readonly runs: number;
+  readonly files: readonly FileReport[];
+  readonly cold: ColdStart;
+  readonly lambdaLike: LambdaLikeSetup | null;
+  /** The largest file: its pipeline rate sizes the timeout. */
+  readonly largest: FileReport | undefined;
+  readonly timeout: TimeoutCoverage | null;
+}
+
+function resultJson(bench: BenchResult, host: Machine): object {
+  const { lambdaLike, files: reports, cold } = bench;
+  return {
     node: process.version,
     machine: host,
-    runs,
+    runs: bench.runs,
     lambdaLike:
       lambdaLike === null
         ? null
@@ -627,7 +647,7 @@ async function main(argv: readonly string[]): Promise<number> {
             mechanism: lambdaLike.mechanism,
             description: lambdaLike.description,
             notes: lambdaLike.notes,
-            timeout,
+            timeout: bench.timeout,
           },
     files: reports,
     coldStart: {
@@ -635,96 +655,167 @@ async function main(argv: readonly string[]): Promise<number> {
       moduleLoadMs: cold.moduleLoadMs,
       processMs: cold.processMs,
     },
-    correct: reports.every(
-      (report) =>
-        report.modes.pipeline.countsMatch !== false && report.modes.naive.countsMatch !== false,
-    ),
+    correct: allCorrect(reports),
   };
-  if (options.json) {
-    console.log(JSON.stringify(result, null, 2));
-  } else if (lambdaLike === null) {
-    console.log('');
+}
+
+function allCorrect(reports: readonly FileReport[]): boolean {
+  return reports.every(
+    (report) =>
+      report.modes.pipeline.countsMatch !== false && report.modes.naive.countsMatch !== false,
+  );
+}
+
+/** The report without --lambda-like: one row per file. */
+function printTable({ files: reports, cold, runs }: BenchResult): void {
+  console.log('');
+  console.log(
+    '| file (MB) | gunzip MB/s | naive MB/s | pipeline MB/s | pipeline/gunzip | peak RSS gunzip / naive / pipeline (MB) | alerts (expected) |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---|---|');
+  for (const report of reports) {
+    const { gunzip, naive, pipeline } = report.modes;
     console.log(
-      '| file (MB) | gunzip MB/s | naive MB/s | pipeline MB/s | pipeline/gunzip | peak RSS gunzip / naive / pipeline (MB) | alerts (expected) |',
-    );
-    console.log('|---:|---:|---:|---:|---:|---|---|');
-    for (const report of reports) {
-      const { gunzip, naive, pipeline } = report.modes;
-      console.log(
-        `| ${report.uncompressedMB.toFixed(0)} | ${fmt(gunzip.mbPerSec)} | ${fmt(naive.mbPerSec)} | ${fmt(pipeline.mbPerSec)} | ` +
-          `${fmt(report.pipelineOverGunzip, 2)} | ${fmt(gunzip.peakRssMB)} / ${fmt(naive.peakRssMB)} / ${fmt(pipeline.peakRssMB)} | ` +
-          `${pipeline.alerts ?? '-'} (${report.expectedAlerts ?? '?'})${pipeline.countsMatch === false || naive.countsMatch === false ? ' MISMATCH' : ''} |`,
-      );
-    }
-    console.log('');
-    console.log(
-      `Bundled function: ${(cold.bundleBytes / 1024).toFixed(0)} KB minified; module load ${cold.moduleLoadMs.toFixed(0)} ms (median of 7, ${process.version})`,
-    );
-    console.log(
-      `Medians of ${runs} runs per mode; each measurement in its own process. Ratios are per run, then the median.`,
-    );
-  } else {
-    const { quota } = lambdaLike;
-    const approximate = lambdaLike.mechanism === 'taskset-approximation';
-    const limits = approximate
-      ? 'APPROXIMATION: one core, taskset -c 0, no quota, no memory limit'
-      : `${quota.vcpu.toFixed(3)} vCPU quota, ${quota.memoryMb} MiB limit; ${lambdaLike.mechanism}`;
-    console.log('');
-    console.log(
-      `Lambda-like, ${approximate ? 'asked for ' : ''}${quota.memoryMb} MB (${limits}), medians of ${runs} runs (min–max):`,
-    );
-    console.log('');
-    console.log(
-      '| file (MB) | mode | MB/s | wall s (reading) | CPU share | peak RSS (MB) | cgroup peak (MB) | OOM-killed | alerts (expected) |',
-    );
-    console.log('|---:|---|---:|---:|---:|---:|---:|---:|---|');
-    for (const report of reports) {
-      for (const mode of MODES) {
-        const entry = report.modes[mode];
-        const alerts =
-          mode === 'gunzip'
-            ? '-'
-            : `${entry.alerts ?? '-'} (${report.expectedAlerts ?? '?'})${entry.countsMatch === false ? ' MISMATCH' : ''}`;
-        console.log(
-          `| ${report.uncompressedMB.toFixed(0)} | ${mode} | ${fmtSpread(entry.mbPerSecRange)} | ${fmtSpread(entry.seconds, 2)} | ` +
-            `${fmt(entry.cpuShare, 2)} | ${fmt(entry.peakRssMB)} | ${fmt(entry.cgroupPeakMB)} | ${entry.oomKilledRuns}/${entry.runs} | ${alerts} |`,
-        );
-      }
-    }
-    console.log('');
-    for (const report of reports) {
-      console.log(
-        `pipeline/gunzip, ${report.uncompressedMB.toFixed(0)} MB file: ${fmtSpread(report.pipelineOverGunzipRange, 2)}`,
-      );
-    }
-    for (const report of reports) {
-      for (const mode of MODES) {
-        const entry = report.modes[mode];
-        if (entry.quotaBound !== false) continue;
-        console.log(
-          `note: ${mode} on the ${report.uncompressedMB.toFixed(0)} MB file used ${fmt(entry.cpuShare, 2)} of the ${quota.vcpu.toFixed(2)} vCPU quota: ` +
-            'the quota was not the only limit (a busy machine, or work that cannot use that many cores at once); its MB/s is a lower bound.',
-        );
-      }
-    }
-    if (timeout !== null) {
-      console.log(
-        `A ${TIMEOUT_SECONDS / 60}-minute timeout ${approximate ? 'on one whole core' : `at ${quota.memoryMb} MB`} covers about ${timeout.uncompressedGB.toFixed(0)} GB of CloudTrail JSON ` +
-          `(worst run ${timeout.uncompressedGBWorstRun.toFixed(0)} GB), about ${timeout.gzipGB.toFixed(1)} GB gzipped at this corpus's ` +
-          `1:${timeout.compressionRatio.toFixed(0)} compression (pipeline median on the ${largest?.uncompressedMB.toFixed(0)} MB file).`,
-      );
-    }
-    console.log(
-      `Bundled function: ${(cold.bundleBytes / 1024).toFixed(0)} KB minified; under the same limits module load ${cold.moduleLoadMs.toFixed(0)} ms, ` +
-        `Node.js start plus load ${cold.processMs.toFixed(0)} ms (medians of 7).`,
-    );
-    console.log(
-      'Wall s is the reading alone (Node.js start-up excluded); CPU share is CPU time over wall time while reading ' +
-        '(all threads). cgroup peak counts the pages charged to the cgroup (not file pages already cached ' +
-        'by another cgroup), so it differs from RSS.',
+      `| ${report.uncompressedMB.toFixed(0)} | ${fmt(gunzip.mbPerSec)} | ${fmt(naive.mbPerSec)} | ${fmt(pipeline.mbPerSec)} | ` +
+        `${fmt(report.pipelineOverGunzip, 2)} | ${fmt(gunzip.peakRssMB)} / ${fmt(naive.peakRssMB)} / ${fmt(pipeline.peakRssMB)} | ` +
+        `${pipeline.alerts ?? '-'} (${report.expectedAlerts ?? '?'})${pipeline.countsMatch === false || naive.countsMatch === false ? ' MISMATCH' : ''} |`,
     );
   }
-  if (!result.correct) {
+  console.log('');
+  console.log(
+    `Bundled function: ${(cold.bundleBytes / 1024).toFixed(0)} KB minified; module load ${cold.moduleLoadMs.toFixed(0)} ms (median of 7, ${process.version})`,
+  );
+  console.log(
+    `Medians of ${runs} runs per mode; each measurement in its own process. Ratios are per run, then the median.`,
+  );
+}
+
+/** The --lambda-like table: one row per file and mode, medians with their ranges. */
+function printLambdaLikeTable(setup: LambdaLikeSetup, { files: reports, runs }: BenchResult): void {
+  const { quota } = setup;
+  const approximate = setup.mechanism === 'taskset-approximation';
+  const limits = approximate
+    ? 'APPROXIMATION: one core, taskset -c 0, no quota, no memory limit'
+    : `${quota.vcpu.toFixed(3)} vCPU quota, ${quota.memoryMb} MiB limit; ${setup.mechanism}`;
+  console.log('');
+  console.log(
+    `Lambda-like, ${approximate ? 'asked for ' : ''}${quota.memoryMb} MB (${limits}), medians of ${runs} runs (min–max):`,
+  );
+  console.log('');
+  console.log(
+    '| file (MB) | mode | MB/s | wall s (reading) | CPU share | peak RSS (MB) | cgroup peak (MB) | OOM-killed | alerts (expected) |',
+  );
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const report of reports) {
+    for (const mode of MODES) {
+      const entry = report.modes[mode];
+      const alerts =
+        mode === 'gunzip'
+          ? '-'
+          : `${entry.alerts ?? '-'} (${report.expectedAlerts ?? '?'})${entry.countsMatch === false ? ' MISMATCH' : ''}`;
+      console.log(
+        `| ${report.uncompressedMB.toFixed(0)} | ${mode} | ${fmtSpread(entry.mbPerSecRange)} | ${fmtSpread(entry.seconds, 2)} | ` +
+          `${fmt(entry.cpuShare, 2)} | ${fmt(entry.peakRssMB)} | ${fmt(entry.cgroupPeakMB)} | ${entry.oomKilledRuns}/${entry.runs} | ${alerts} |`,
+      );
+    }
+  }
+}
+
+/** Below the --lambda-like table: ratios, quota notes, what the timeout covers, the cold start. */
+function printLambdaLikeNotes(setup: LambdaLikeSetup, bench: BenchResult): void {
+  const { files: reports, cold, timeout } = bench;
+  const { quota } = setup;
+  const approximate = setup.mechanism === 'taskset-approximation';
+  console.log('');
+  for (const report of reports) {
+    console.log(
+      `pipeline/gunzip, ${report.uncompressedMB.toFixed(0)} MB file: ${fmtSpread(report.pipelineOverGunzipRange, 2)}`,
+    );
+  }
+  for (const report of reports) {
+    for (const mode of MODES) {
+      const entry = report.modes[mode];
+      if (entry.quotaBound !== false) continue;
+      console.log(
+        `note: ${mode} on the ${report.uncompressedMB.toFixed(0)} MB file used ${fmt(entry.cpuShare, 2)} of the ${quota.vcpu.toFixed(2)} vCPU quota: ` +
+          'the quota was not the only limit (a busy machine, or work that cannot use that many cores at once); its MB/s is a lower bound.',
+      );
+    }
+  }
+  if (timeout !== null) {
+    console.log(
+      `A ${TIMEOUT_SECONDS / 60}-minute timeout ${approximate ? 'on one whole core' : `at ${quota.memoryMb} MB`} covers about ${timeout.uncompressedGB.toFixed(0)} GB of CloudTrail JSON ` +
+        `(worst run ${timeout.uncompressedGBWorstRun.toFixed(0)} GB), about ${timeout.gzipGB.toFixed(1)} GB gzipped at this corpus's ` +
+        `1:${timeout.compressionRatio.toFixed(0)} compression (pipeline median on the ${bench.largest?.uncompressedMB.toFixed(0)} MB file).`,
+    );
+  }
+  console.log(
+    `Bundled function: ${(cold.bundleBytes / 1024).toFixed(0)} KB minified; under the same limits module load ${cold.moduleLoadMs.toFixed(0)} ms, ` +
+      `Node.js start plus load ${cold.processMs.toFixed(0)} ms (medians of 7).`,
+  );
+  console.log(
+    'Wall s is the reading alone (Node.js start-up excluded); CPU share is CPU time over wall time while reading ' +
+      '(all threads). cgroup peak counts the pages charged to the cgroup (not file pages already cached ' +
+      'by another cgroup), so it differs from RSS.',
+  );
+}
+
+/** Measures every file in every mode, then the cold start; null if --lambda-like cannot run here. */
+async function measure(options: RunOptions, host: Machine, log: Log): Promise<BenchResult | null> {
+  let lambdaLike: LambdaLikeSetup | null = null;
+  if (options.lambdaLike) {
+    lambdaLike = startLambdaLike(options, host, log);
+    if (lambdaLike === null) return null;
+  }
+  const confinement: Confinement = lambdaLike?.confinement ?? { kind: 'none' };
+  log(
+    `machine: ${host.cores} cores (${host.cpuModel}), ${host.memoryGiB} GiB, Linux ${host.kernel}, Node.js ${host.node}`,
+  );
+  const worker = join(BENCH_DIR, 'worker.js');
+  bundle('scripts/bench/worker.ts', worker);
+  const targets =
+    options.corpus !== undefined
+      ? corpusTargets(options.corpus)
+      : await generatedTargets(options, log);
+  const measurement: Measurement = { confinement, worker, runs: options.runs, lambdaLike };
+  const reports: FileReport[] = [];
+  for (const target of targets) {
+    const report = await measureFile(target, measurement);
+    reports.push(report);
+    log(progressLine(report));
+  }
+  const cold = await coldStart(confinement);
+  const largest = [...reports].sort((a, b) => b.uncompressedMB - a.uncompressedMB)[0];
+  const timeout = timeoutCoverage(largest);
+  return { runs: options.runs, files: reports, cold, lambdaLike, largest, timeout };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseRunArgs(argv);
+  if (parsed.kind === 'help') {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`${parsed.message}\n\n${RUN_USAGE}`);
+    return 2;
+  }
+  const options = parsed.options;
+  const log: Log = (line) => {
+    if (!options.json) console.log(line);
+  };
+  const host = machine();
+  const bench = await measure(options, host, log);
+  if (bench === null) return 2;
+  if (options.json) {
+    console.log(JSON.stringify(resultJson(bench, host), null, 2));
+  } else if (bench.lambdaLike === null) {
+    printTable(bench);
+  } else {
+    printLambdaLikeTable(bench.lambdaLike, bench);
+    printLambdaLikeNotes(bench.lambdaLike, bench);
+  }
+  if (!allCorrect(bench.files)) {
     console.error("alert counts do not match the generator's list");
     return 1;
   }
