@@ -119,9 +119,9 @@ type RuntimeMessage =
 
 const INVOCATION_END = 'hostile-invocation-end';
 
-/** Starts the runtime child and waits until its handler is built. */
-export function startLambdaRuntime(options: RuntimeOptions): Promise<LambdaRuntime> {
-  const child = spawn(
+/** Spawns the runtime child: this module with `--runtime`, in an environment like the function's. */
+function spawnRuntime(options: RuntimeOptions): ChildProcess {
+  return spawn(
     process.execPath,
     ['--require', 'tsx/cjs', join(ROOT, 'scripts', 'hostile.ts'), '--runtime'],
     {
@@ -141,14 +141,36 @@ export function startLambdaRuntime(options: RuntimeOptions): Promise<LambdaRunti
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );
+}
+
+/** What the function logged during one invocation. */
+interface InvocationLogs {
+  readonly leaked: Set<string>;
+  readonly errors: string[];
+  replay: boolean;
+  /** How many of the two streams have ended the invocation with the marker line. */
+  ended: number;
+}
+
+/** The runtime child's logs, searched as they come. */
+interface RuntimeLogs {
+  /** The end of the child's stderr, for when it dies. */
+  stderrTail(): string;
+  /** Starts the next invocation's logs; `done` settles when both streams have ended it. */
+  next(): { readonly logs: InvocationLogs; readonly done: Promise<void> };
+}
+
+/**
+ * Reads the log lines of the invocation in progress (Powertools writes ERROR to stderr, the rest
+ * to stdout). Each stream ends an invocation with a marker line.
+ */
+function watchRuntimeLogs(child: ChildProcess): RuntimeLogs {
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-8000);
   });
-  // Log lines of the invocation in progress (Powertools writes ERROR to stderr, the rest to
-  // stdout), searched as they come. Each stream ends an invocation with a marker line.
-  let logs = { leaked: new Set<string>(), errors: [] as string[], replay: false, ended: 0 };
+  let logs: InvocationLogs = { leaked: new Set(), errors: [], replay: false, ended: 0 };
   let onLogEnd: (() => void) | undefined;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream as NodeJS.ReadableStream }).on('line', (line) => {
@@ -160,12 +182,32 @@ export function startLambdaRuntime(options: RuntimeOptions): Promise<LambdaRunti
       readLogLine(line, logs);
     });
   }
+  return {
+    stderrTail: () => stderr,
+    next: () => {
+      const current: InvocationLogs = { leaked: new Set(), errors: [], replay: false, ended: 0 };
+      logs = current;
+      const done = new Promise<void>((resolve) => {
+        onLogEnd = () => {
+          if (current.ended === 2) resolve();
+        };
+      });
+      return { logs: current, done };
+    },
+  };
+}
+
+/** Starts the runtime child and waits until its handler is built. */
+export function startLambdaRuntime(options: RuntimeOptions): Promise<LambdaRuntime> {
+  const child = spawnRuntime(options);
+  const runtimeLogs = watchRuntimeLogs(child);
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) =>
-      resolve(`the runtime exited (code ${code}, signal ${signal}): ${stderr.trim().slice(-2000)}`),
+      resolve(
+        `the runtime exited (code ${code}, signal ${signal}): ${runtimeLogs.stderrTail().trim().slice(-2000)}`,
+      ),
     );
   });
-  let nextId = 0;
   const waitFor = <T>(pick: (message: RuntimeMessage) => T | undefined): Promise<T> =>
     Promise.race([
       new Promise<T>((resolve) => {
@@ -179,20 +221,16 @@ export function startLambdaRuntime(options: RuntimeOptions): Promise<LambdaRunti
       }),
       exited.then((why) => Promise.reject(new RuntimeCrashError(why))),
     ]);
+  let nextId = 0;
   const runtime: LambdaRuntime = {
     invoke: async (event, remainingMs) => {
       const id = (nextId += 1);
-      logs = { leaked: new Set(), errors: [], replay: false, ended: 0 };
-      const logsDone = new Promise<void>((resolve) => {
-        onLogEnd = () => {
-          if (logs.ended === 2) resolve();
-        };
-      });
+      const { logs, done } = runtimeLogs.next();
       child.send({ id, event, remainingMs } satisfies InvokeRequest);
       const report = await waitFor((message) =>
         message.kind === 'done' && message.id === id ? message.report : undefined,
       );
-      await Promise.race([logsDone, exited]);
+      await Promise.race([done, exited]);
       return {
         ...report,
         leaked: [...new Set([...report.leaked, ...logs.leaked])],
