@@ -25,10 +25,15 @@ const CONSOLE_PATHS: Readonly<Record<string, string>> = {
 
 /** A readable service name for an event source: `mediapackagev2.amazonaws.com` -> `MediaPackage v2`. */
 export function serviceName(eventSource: string): string {
-  return SERVICE_NAMES[eventSource] ?? eventSource.replace(/\.amazonaws\.com$/, '');
+  // Own keys only: a source named `constructor` or `__proto__` must not read Object's members.
+  return Object.hasOwn(SERVICE_NAMES, eventSource)
+    ? (SERVICE_NAMES[eventSource] as string)
+    : eventSource.replace(/\.amazonaws\.com$/, '');
 }
 
 /** The console's path segment for a service, e.g. `mediapackagev2`. */
 export function consolePath(eventSource: string): string {
-  return CONSOLE_PATHS[eventSource] ?? eventSource.replace(/\.amazonaws\.com$/, '');
+  return Object.hasOwn(CONSOLE_PATHS, eventSource)
+    ? (CONSOLE_PATHS[eventSource] as string)
+    : eventSource.replace(/\.amazonaws\.com$/, '');
 }

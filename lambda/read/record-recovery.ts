@@ -23,8 +23,11 @@ export function recoverRecords(raw: Buffer, skip = 0): ReadRecord[] {
   const text = raw.toString('utf8');
   const key = FIRST_KEY.exec(text)?.[1] ?? DEFAULT_FIRST_KEY;
   const starts = recordStarts(text, key);
+  // The bad piece is skipped only when its own start was found: damage to its first key hides
+  // its start, and the first start found is then the next record's.
+  const first = starts[0] === firstNonWhitespace(text) ? skip : 0;
   const found: ReadRecord[] = [];
-  for (let n = skip; n < starts.length; n += 1) {
+  for (let n = first; n < starts.length; n += 1) {
     const from = starts[n] as number;
     const to = starts[n + 1] ?? text.length;
     const record = parsePiece(text.slice(from, to), n + 1 === starts.length);
@@ -43,7 +46,20 @@ function recordStarts(text: string, key: string): number[] {
   return starts;
 }
 
+function firstNonWhitespace(text: string): number {
+  let at = 0;
+  while (at < text.length && /\s/.test(text.charAt(at))) at += 1;
+  return at;
+}
+
 function parsePiece(piece: string, last: boolean): ReadRecord | undefined {
+  // A whole record followed by damaged bytes that hide the next start (a record whose first
+  // key lost its quote): the object that closes first is the record.
+  const closed = objectEnd(piece);
+  if (closed !== -1 && closed < piece.length) {
+    const record = tryParse(piece.slice(0, closed));
+    if (record !== undefined) return record;
+  }
   let end = trimmedEnd(piece, piece.length);
   for (let attempt = 0; attempt <= (last ? TRIM_TRIES : 1); attempt += 1) {
     const parsed = tryParse(piece.slice(0, end));
@@ -53,6 +69,27 @@ function parsePiece(piece: string, last: boolean): ReadRecord | undefined {
     end = trimmedEnd(piece, end - 1);
   }
   return undefined;
+}
+
+/** Just past the `}` that closes the object `text` starts with (strings skipped), or -1. */
+function objectEnd(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let at = 0; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (inString) {
+      if (code === 0x5c) at += 1;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x7b || code === 0x5b) {
+      depth += 1;
+    } else if (code === 0x7d || code === 0x5d) {
+      depth -= 1;
+      if (depth === 0) return at + 1;
+    }
+  }
+  return -1;
 }
 
 /** Where `text[0, end)` ends once trailing whitespace and commas are dropped (no regex: a

@@ -260,6 +260,22 @@ describe('Function: readCloudTrailRecords', () => {
     expect(stats).toMatchObject({ records: 4, parsedRecords: 4, badRecords: 2 });
   });
 
+  it('yields a whole record between two whose first key lost its closing quote', async () => {
+    // Prepare: the lost quotes run the three records together into one bad piece.
+    const records = [cloudTrailRecord(), cloudTrailRecord(), cloudTrailRecord()];
+    const damage = (record: CloudTrailRecord): string =>
+      JSON.stringify(record).replace('{"eventVersion":', '{"eventVersion:');
+    const bytes = gzipSync(
+      `{"Records":[${[damage(records[0]!), JSON.stringify(records[1]), damage(records[2]!)].join(',')}]}`,
+    );
+
+    // Act
+    const { items } = await read(bytes, { onBadRecord: () => undefined });
+
+    // Assess
+    expect(items).toContainEqual(JSON.parse(JSON.stringify(records[1])));
+  });
+
   it('counts records the prefilter rejects without parsing them', async () => {
     // Prepare
     const mediaPackage = cloudTrailRecord();

@@ -135,9 +135,9 @@ describe('Function: recoverRecords', () => {
   });
 
   // The bad record is the first piece, but when its damage hit its own first key it is no
-  // record start, so skipping the first start skips the whole record after it. Through the
-  // reader: records 0 and 2 with a quote lost in their first key hide the whole record 1.
-  it.failing('finds the whole record after a bad one whose own first key was damaged', () => {
+  // record start: skipping the first start found would skip the whole record after it (through
+  // the reader, records 0 and 2 with a quote lost in their first key hid the whole record 1).
+  it('finds the whole record after a bad one whose own first key was damaged', () => {
     // Prepare
     const records = [cloudTrailRecord(), cloudTrailRecord(), cloudTrailRecord()];
     const [first, ...rest] = json(records);
@@ -183,8 +183,8 @@ describe('Function: recoverRecords', () => {
       .chain((records) =>
         fc.tuple(
           fc.constant(records),
-          // Cut past the first key: damage to the key itself is the failing test above.
-          fc.integer({ min: FIRST_KEY.length, max: JSON.stringify(records[0]).length - 1 }),
+          // Anywhere, the first key included (see the test above).
+          fc.integer({ min: 0, max: JSON.stringify(records[0]).length - 1 }),
           fc.constantFrom('', ']}', '\n]}\n'),
         ),
       );
