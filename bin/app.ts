@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RulesValidationError } from '../lambda/match/rules-schema';
-import { CONTEXT_KEYS_TO_READ, parseConfig } from '../lib/config';
+import { parseConfig } from '../lib/config';
 import { MediaPackageAuditError } from '../lib/errors';
 import { MediaPackageAuditStack } from '../lib/mediapackage-audit-stack';
 
@@ -11,12 +11,10 @@ const region = process.env.CDK_DEFAULT_REGION;
 
 try {
   new MediaPackageAuditStack(app, 'MediaPackageAuditAlerts', {
-    // Every key is read (removed ones too), so a wrong value ends synth with the list of problems.
-    config: parseConfig(
-      Object.fromEntries(
-        CONTEXT_KEYS_TO_READ.map((key) => [key, app.node.tryGetContext(key) as unknown]),
-      ),
-    ),
+    // The whole context (cdk.json, cdk.context.json, ~/.cdk.json and -c, which the CLI passes
+    // in CDK_CONTEXT_JSON), so a misspelt key stops synth like a wrong value instead of being
+    // ignored.
+    config: parseConfig(app.node.getAllContext() as Record<string, unknown>),
     description: 'MediaPackage audit alerts: CloudTrail -> S3 -> Lambda -> SNS (email, Slack)',
     // Without credentials the stack stays environment-agnostic and still synthesizes.
     ...(account !== undefined && region !== undefined ? { env: { account, region } } : {}),

@@ -262,14 +262,85 @@ const CONTEXT_SHAPE = {
 /** A context key `parseConfig` understands. */
 export type ContextKey = keyof typeof CONTEXT_SHAPE;
 
-/** Every context key `parseConfig` reads; `bin/app.ts` looks each one up. */
+/** Every context key `parseConfig` reads. */
 export const CONTEXT_KEYS = Object.keys(CONTEXT_SHAPE) as readonly ContextKey[];
 
-/** Every context key `bin/app.ts` must look up: the ones read and the removed ones. */
-export const CONTEXT_KEYS_TO_READ: readonly (ContextKey | RemovedContextKey)[] = [
+/** Every key `parseConfig` knows: the ones it reads and the removed ones it refuses by name. */
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
   ...CONTEXT_KEYS,
-  ...(Object.keys(REMOVED_CONTEXT_KEYS) as RemovedContextKey[]),
-];
+  ...Object.keys(REMOVED_CONTEXT_KEYS),
+]);
+
+/**
+ * Whether `key` belongs to the CDK rather than to this app, so `parseConfig` leaves it alone:
+ * feature flags (`@aws-cdk/...`), aws-cdk-lib's and the CLI's settings (`aws:cdk:...`,
+ * `aws-cdk:...`, `cdk-...`, `acknowledged-issue-numbers`) and cached lookups
+ * (`availability-zones:account=...`, `ssm:...`). A key of your own that holds a ':' is left alone
+ * too.
+ */
+export function isCdkContextKey(key: string): boolean {
+  return (
+    key.includes(':') ||
+    key.startsWith('@') ||
+    key.startsWith('cdk-') ||
+    key.startsWith('aws-cdk') ||
+    key === 'acknowledged-issue-numbers'
+  );
+}
+
+/**
+ * The Levenshtein distance between `a` and `b`: the fewest one-character insertions, deletions
+ * and substitutions that turn one into the other. Written here rather than imported: one small
+ * pure function is not worth a dependency.
+ */
+export function editDistance(a: string, b: string): number {
+  // One row of the dynamic-programming table at a time: row[j] is the distance of a[0, i) to b[0, j).
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      next.push(Math.min(substitute, (row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1));
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/**
+ * The context key `parseConfig` reads that is closest to `key` by edit distance, ignoring case,
+ * or `undefined` when none is within a third of `key`'s length (at least one edit). The first
+ * key of {@link CONTEXT_KEYS} wins a tie.
+ */
+export function closestContextKey(key: string): ContextKey | undefined {
+  const wanted = key.toLowerCase();
+  let closest: { readonly key: ContextKey; readonly distance: number } | undefined;
+  for (const known of CONTEXT_KEYS) {
+    const distance = editDistance(wanted, known.toLowerCase());
+    if (closest === undefined || distance < closest.distance) closest = { key: known, distance };
+  }
+  const tolerance = Math.max(1, Math.floor(key.length / 3));
+  return closest !== undefined && closest.distance <= tolerance ? closest.key : undefined;
+}
+
+/**
+ * A problem for each key of `context` that is neither known nor the CDK's: a misspelt key would
+ * otherwise be ignored silently (`alertEmail` and no subscription).
+ */
+function unknownKeyProblems(context: Record<string, unknown>): ConfigProblem[] {
+  return Object.keys(context)
+    .filter((key) => !KNOWN_KEYS.has(key) && !isCdkContextKey(key))
+    .map((key) => {
+      const closest = closestContextKey(key);
+      return {
+        key,
+        message:
+          closest === undefined
+            ? 'unknown context key'
+            : `unknown context key; did you mean ${closest}?`,
+      };
+    });
+}
 
 /** The values of the keys that are set, each valid (the keys of invalid ones hold their input). */
 type ContextValues = z.output<z.ZodMiniObject<typeof CONTEXT_SHAPE>>;
@@ -340,13 +411,14 @@ const contextSchema = z
     ),
   );
 
-/** One invalid context value. */
+/** One invalid context value, or a context key `parseConfig` does not know. */
 export interface ConfigProblem {
-  readonly key: ContextKey | RemovedContextKey;
+  /** A {@link ContextKey}, a {@link RemovedContextKey} or an unknown key as the user spelt it. */
+  readonly key: string;
   readonly message: string;
 }
 
-/** Thrown by `parseConfig` with every invalid key, so one synth reports them all. */
+/** Thrown by `parseConfig` with every invalid or unknown key, so one synth reports them all. */
 export class ConfigError extends MediaPackageAuditError {
   public readonly problems: readonly ConfigProblem[];
 
@@ -428,17 +500,26 @@ function toConfig(values: ContextValues): MediaPackageAuditConfig {
  * may be given as numbers or digit strings, lists as arrays or comma-separated strings. An empty
  * string counts as "not set".
  *
- * @throws ConfigError listing every key whose value is invalid
+ * `context` is the whole context (`app.node.getAllContext()`): a key that is neither one of
+ * {@link CONTEXT_KEYS} nor the CDK's own ({@link isCdkContextKey}) is refused, naming the closest
+ * known key.
+ *
+ * @throws ConfigError listing every unknown key and every key whose value is invalid
  */
 export function parseConfig(context: Record<string, unknown>): MediaPackageAuditConfig {
+  const unknown = unknownKeyProblems(context);
   const result = contextSchema.safeParse(context);
-  if (!result.success) {
+  if (!result.success || unknown.length > 0) {
     throw new ConfigError(
-      result.error.issues.map((issue) => ({
-        key: issue.path[0] as ContextKey | RemovedContextKey,
-        message: issue.message,
-      })),
-      { cause: result.error },
+      [
+        // First: a misspelt key often explains a problem of another (a Slack ID "missing").
+        ...unknown,
+        ...(result.error?.issues ?? []).map((issue) => ({
+          key: String(issue.path[0]),
+          message: issue.message,
+        })),
+      ],
+      result.error === undefined ? {} : { cause: result.error },
     );
   }
   return toConfig(result.data);

@@ -5,10 +5,13 @@ import type { ContextKey, RemovedContextKey } from '../../lib/config';
 import {
   ALARM_CONFIG_DEFAULTS,
   CONTEXT_KEYS,
-  CONTEXT_KEYS_TO_READ,
   ConfigError,
+  closestContextKey,
+  editDistance,
+  isCdkContextKey,
   parseConfig,
 } from '../../lib/config';
+import { CDK_JSON_CONTEXT } from './support';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const CONFIG_DIR = path.relative(process.cwd(), path.join(__dirname, '..', '..', 'config'));
@@ -408,10 +411,17 @@ describe('Function: parseConfig', () => {
     }
   });
 
-  it('reads the removed extraSubscriberTopicArns only to refuse it', () => {
-    // Assess
+  it('knows the removed extraSubscriberTopicArns only to refuse it', () => {
+    // Act
+    const error = configErrorOf({ extraSubscriberTopicArns: 'arn:aws:sns:eu-west-1:1:x' });
+    // Assess: its own message, not "unknown context key".
     expect(CONTEXT_KEYS).not.toContain('extraSubscriberTopicArns');
-    expect(CONTEXT_KEYS_TO_READ).toContain('extraSubscriberTopicArns');
+    expect(error.problems).toEqual([
+      {
+        key: 'extraSubscriberTopicArns',
+        message: expect.stringMatching(/^was removed/) as unknown,
+      },
+    ]);
     expect(parseConfig({})).not.toHaveProperty('extraSubscriberTopicArns');
   });
 
@@ -425,5 +435,124 @@ describe('Function: parseConfig', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     // Assess
     expect(config.rulesFile).toBe(file);
+  });
+});
+
+describe('Function: parseConfig with keys it does not know', () => {
+  it('refuses a misspelt key, naming the closest known key', () => {
+    // Act
+    const error = configErrorOf({ alertEmail: 'x@y.z' });
+    // Assess
+    expect(error.problems).toEqual([
+      { key: 'alertEmail', message: 'unknown context key; did you mean alertEmails?' },
+    ]);
+    expect(error.message).toContain(
+      '  - alertEmail: unknown context key; did you mean alertEmails?',
+    );
+  });
+
+  it.each([
+    ['slackChannelID', 'slackChannelId'],
+    ['ALERTEMAILS', 'alertEmails'],
+    ['athenaRegion', 'athenaRegions'],
+    ['logRetention', 'logRetentionDays'],
+    ['functionMemory', 'functionMemoryMb'],
+    ['pagerEmail', 'pagerEmails'],
+  ])('suggests %s -> %s (edit distance, any case)', (key, closest) => {
+    // Act
+    const error = configErrorOf({ [key]: 'x' });
+    // Assess
+    expect(error.problems[0]).toEqual({
+      key,
+      message: `unknown context key; did you mean ${closest}?`,
+    });
+  });
+
+  it.each(['region', 'email', 'foo', 'x', 'stage'])(
+    'suggests nothing for %s, which is close to no known key',
+    (key) => {
+      // Act
+      const error = configErrorOf({ [key]: 'x' });
+      // Assess
+      expect(error.problems).toEqual([{ key, message: 'unknown context key' }]);
+    },
+  );
+
+  it('refuses an unknown key even when its value is empty', () => {
+    // Act
+    const error = configErrorOf({ alertEmail: '' });
+    // Assess
+    expect(error.problems.map((p) => p.key)).toEqual(['alertEmail']);
+  });
+
+  it('lists unknown keys first, then every invalid value, in one error', () => {
+    // Act: the misspelt channel key is why the workspace ID seems to lack its channel.
+    const error = configErrorOf({
+      slackWorkspaceId: 'T0123ABCD',
+      slackChannelID: 'C0123ABCD',
+      trigger: 'sqs',
+      stage: 'prod',
+    });
+    // Assess
+    expect(error.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'slackChannelID: unknown context key; did you mean slackChannelId?',
+      'stage: unknown context key',
+      "trigger: 'sqs' is not one of: s3, eventbridge",
+      'slackChannelId: is required when slackWorkspaceId is set (give both or neither)',
+    ]);
+    expect(error.message).toMatch(/^Invalid CDK context \(4 problems\):/);
+  });
+
+  it("accepts every key of this repository's cdk.json", () => {
+    // Act / Assess
+    expect(() => parseConfig(CDK_JSON_CONTEXT)).not.toThrow();
+  });
+
+  it.each([
+    '@aws-cdk/core:newStyleStackSynthesis',
+    '@aws-cdk-containers/ecs-service-extensions:enableDefaultLogDriver',
+    'aws:cdk:bundling-stacks',
+    'aws:cdk:enable-path-metadata',
+    'aws-cdk:enableDiffNoFail',
+    'aws-cdk-private:0.123:core/defaultStackSynthesizer',
+    'cdk-bootstrap-qualifier',
+    'acknowledged-issue-numbers',
+    'availability-zones:account=111122223333:region=eu-west-1',
+    'ssm:account=111122223333:parameterName=/x:region=eu-west-1',
+    'hosted-zone:account=111122223333:domainName=example.com:region=eu-west-1',
+  ])("leaves the CDK's own key %s alone", (key) => {
+    // Act / Assess
+    expect(isCdkContextKey(key)).toBe(true);
+    expect(() => parseConfig({ [key]: ['anything'] })).not.toThrow();
+  });
+
+  it('treats none of its own keys as the CDK’s', () => {
+    // Assess
+    for (const key of CONTEXT_KEYS) expect(isCdkContextKey(key)).toBe(false);
+  });
+});
+
+describe('Function: editDistance', () => {
+  it.each([
+    ['', '', 0],
+    ['', 'abc', 3],
+    ['abc', '', 3],
+    ['kitten', 'sitting', 3],
+    ['flaw', 'lawn', 2],
+    ['alertemail', 'alertemails', 1],
+    ['abc', 'abc', 0],
+    ['ab', 'ba', 2],
+  ])('%p to %p is %p', (a, b, distance) => {
+    // Act / Assess
+    expect(editDistance(a, b)).toBe(distance);
+    expect(editDistance(b, a)).toBe(distance);
+  });
+});
+
+describe('Function: closestContextKey', () => {
+  it('returns a key that is known, or nothing', () => {
+    // Assess
+    for (const key of CONTEXT_KEYS) expect(closestContextKey(key)).toBe(key);
+    expect(closestContextKey('zzzzzzzzzzzzzzzz')).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONTEXT_KEYS_TO_READ, parseConfig } from '../../lib/config';
+import { parseConfig } from '../../lib/config';
 import { MediaPackageAuditStack, alarmOptions } from '../../lib/mediapackage-audit-stack';
 import type { OperationsAlarmsOptions } from '../../lib/operations-alarms';
 import { ALARM_DEFAULTS } from '../../lib/operations-alarms';
@@ -53,11 +53,7 @@ function synthApp(
   const { bundle = false, env } = options;
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-synth-'));
   const app = newApp({ context, bundle, cloudFormationValidation: true, outdir });
-  const config = parseConfig(
-    Object.fromEntries(
-      CONTEXT_KEYS_TO_READ.map((key) => [key, app.node.tryGetContext(key) as unknown]),
-    ),
-  );
+  const config = parseConfig(app.node.getAllContext() as Record<string, unknown>);
   const stack = new MediaPackageAuditStack(app, 'MediaPackageAuditAlerts', {
     config,
     ...(env === undefined ? {} : { env }),
