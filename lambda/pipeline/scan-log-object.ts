@@ -108,7 +108,7 @@ export async function scanLogObject(
         found.badRecord(
           new BadRecordError(
             objectName,
-            stats.records - 1,
+            stats.yieldedIndex,
             `could not be turned into an alert (${(error as Error).name})`,
             true,
           ),

@@ -25,6 +25,11 @@ export interface ReadStats {
   recoveredRecords: number;
   /** How the records were cut: see CutPath. */
   cutPath: CutPath;
+  /**
+   * Position in `Records` of the record last yielded (for one recovered from damaged bytes, the
+   * damaged record it was found in): `records` counts ahead, a whole chunk at a time.
+   */
+  yieldedIndex: number;
 }
 
 export interface ReadOptions {
@@ -86,6 +91,7 @@ export function emptyReadStats(): ReadStats {
     oversizedRecords: 0,
     recoveredRecords: 0,
     cutPath: 'exact',
+    yieldedIndex: -1,
   };
 }
 
@@ -142,6 +148,7 @@ export async function* readCloudTrailRecords(
       stats.recoveredRecords += 1;
       stats.parsedRecords += 1;
       stats.records = cutter.recordCount + stats.recoveredRecords;
+      stats.yieldedIndex = cutter.recordCount;
       yield record;
     }
   }
@@ -202,6 +209,7 @@ function* parseCutRecords(
         stats.recoveredRecords += 1;
         stats.parsedRecords += 1;
         sync();
+        stats.yieldedIndex = index;
         yield recovered;
       }
       continue;
@@ -210,6 +218,7 @@ function* parseCutRecords(
     if (Date.now() >= deadline) throw timeBudgetError(options.objectName, `record ${index}`);
     if (oversized !== undefined) {
       stats.oversizedRecords += 1;
+      stats.yieldedIndex = index;
       yield {
         ...record,
         [OMITTED_PARTS]: {
@@ -219,6 +228,7 @@ function* parseCutRecords(
       };
       continue;
     }
+    stats.yieldedIndex = index;
     yield record;
   }
   sync();

@@ -262,18 +262,15 @@ describe('Function: scanLogObject', () => {
 
   // The index is taken from the reader's count of records cut so far, which runs ahead of the
   // record being matched when a chunk holds several: the error names a neighbour instead.
-  it.failing(
-    'names a record no alert could be built for by its own position in Records',
-    async () => {
-      // Prepare
-      const records = [cloudTrailRecord(), cloudTrailRecord(), cloudTrailRecord()];
-      failBuildingAlertOf(records[0]?.eventID);
+  it('names a record no alert could be built for by its own position in Records', async () => {
+    // Prepare
+    const records = [cloudTrailRecord(), cloudTrailRecord(), cloudTrailRecord()];
+    failBuildingAlertOf(records[0]?.eventID);
 
-      // Act
-      const result = await scan(records);
+    // Act
+    const result = await scan(records);
 
-      // Assess
-      expect(result.badRecords[0]?.recordIndex).toBe(0);
-    },
-  );
+    // Assess
+    expect(result.badRecords[0]?.recordIndex).toBe(0);
+  });
 });
