@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -47,6 +47,13 @@ export const MEDIAPACKAGE_AUDIT_DEFAULTS = {
   Required<MediaPackageAuditAlertsProps>,
   'trigger' | 'dashboard' | 'athena'
 >;
+
+/**
+ * The ID of the warning a {@link MediaPackageAuditAlerts} without a subscriber adds. Acknowledge it
+ * with `Annotations.of(alerts).acknowledgeWarning(NO_SUBSCRIBER_WARNING, reason)` when you
+ * subscribe `alerts.topic` yourself.
+ */
+export const NO_SUBSCRIBER_WARNING = 'mediapackage-audit-alerts:no-subscriber';
 
 /** A prop of {@link MediaPackageAuditAlerts}. */
 export type MediaPackageAuditAlertsProp = keyof MediaPackageAuditAlertsProps;
@@ -404,6 +411,16 @@ export class MediaPackageAuditAlerts extends Construct {
     this.validate(props);
     this.rules = loadRules(this, props);
 
+    if (!hasSubscriber(props)) {
+      // Deployable (alarms, history and replay work), but every alert would go nowhere.
+      Annotations.of(this).addWarningV2(
+        NO_SUBSCRIBER_WARNING,
+        'No one receives the alerts: no email, Slack, SQS, HTTPS or Lambda subscriber is configured. ' +
+          'Deploy with -c alertEmails=ops@example.com (or pagerEmails, slackWorkspaceId + slackChannelId, extraSubscriberQueueArns), ' +
+          'or give the construct alertEmails, pagerEmails, slack, subscriptions or extraSubscriberQueueArns.',
+      );
+    }
+
     const alerts = new AlertTopic(this, 'Alerts', {
       alertEmails: props.alertEmails,
       pagerEmails: props.pagerEmails,
@@ -590,6 +607,17 @@ export class MediaPackageAuditAlerts extends Construct {
     alarm.addAlarmAction(this.operationsAction);
     return alarm;
   }
+}
+
+/** Whether `props` subscribe anyone to the alert topic (email, Slack, SQS, HTTPS or Lambda). */
+function hasSubscriber(props: MediaPackageAuditAlertsProps): boolean {
+  return (
+    (props.alertEmails ?? []).length > 0 ||
+    (props.pagerEmails ?? []).length > 0 ||
+    (props.subscriptions ?? []).length > 0 ||
+    (props.extraSubscriberQueueArns ?? []).length > 0 ||
+    props.slack !== undefined
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
-import { Duration } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations as AssertAnnotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,7 +9,11 @@ import type { IConstruct } from 'constructs';
 import { RulesValidationError } from '../../lambda/match/rules-schema';
 import { InvalidPropsError } from '../../lib/errors';
 import type { MediaPackageAuditAlertsProps } from '../../lib/mediapackage-audit-alerts';
-import { DEFAULT_RULES_FILE, MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
+import {
+  DEFAULT_RULES_FILE,
+  MediaPackageAuditAlerts,
+  NO_SUBSCRIBER_WARNING,
+} from '../../lib/mediapackage-audit-alerts';
 import { loadRulesFile } from '../../lib/rules-file';
 import type { Statement } from './support';
 import {
@@ -484,6 +488,49 @@ describe('Construct: MediaPackageAuditAlerts', () => {
             rulesFile: DEFAULT_RULES_FILE,
           }),
       ).toThrow(/give rules or rulesFile, not both/);
+    });
+  });
+
+  describe('without a subscriber', () => {
+    const noSubscriber = Match.stringLikeRegexp(
+      `^No one receives the alerts: .*-c alertEmails=ops@example\\.com.*slackWorkspaceId \\+ slackChannelId.*\\[ack: ${NO_SUBSCRIBER_WARNING}\\]$`,
+    );
+
+    it('warns on the construct how to add one, and still synthesizes', () => {
+      // Act
+      const { stack } = buildAlerts();
+      // Assess
+      AssertAnnotations.fromStack(stack).hasWarning('/TestStack/Audit', noSubscriber);
+      expect(AssertAnnotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    });
+
+    it.each<[string, MediaPackageAuditAlertsProps]>([
+      ['alertEmails', { alertEmails: ['ops@example.com'] }],
+      ['pagerEmails', { pagerEmails: ['pager@example.com'] }],
+      ['slack', { slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' } }],
+      [
+        'extraSubscriberQueueArns',
+        { extraSubscriberQueueArns: ['arn:aws:sqs:us-east-1:111122223333:siem'] },
+      ],
+      [
+        'an HTTPS subscription',
+        { subscriptions: [{ protocol: 'https', endpoint: 'https://hooks.example.com/mp' }] },
+      ],
+    ])('does not warn with %s', (_, props) => {
+      // Act
+      const { stack } = buildAlerts(props);
+      // Assess
+      AssertAnnotations.fromStack(stack).hasNoWarning('*', noSubscriber);
+    });
+
+    it('lets a stack that subscribes the topic itself acknowledge the warning', () => {
+      // Prepare
+      const stack = newStack();
+      const alerts = new MediaPackageAuditAlerts(stack, 'Audit');
+      // Act
+      Annotations.of(alerts).acknowledgeWarning(NO_SUBSCRIBER_WARNING, 'subscribed below');
+      // Assess
+      AssertAnnotations.fromStack(stack).hasNoWarning('*', noSubscriber);
     });
   });
 

@@ -8,11 +8,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseConfig } from '../../lib/config';
+import { NO_SUBSCRIBER_WARNING } from '../../lib/mediapackage-audit-alerts';
 import { MediaPackageAuditStack, alarmOptions } from '../../lib/mediapackage-audit-stack';
 import type { OperationsAlarmsOptions } from '../../lib/operations-alarms';
 import { ALARM_DEFAULTS } from '../../lib/operations-alarms';
 import { loadRulesFile } from '../../lib/rules-file';
-import { logicalId, newApp, writeTempFile } from './support';
+import { CDK_JSON_CONTEXT, logicalId, newApp, writeTempFile } from './support';
 
 /** Text of a suppression reason in the custom rules file, to find in the bundle. */
 const BUNDLE_MARKER = 'mp-audit-bundle-marker-7c1e';
@@ -38,9 +39,17 @@ interface AppSynth {
   stack: MediaPackageAuditStack;
   assembly?: CloudAssembly;
   outdir: string;
-  /** Every unacknowledged finding (errors and warnings) of every validation plugin. */
+  /**
+   * Every unacknowledged finding (errors and warnings) of every validation plugin, but the
+   * no-subscriber warning (see {@link AppSynth.noSubscriberWarning}).
+   */
   findings: string[];
+  /** Whether the validation report holds the construct's no-subscriber warning. */
+  noSubscriberWarning: boolean;
 }
+
+/** The rule name the no-subscriber annotation has in the validation report. */
+const NO_SUBSCRIBER_RULE = `Annotation::${NO_SUBSCRIBER_WARNING}`;
 
 /**
  * Builds the app as `bin/app.ts` does (context -> parseConfig -> stack -> AwsSolutions pack), with
@@ -71,20 +80,26 @@ function synthApp(
   const report: ValidationReport = fs.existsSync(reportPath)
     ? (JSON.parse(fs.readFileSync(reportPath, 'utf8')) as ValidationReport)
     : { pluginReports: [] };
-  const findings = report.pluginReports.flatMap((plugin) =>
-    plugin.violations.map(
+  const violations = report.pluginReports.flatMap((plugin) =>
+    plugin.violations.map((v) => ({ plugin: plugin.pluginName, ...v })),
+  );
+  const findings = violations
+    .filter((v) => v.ruleName !== NO_SUBSCRIBER_RULE)
+    .map(
       (v) =>
-        `${plugin.pluginName} ${v.severity ?? ''} ${v.ruleName} at ${v.violatingConstructs
+        `${v.plugin} ${v.severity ?? ''} ${v.ruleName} at ${v.violatingConstructs
           .map((c) => c.constructPath)
           .join(', ')}`,
-    ),
+    );
+  const noSubscriberWarning = violations.some(
+    (v) => v.ruleName === NO_SUBSCRIBER_RULE && v.severity === 'warning',
   );
   if (synthError !== undefined && findings.length === 0) {
     findings.push(
       `synth failed: ${synthError instanceof Error ? synthError.message : JSON.stringify(synthError)}`,
     );
   }
-  return { stack, assembly, outdir, findings };
+  return { stack, assembly, outdir, findings, noSubscriberWarning };
 }
 
 describe('Stack: MediaPackageAuditStack', () => {
@@ -238,6 +253,11 @@ describe('Stack: MediaPackageAuditStack', () => {
       });
     });
 
+    it('does not warn that no one receives the alerts', () => {
+      // Assess
+      expect(synth.noSubscriberWarning).toBe(false);
+    });
+
     it('passes the configuration to the construct', () => {
       // Prepare
       const template = Template.fromStack(synth.stack);
@@ -317,6 +337,12 @@ describe('Stack: MediaPackageAuditStack', () => {
     it('synthesizes without findings in an explicit account and Region too', () => {
       // Assess
       expect(synthInAccount.findings).toEqual([]);
+    });
+
+    it('synthesizes, warning that no one receives the alerts', () => {
+      // Assess: none of these contexts names a subscriber.
+      expect(synth.assembly).toBeDefined();
+      expect(synth.noSubscriberWarning).toBe(true);
     });
   });
 
@@ -495,6 +521,16 @@ describe('App: bin/app.ts', () => {
     // Assess
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("alertEmails: 'not-an-email' is not an email address");
+    expect(result.stderr).toContain("trigger: 'sqs' is not one of: s3, eventbridge");
+  });
+
+  it('stops synth naming the closest known key when a key is misspelt, with the other problems', () => {
+    // Act: as `cdk synth -c alertEmail=... -c trigger=sqs`, with cdk.json's feature flags.
+    const result = runApp({ ...CDK_JSON_CONTEXT, alertEmail: 'ops@example.com', trigger: 'sqs' });
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Invalid CDK context (2 problems):');
+    expect(result.stderr).toContain('alertEmail: unknown context key; did you mean alertEmails?');
     expect(result.stderr).toContain("trigger: 'sqs' is not one of: s3, eventbridge");
   });
 
