@@ -447,7 +447,7 @@ describe('Command: mp-audit rules', () => {
       ['scan --rules without a log file', ['scan', '--rules', 'config/rules.json']],
       ['scan --rules without a value', ['scan', 'logs', '--rules']],
       ['an unknown option', ['rules', 'test', '--verbose', 'config/rules.json', 'logs']],
-    ])('exits 2 with the usage on %s', async (_name, argv) => {
+    ])('exits 2 with the problem and a hint on %s', async (_name, argv) => {
       // Prepare
       const io = captureIo();
 
@@ -457,7 +457,10 @@ describe('Command: mp-audit rules', () => {
       // Assess
       expect(code).toBe(2);
       expect(io.stdout).toEqual([]);
-      expect(io.stderr.join('\n')).toMatch(/^mp-audit: .+\n\nUsage: mp-audit <command>/);
+      expect(io.stderr).toHaveLength(2);
+      expect(io.stderr[0]).toMatch(/^mp-audit: \S/);
+      expect(io.stderr[1]).toMatch(/^Try 'mp-audit( rules| scan)? --help'\.$/);
+      expect(io.stderr.join('\n')).not.toContain('Usage:');
     });
   });
 });

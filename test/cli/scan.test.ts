@@ -197,7 +197,7 @@ describe('Function: main', () => {
     ['an unknown command', ['frobnicate', '.']],
     ['an unknown option', ['scan', '--bogus', '.']],
     ['scan without a path', ['scan', '--json']],
-  ])('exits 2 with the usage for %s', async (_name, argv) => {
+  ])('exits 2 with the problem and a hint for %s', async (_name, argv) => {
     // Prepare
     const io = captureIo();
 
@@ -207,7 +207,9 @@ describe('Function: main', () => {
     // Assess
     expect(code).toBe(2);
     expect(io.stdout).toEqual([]);
-    expect(io.stderr.join('\n')).toContain('Usage: mp-audit <command> [options]');
+    expect(io.stderr).toHaveLength(2);
+    expect(io.stderr[0]).toMatch(/^mp-audit: \S/);
+    expect(io.stderr[1]).toMatch(/^Try 'mp-audit( scan)? --help'\.$/);
   });
 
   it('stops a file at --max-inflated-mb after printing what came before, and exits 1', async () => {
