@@ -5,12 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { redactText } from '../lambda/alert/redact';
 import { BYTES_PER_MB, FUNCTION_ENV, MediaPackageAuditError } from '../lambda/contract';
 import type { CompiledRules } from '../lambda/match/matcher';
 import { runReplay } from './replay';
 import type { ReplayOptions } from './replay';
 import { DEFAULT_RULES_PATH, loadCompiledRules, runRulesCheck, runRulesTest } from './rules';
+import { redactText } from '../lambda/alert/redact';
+import { bucketArgument, describeCliError } from './errors';
 import type { CommandIo } from './io';
 import { runScan } from './scan';
 
@@ -37,7 +38,8 @@ const COMMAND_HELP = {
       --dry-run                  Print what would alert; publish and delete nothing.
       --topic-arn <arn>          Alert topic (default ${FUNCTION_ENV.alertTopicArn}).
       --idempotency-table <name> (default ${FUNCTION_ENV.idempotencyTableName}).
-      --rules <file>             Rules file (default: built-in defaults).`,
+      --rules <file>             Rules file (default: built-in defaults).
+      --region <region>          AWS Region (default AWS_REGION, else the queue URL's).`,
 } as const;
 type CommandName = keyof typeof COMMAND_HELP;
 
@@ -89,6 +91,7 @@ const OPTIONS = {
   'max-inflated-mb': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   debug: { type: 'boolean', default: false },
+  region: { type: 'string' },
 } as const;
 
 /** A wrong usage: the problem and where to read more, not the whole usage (exit 2). */
@@ -184,6 +187,7 @@ async function replayCommand(
       ? {}
       : { idempotencyTable: values['idempotency-table'] }),
     ...(rules === undefined ? {} : { rules }),
+    ...(values.region === undefined ? {} : { region: values.region }),
     stopRequested: () => interrupted,
   };
   try {
@@ -259,17 +263,23 @@ export function run(): void {
         ? new Promise((resolve) => process.stdout.once('drain', () => resolve()))
         : undefined,
   };
-  main(process.argv.slice(2), io).then(
+  // The SDK's documented switch for its Node-version notice: an upgrade hint for the SDK's
+  // maintainers' schedule, not something a user of this command can act on mid-run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const argv = process.argv.slice(2);
+  const debug = argv.includes('--debug');
+  main(argv, io).then(
     (code) => {
       process.exitCode = code;
     },
     (error: unknown) => {
-      // The package's own errors say what to fix; anything else is a bug: show where.
-      const text =
-        error instanceof MediaPackageAuditError
-          ? redactText(error.message)
-          : ((error as Error).stack ?? String(error));
-      process.stderr.write(`mp-audit: ${text}\n`);
+      // One line a user can act on; the stack only when asked for (--debug).
+      process.stderr.write(
+        `mp-audit: ${describeCliError(error, { bucket: bucketArgument(argv) })}\n`,
+      );
+      if (debug && error instanceof Error && error.stack !== undefined) {
+        process.stderr.write(`${redactText(error.stack)}\n`);
+      }
       process.exitCode = 1;
     },
   );

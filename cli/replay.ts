@@ -1,6 +1,5 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { SNSClient } from '@aws-sdk/client-sns';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { createPipelineClients } from '../lambda/aws/clients';
@@ -32,6 +31,8 @@ export interface ReplayOptions {
   readonly topicArn?: string;
   readonly idempotencyTable?: string;
   readonly rules?: CompiledRules;
+  /** AWS Region of the clients. @default the SDK's (AWS_REGION), else the queue URL's */
+  readonly region?: string;
   /** Set by Ctrl-C: the replay finishes the file in hand, then stops. */
   readonly stopRequested?: () => boolean;
 }
@@ -42,16 +43,50 @@ export interface ReplayClients {
   readonly sqs: SQSClient;
 }
 
-/** Clients with the SDK's standard settings, so AWS_ENDPOINT_URL and profiles work. */
+/**
+ * The Region a queue URL names (`https://sqs.<region>.amazonaws.com/...`), used when the
+ * environment names none: the queue can only be reached in its own Region.
+ */
+export function regionOfQueueUrl(queueUrl: string): string | undefined {
+  const match = /^https?:\/\/sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?\//.exec(
+    queueUrl,
+  );
+  return match?.[1];
+}
+
+/** The Region to pin the clients to: `--region`, else the queue URL's when the environment names none. */
+export function replayRegion(
+  options: Pick<ReplayOptions, 'fromDlq' | 'region'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (options.region !== undefined) return options.region;
+  if ((env.AWS_REGION ?? '') !== '' || (env.AWS_DEFAULT_REGION ?? '') !== '') return undefined;
+  return options.fromDlq === undefined ? undefined : regionOfQueueUrl(options.fromDlq);
+}
+
+/**
+ * Clients with the SDK's standard settings, so AWS_ENDPOINT_URL and profiles work; `region`
+ * (from a queue URL) only when the environment names none.
+ */
 export function defaultReplayClients(
   environment = new FunctionEnvironment(process.env),
+  region?: string,
 ): ReplayClients {
+  const pipeline =
+    region === undefined
+      ? createPipelineClients(environment)
+      : {
+          // The settings of createPipelineClients, which takes no Region.
+          s3: new S3Client({ forcePathStyle: environment.s3ForcePathStyle, region }),
+          sns: new SNSClient({ maxAttempts: 6, retryMode: 'standard', region }),
+        };
   return {
-    ...createPipelineClients(environment),
+    ...pipeline,
     // With a custom endpoint (a local emulator), send to it rather than to the queue URL's host.
     sqs: new SQSClient({
       useQueueUrlAsEndpoint:
         (process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL ?? '') === '',
+      ...(region === undefined ? {} : { region }),
     }),
   };
 }
@@ -137,7 +172,7 @@ interface ReplayRun {
 export async function runReplay(
   options: ReplayOptions,
   io: CommandIo,
-  clients: ReplayClients = defaultReplayClients(),
+  clients: ReplayClients = defaultReplayClients(undefined, replayRegion(options)),
 ): Promise<number> {
   const deps = replayDeps(options, io, clients);
   if (deps === undefined) return 2;

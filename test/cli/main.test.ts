@@ -100,4 +100,68 @@ describe('Executable: bin/mp-audit.js', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(`${version}\n`);
   });
+
+  // No credentials anywhere: a fresh HOME, no AWS_* variables, instance metadata off. The queue
+  // URL names the Region, so the first thing missing is the credentials; nothing is sent.
+  const noCredentials = (home: string): NodeJS.ProcessEnv => ({
+    HOME: home,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+  });
+  const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/111122223333/audit-dlq';
+
+  it('says in one line, without a stack, that there are no credentials (exit 1)', () => {
+    // Act
+    const result = runBin(
+      ['replay', '--dry-run', '--from-dlq', queueUrl],
+      noCredentials(ROOT + '/no-such-home'),
+    );
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      "mp-audit: no AWS credentials found: set AWS_PROFILE or run 'aws configure'\n",
+    );
+  });
+
+  it('adds the stack with --debug', () => {
+    // Act
+    const result = runBin(
+      ['--debug', 'replay', '--dry-run', '--from-dlq', queueUrl],
+      noCredentials(ROOT + '/no-such-home'),
+    );
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^mp-audit: no AWS credentials found/);
+    expect(result.stderr).toMatch(/\n {4}at /);
+  });
+
+  it('says there is no Region when neither the environment nor the queue URL names one', () => {
+    // Act
+    const result = runBin(['replay', '--dry-run', '--from-dlq', 'http://127.0.0.1:9/1/q'], {
+      ...noCredentials(ROOT + '/no-such-home'),
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('mp-audit: no AWS Region: set AWS_REGION or pass --region\n');
+  });
+
+  it('does not print the SDK Node-version warning', () => {
+    // Act: replay creates SDK clients, which is when the SDK would warn; scan reads a sample.
+    const replay = runBin(
+      ['replay', '--dry-run', '--from-dlq', queueUrl],
+      noCredentials(ROOT + '/no-such-home'),
+    );
+    const scan = runBin(['scan', join(ROOT, 'samples')]);
+
+    // Assess
+    expect(replay.stderr).not.toContain('NodeVersionSupportWarning');
+    expect(scan.status).toBe(0);
+    expect(scan.stderr).not.toContain('NodeVersionSupportWarning');
+  });
 });
