@@ -10,7 +10,7 @@ import type { MediaPackageAlert } from '../lambda/alert/alert';
 import type { SuppressedDecision } from '../lambda/pipeline/scan-log-object';
 import { scanLogObject } from '../lambda/pipeline/scan-log-object';
 import type { CommandIo } from './io';
-import { expandPaths } from './scan';
+import { countText, expandPaths, localSkipReason } from './scan';
 
 /** The default rules file, relative to the working directory. */
 export const DEFAULT_RULES_PATH = 'config/rules.json';
@@ -100,7 +100,15 @@ export async function runRulesTest(
   for (const { path, reason } of missing) io.err(`mp-audit: cannot read ${path}: ${reason}`);
   let alerts = 0;
   let suppressed = 0;
+  let read = 0;
+  const skipped = new Map<string, number>();
   for (const file of files) {
+    const skipReason = localSkipReason(file);
+    if (skipReason !== undefined) {
+      skipped.set(skipReason, (skipped.get(skipReason) ?? 0) + 1);
+      continue;
+    }
+    read += 1;
     // Decisions are printed as they are found: memory does not grow with their number.
     const scan = await scanLogObject(
       createReadStream(file),
@@ -131,7 +139,7 @@ export async function runRulesTest(
     }
   }
   io.err(
-    `mp-audit rules test: files ${files.length}, alerts ${alerts}, suppressed ${suppressed}, unreadable ${failed}`,
+    `mp-audit rules test: files ${read}, alerts ${alerts}, suppressed ${suppressed}, skipped ${countText(skipped)}, unreadable ${failed}`,
   );
   return failed > 0 ? 1 : 0;
 }

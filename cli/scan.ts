@@ -89,6 +89,18 @@ export async function expandPaths(
 }
 
 /**
+ * Why a local file found by {@link expandPaths} is not read, if it is not: local files may have
+ * any name, but digest and Insights files are never log files. Shared by `scan` and `rules test`.
+ */
+export function localSkipReason(file: string): 'digest-file' | 'insights-file' | undefined {
+  const keyClass = classifyObjectKey(file.split(sep).join('/'));
+  return keyClass.kind === 'skip' &&
+    (keyClass.reason === 'digest-file' || keyClass.reason === 'insights-file')
+    ? keyClass.reason
+    : undefined;
+}
+
+/**
  * `mp-audit scan`: runs the Lambda's reader and matcher over local log files and prints
  * the alerts. Returns the exit code: 0 when every file was read, 1 when one was not.
  */
@@ -106,13 +118,9 @@ export async function runScan(options: ScanCommandOptions, io: CommandIo): Promi
     unreadable.set(reason, (unreadable.get(reason) ?? 0) + 1);
   }
   for (const file of files) {
-    // Local files may have any name, but digest and Insights files are never log files.
-    const keyClass = classifyObjectKey(file.split(sep).join('/'));
-    if (
-      keyClass.kind === 'skip' &&
-      (keyClass.reason === 'digest-file' || keyClass.reason === 'insights-file')
-    ) {
-      skipped.set(keyClass.reason, (skipped.get(keyClass.reason) ?? 0) + 1);
+    const skipReason = localSkipReason(file);
+    if (skipReason !== undefined) {
+      skipped.set(skipReason, (skipped.get(skipReason) ?? 0) + 1);
       continue;
     }
     let scan;
@@ -163,7 +171,8 @@ export async function runScan(options: ScanCommandOptions, io: CommandIo): Promi
   return unreadableCount > 0 ? 1 : 0;
 }
 
-function countText(counts: Map<string, number>): string {
+/** `0`, or the total and each reason's count: `2 (digest-file: 1, ENOENT: 1)`. */
+export function countText(counts: Map<string, number>): string {
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   if (total === 0) return '0';
   return `${total} (${[...counts.entries()].map(([reason, n]) => `${reason}: ${n}`).join(', ')})`;

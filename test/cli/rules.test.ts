@@ -304,8 +304,30 @@ describe('Command: mp-audit rules', () => {
       expect(lineOf(records.unrelated)).toEqual([]);
       expect(io.stdout).toHaveLength(6);
       expect(io.stderr).toEqual([
-        'mp-audit rules test: files 1, alerts 4, suppressed 2, unreadable 0',
+        'mp-audit rules test: files 1, alerts 4, suppressed 2, skipped 0, unreadable 0',
       ]);
+    });
+
+    it('skips what scan skips: digest files and non-log files in folders', async () => {
+      // Prepare: the repository's samples hold a digest file; a folder of ours adds a README.
+      const folder = await mkdtemp(join(tmpdir(), 'mp-audit-rules-skip-'));
+      await writeFile(join(folder, 'README.txt'), 'not a log file');
+      const io = captureIo();
+      const scanIo = captureIo();
+
+      // Act
+      const code = await main(['rules', 'test', 'config/rules.json', 'samples', folder], io);
+      const scanCode = await main(['scan', 'samples', folder], scanIo);
+      await rm(folder, { recursive: true, force: true });
+
+      // Assess
+      expect(code).toBe(0);
+      expect(scanCode).toBe(0);
+      const summary = io.stderr.at(-1) ?? '';
+      expect(summary).toMatch(/, skipped 1 \(digest-file: 1\), unreadable 0$/);
+      expect(io.stderr).toHaveLength(1);
+      const filesRead = (line: string) => /files (\d+)/.exec(line)?.[1];
+      expect(filesRead(summary)).toBe(filesRead(scanIo.stderr.at(-1) ?? ''));
     });
 
     it('prints one JSON decision per line with --json', async () => {
