@@ -1,5 +1,6 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { createPipelineClients } from '../lambda/aws/clients';
@@ -72,16 +73,8 @@ export function defaultReplayClients(
   environment = new FunctionEnvironment(process.env),
   region?: string,
 ): ReplayClients {
-  const pipeline =
-    region === undefined
-      ? createPipelineClients(environment)
-      : {
-          // The settings of createPipelineClients, which takes no Region.
-          s3: new S3Client({ forcePathStyle: environment.s3ForcePathStyle, region }),
-          sns: new SNSClient({ maxAttempts: 6, retryMode: 'standard', region }),
-        };
   return {
-    ...pipeline,
+    ...createPipelineClients(environment, region),
     // With a custom endpoint (a local emulator), send to it rather than to the queue URL's host.
     sqs: new SQSClient({
       useQueueUrlAsEndpoint:

@@ -13,9 +13,14 @@ export interface PipelineClients {
  * path-style where the environment needs it. Throttling and 5xx from SNS are retried inside
  * the call with backoff and jitter.
  */
-export function createPipelineClients(environment: FunctionEnvironment): PipelineClients {
+export function createPipelineClients(
+  environment: FunctionEnvironment,
+  /** @default the SDK's (AWS_REGION); the CLI pins one taken from a queue URL */
+  region?: string,
+): PipelineClients {
+  const where = region === undefined ? {} : { region };
   return {
-    s3: new S3Client({ forcePathStyle: environment.s3ForcePathStyle }),
-    sns: new SNSClient({ maxAttempts: 6, retryMode: 'standard' }),
+    s3: new S3Client({ forcePathStyle: environment.s3ForcePathStyle, ...where }),
+    sns: new SNSClient({ maxAttempts: 6, retryMode: 'standard', ...where }),
   };
 }

@@ -95,4 +95,20 @@ describe('Function: createPipelineClients', () => {
     expect(retryMode).toBe('standard');
     sns.destroy();
   });
+
+  it('pins both clients to a Region when given one (a queue URL names it), keeping their settings', async () => {
+    // Prepare
+    const environment = new FunctionEnvironment({ [FUNCTION_ENV.s3ForcePathStyle]: 'true' });
+
+    // Act
+    const { s3, sns } = createPipelineClients(environment, 'eu-west-1');
+
+    // Assess
+    expect(await s3.config.region()).toBe('eu-west-1');
+    expect(await sns.config.region()).toBe('eu-west-1');
+    expect(s3.config.forcePathStyle).toBe(true);
+    expect(await sns.config.maxAttempts()).toBe(6);
+    s3.destroy();
+    sns.destroy();
+  });
 });
