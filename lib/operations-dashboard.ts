@@ -4,6 +4,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { MetricDimension } from '../lambda/contract';
+import { METRIC_DIMENSIONS } from '../lambda/contract';
 import { SEVERITIES } from '../lambda/match/rules-schema';
 import {
   alertsPublishedMetric,
@@ -94,7 +96,7 @@ function metric(name: string, label: string, statistic = 'Sum'): cloudwatch.Metr
 }
 
 /** Every series of a metric split by `dimension`, whatever its values, labelled by them. */
-function byDimension(name: string, dimension: string): cloudwatch.IMetric {
+function byDimension(name: string, dimension: MetricDimension): cloudwatch.IMetric {
   return searchByDimension(name, dimension, PERIOD, '');
 }
 
@@ -135,7 +137,7 @@ function alertWidgets(): cloudwatch.IWidget[] {
     }),
     new cloudwatch.GraphWidget({
       title: 'Alerts by call',
-      left: [byDimension(PIPELINE_METRIC_NAMES.alertsByEventName, 'eventName')],
+      left: [byDimension(PIPELINE_METRIC_NAMES.alertsByEventName, METRIC_DIMENSIONS.eventName)],
       stacked: true,
       width: THIRD,
     }),
@@ -155,19 +157,19 @@ function unreadWidgets(): cloudwatch.IWidget[] {
   return [
     new cloudwatch.GraphWidget({
       title: 'Objects skipped (not a log file), by reason',
-      left: [byDimension(PIPELINE_METRIC_NAMES.objectsSkipped, 'reason')],
+      left: [byDimension(PIPELINE_METRIC_NAMES.objectsSkipped, METRIC_DIMENSIONS.reason)],
       stacked: true,
       width: QUARTER,
     }),
     new cloudwatch.GraphWidget({
       title: 'Unreadable log files by reason, and bad records',
-      left: [byDimension(PIPELINE_METRIC_NAMES.objectsUnreadable, 'reason')],
+      left: [byDimension(PIPELINE_METRIC_NAMES.objectsUnreadable, METRIC_DIMENSIONS.reason)],
       right: [metric(PIPELINE_METRIC_NAMES.badRecords, 'Bad records')],
       width: QUARTER,
     }),
     new cloudwatch.GraphWidget({
       title: 'Log files not read to the end (read budget ran out), by reason',
-      left: [byDimension(PIPELINE_METRIC_NAMES.objectsIncomplete, 'reason')],
+      left: [byDimension(PIPELINE_METRIC_NAMES.objectsIncomplete, METRIC_DIMENSIONS.reason)],
       stacked: true,
       width: QUARTER,
     }),

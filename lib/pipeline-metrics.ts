@@ -1,8 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type { IncompleteReadReason, UnreadableReason } from '../lambda/contract';
+import type { IncompleteReadReason, MetricDimension, UnreadableReason } from '../lambda/contract';
 import {
   BUDGET_FAILURES,
+  isBudgetFailure,
+  LOG_READ_FAILURES,
   METRICS_NAMESPACE,
   PIPELINE_METRIC_NAMES,
   SERVICE_NAME,
@@ -16,21 +18,12 @@ export { PIPELINE_METRIC_NAMES };
 export const SERVICE_DIMENSION = { service: SERVICE_NAME } as const;
 
 /**
- * Every `reason` of `ObjectsUnreadable`: damage, not a budget. A `Record` over the contract's
- * type, so a reason added to the function without being added here stops compilation rather
- * than leaving the alarm blind to it.
+ * Every value of the `reason` dimension of `ObjectsUnreadable`: the contract's read failures
+ * that are damage, not a budget. Derived, so a reason the function adds is alarmed on too.
  */
-const UNREADABLE_REASON_SET: Record<UnreadableReason, true> = {
-  empty: true,
-  'corrupt-gzip': true,
-  truncated: true,
-  'invalid-json': true,
-  'not-cloudtrail': true,
-  'missing-records': true,
-};
-
-/** Every value of the `reason` dimension of `ObjectsUnreadable`. */
-export const UNREADABLE_REASONS = Object.keys(UNREADABLE_REASON_SET) as UnreadableReason[];
+export const UNREADABLE_REASONS: readonly UnreadableReason[] = LOG_READ_FAILURES.filter(
+  (reason): reason is UnreadableReason => !isBudgetFailure(reason),
+);
 
 /**
  * Every value of the `reason` dimension of `ObjectsIncomplete`: the read stopped because its
@@ -142,7 +135,7 @@ export function badRecordRatePercent(period: Duration): cloudwatch.MathExpressio
  */
 export function searchByDimension(
   metricName: string,
-  dimension: string,
+  dimension: MetricDimension,
   period: Duration,
   label: string,
 ): cloudwatch.MathExpression {

@@ -25,7 +25,7 @@ export function recoverRecords(raw: Buffer, skip = 0): ReadRecord[] {
   const starts = recordStarts(text, key);
   // The bad piece is skipped only when its own start was found: damage to its first key hides
   // its start, and the first start found is then the next record's.
-  const first = starts[0] === firstNonWhitespace(text) ? skip : 0;
+  const first = starts[0] === text.search(/\S/) ? skip : 0;
   const found: ReadRecord[] = [];
   for (let n = first; n < starts.length; n += 1) {
     const from = starts[n] as number;
@@ -44,12 +44,6 @@ function recordStarts(text: string, key: string): number[] {
     starts.push(match.index);
   }
   return starts;
-}
-
-function firstNonWhitespace(text: string): number {
-  let at = 0;
-  while (at < text.length && /\s/.test(text.charAt(at))) at += 1;
-  return at;
 }
 
 function parsePiece(piece: string, last: boolean): ReadRecord | undefined {
