@@ -24,38 +24,95 @@ export const DEFAULT_PARAMETER_BUDGET: ParameterBudget = {
   json: 20_000,
 };
 
-/** A subject keeps at least this much of a resource id, or leaves the id out. */
-const SUBJECT_MIN_ID_CHARS = 8;
+/**
+ * Floors of the subject's parts. A part gives way only down to its floor, and the id (the most
+ * useful part after the severity) keeps {@link SUBJECT_MIN_ID_CHARS} until every other part is
+ * at its last floor, which no real service name or Region reaches.
+ */
+export const SUBJECT_MIN_ID_CHARS = 12;
+const SUBJECT_ROOMY_ID_CHARS = 32;
+const SUBJECT_MIN_EVENT_CHARS = 16;
+const SUBJECT_LAST_EVENT_CHARS = 8;
+const SUBJECT_LAST_SERVICE_CHARS = 6;
+const SUBJECT_LAST_ID_CHARS = 9;
 const SUBJECT_MAX_REGION_CHARS = 24;
+/** A middle cut keeps at least this many characters at the end (and more at the start). */
+const MIDDLE_CUT_MIN_END_CHARS = 3;
+
+/** The words of a subject, each already printable ASCII on one line. */
+interface SubjectParts {
+  /** `[HIGH]`, with ` FAILED` and ` Audit pipeline:` when they apply; never cut. */
+  readonly tag: string;
+  readonly service: string;
+  readonly event: string;
+  readonly type: string;
+  readonly id: string | null;
+  readonly region: string;
+}
+
+/** One way to make a subject shorter, by up to `excess` characters. */
+type SubjectShrink = (parts: SubjectParts, excess: number) => SubjectParts;
+
+/** Tried in order until the subject fits: the id gives way last. */
+const SUBJECT_SHRINKS: readonly SubjectShrink[] = [
+  // The type is the least telling word: the event name already implies it.
+  (parts) => ({ ...parts, type: '' }),
+  (parts) => ({ ...parts, service: parts.service.replace(/^MediaPackage\b/, 'MP') }),
+  // An id too long for any subject loses its middle before the event name loses anything.
+  (parts, excess) => ({ ...parts, id: cutId(parts.id, excess, SUBJECT_ROOMY_ID_CHARS) }),
+  (parts, excess) => ({
+    ...parts,
+    event: cutMiddle(parts.event, shorter(parts.event, excess, SUBJECT_MIN_EVENT_CHARS)),
+  }),
+  (parts, excess) => ({ ...parts, id: cutId(parts.id, excess, SUBJECT_MIN_ID_CHARS) }),
+  // Beyond here only for service names, events and tags no real alert has.
+  (parts, excess) => ({
+    ...parts,
+    service: cut(parts.service, shorter(parts.service, excess, SUBJECT_LAST_SERVICE_CHARS)),
+  }),
+  (parts, excess) => ({
+    ...parts,
+    event: cutMiddle(parts.event, shorter(parts.event, excess, SUBJECT_LAST_EVENT_CHARS)),
+  }),
+  (parts, excess) => ({ ...parts, id: cutId(parts.id, excess, SUBJECT_LAST_ID_CHARS) }),
+];
 
 /**
  * e.g. `[HIGH] MediaPackage RotateIngestEndpointCredentials on channel live-1 (us-west-2)`:
- * printable ASCII on one line, under 100 characters. A long resource id is cut, with `...`,
- * never to nothing while there is room; the resource type goes first when room is short.
+ * printable ASCII on one line, under 100 characters. When room is short the resource type goes
+ * first, then `MediaPackage` becomes `MP`, then the event name and last the resource id lose
+ * their middle (`live-channel-e...-primary-1`), so the id's start and end stay readable.
  */
 export function formatSubject(alert: MediaPackageAlert): string {
-  const pipeline = alert.category === 'self-protection' ? ' Audit pipeline:' : '';
-  const region = ` (${cut(asciiLine(alert.awsRegion), SUBJECT_MAX_REGION_CHARS)})`;
-  const head = cut(
-    asciiLine(
-      `[${alert.severity.toUpperCase()}]${alert.outcome === 'failed' ? ' FAILED' : ''}${pipeline} ${alert.service} ${alert.eventName}`,
-    ),
-    SUBJECT_MAX_CHARS - region.length,
-  );
-  const room = SUBJECT_MAX_CHARS - head.length - region.length;
-  const id = alert.resource.id === null ? null : asciiLine(alert.resource.id);
-  return `${head}${subjectTarget(asciiLine(alert.resource.type), id, room)}${region}`;
+  const id = alert.resource.id === null ? '' : asciiLine(alert.resource.id);
+  let parts: SubjectParts = {
+    tag: `[${alert.severity.toUpperCase()}]${alert.outcome === 'failed' ? ' FAILED' : ''}${alert.category === 'self-protection' ? ' Audit pipeline:' : ''}`,
+    service: asciiLine(alert.service),
+    event: asciiLine(alert.eventName),
+    type: asciiLine(alert.resource.type),
+    id: id === '' ? null : id,
+    region: cut(asciiLine(alert.awsRegion), SUBJECT_MAX_REGION_CHARS),
+  };
+  for (const shrink of SUBJECT_SHRINKS) {
+    const excess = renderSubject(parts).length - SUBJECT_MAX_CHARS;
+    if (excess <= 0) break;
+    parts = shrink(parts, excess);
+  }
+  return renderSubject(parts);
 }
 
-/** ` on channel live-1`, cut to `room`: the id matters more than its type. */
-function subjectTarget(type: string, id: string | null, room: number): string {
-  if (id === null) return '';
-  for (const prefix of [` on ${type} `, ' on ']) {
-    if (prefix.length + id.length <= room) return `${prefix}${id}`;
-    const keep = room - prefix.length - 3;
-    if (keep >= SUBJECT_MIN_ID_CHARS) return `${prefix}${id.slice(0, keep)}...`;
-  }
-  return '';
+function renderSubject({ tag, service, event, type, id, region }: SubjectParts): string {
+  const target = id === null ? [] : ['on', type, id];
+  return `${[tag, service, event, ...target].filter((word) => word !== '').join(' ')} (${region})`;
+}
+
+/** The length `text` should have to lose `excess` characters, but not below `floor`. */
+function shorter(text: string, excess: number, floor: number): number {
+  return Math.max(floor, text.length - excess);
+}
+
+function cutId(id: string | null, excess: number, floor: number): string | null {
+  return id === null ? null : cutMiddle(id, shorter(id, excess, floor));
 }
 
 /** The plain-text email body: who, what, when, where, outcome, then links. */
@@ -262,6 +319,17 @@ function indent(block: string): string {
 /** Printable ASCII on one line: SNS subjects allow nothing else. */
 function asciiLine(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/**
+ * `value` cut to `max` characters by its middle (`live-channel-e...-primary-1`): the start
+ * (a name's stem) and the end (the part that tells siblings apart) both stay.
+ */
+function cutMiddle(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const keep = Math.max(0, max - 3);
+  const end = Math.min(keep, Math.max(MIDDLE_CUT_MIN_END_CHARS, Math.floor(keep * 0.4)));
+  return `${value.slice(0, keep - end)}...${value.slice(value.length - end)}`;
 }
 
 /** `value` cut to `max` characters, ending in `...` when cut. */

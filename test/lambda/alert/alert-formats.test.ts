@@ -1,10 +1,17 @@
+import fc from 'fast-check';
+import type { MediaPackageAlert } from '../../../lambda/alert/alert';
 import {
+  SUBJECT_MAX_CHARS,
+  SUBJECT_MIN_ID_CHARS,
   formatChatbot,
   formatEmail,
   formatJson,
   formatSubject,
   logObjectName,
 } from '../../../lambda/alert/alert-formats';
+import { MEDIAPACKAGE_EVENT_SOURCES, serviceName } from '../../../lambda/match/event-sources';
+import type { Severity } from '../../../lambda/match/rules-schema';
+import { SEVERITIES } from '../../../lambda/match/rules-schema';
 import { OMITTED_PARTS } from '../../../lambda/read/cloudtrail-record';
 import { MASK } from '../../../lambda/alert/redact';
 import { buildAlertMessage } from '../../../lambda/alert/sns-message';
@@ -95,12 +102,11 @@ describe('Function: formatSubject', () => {
 
     // Assess
     expect(id.length).toBeGreaterThanOrEqual(300);
-    expect(subject.length).toBeLessThan(100);
+    expect(subject.length).toBe(SUBJECT_MAX_CHARS);
     expect(subject).toMatch(PRINTABLE_ASCII_LINE);
-    expect(
-      subject.startsWith('[HIGH] MediaPackage RotateIngestEndpointCredentials on channel '),
-    ).toBe(true);
-    expect(subject.endsWith('... (us-west-2)')).toBe(true);
+    expect(subject).toMatch(
+      /^\[HIGH\] MP RotateIngestEndpointCredentials on \?+\.\.\.\?+ \(us-west-2\)$/,
+    );
   });
 
   it('stays under 100 characters when the event name itself is huge', () => {
@@ -116,29 +122,190 @@ describe('Function: formatSubject', () => {
   });
 });
 
+/** A watched alert with the given parts, the rest from a real rotation alert. */
+function alertWith(parts: {
+  readonly severity?: Severity;
+  readonly outcome?: MediaPackageAlert['outcome'];
+  readonly category?: MediaPackageAlert['category'];
+  readonly service?: string;
+  readonly eventName?: string;
+  readonly type?: string;
+  readonly id?: string | null;
+  readonly region?: string;
+}): MediaPackageAlert {
+  const alert = alertFor(rotationRecord());
+  return {
+    ...alert,
+    severity: parts.severity ?? alert.severity,
+    outcome: parts.outcome ?? alert.outcome,
+    category: parts.category ?? alert.category,
+    service: parts.service ?? alert.service,
+    eventName: parts.eventName ?? alert.eventName,
+    awsRegion: parts.region ?? alert.awsRegion,
+    resource: {
+      ...alert.resource,
+      type: parts.type ?? alert.resource.type,
+      id: parts.id === undefined ? alert.resource.id : parts.id,
+    },
+  };
+}
+
+/**
+ * Asserts that the subject is a short ASCII line showing the id (the last word before
+ * ` (region)`) whole or as `start...end`, at least 3 characters each and `minChars` in all.
+ * Only for ids without spaces or dots and Regions without ` (`. True when the id was cut.
+ */
+function expectIdKept(subject: string, id: string, minChars: number): boolean {
+  expect(subject.length).toBeLessThan(100);
+  expect(subject).toMatch(PRINTABLE_ASCII_LINE);
+  const beforeRegion = subject.slice(0, subject.lastIndexOf(' ('));
+  const shown = beforeRegion.slice(beforeRegion.lastIndexOf(' ') + 1);
+  if (shown === id) return false;
+  const [start = '', end = '', ...rest] = shown.split('...');
+  expect(rest).toEqual([]);
+  expect(id.startsWith(start) && id.endsWith(end)).toBe(true);
+  expect(Math.min(start.length, end.length)).toBeGreaterThanOrEqual(3);
+  expect(shown.length).toBeGreaterThanOrEqual(Math.min(id.length, minChars));
+  return true;
+}
+
+/** Ids as CloudTrail names them: any length, no spaces or dots (so `...` marks the cut). */
+const idArb = fc.stringMatching(/^[A-Za-z0-9_:/-]{1,400}$/);
+const regionArb = fc.stringMatching(/^[a-z0-9-]{1,60}$/);
+const REAL_SERVICES = [
+  ...MEDIAPACKAGE_EVENT_SOURCES,
+  'cloudtrail.amazonaws.com',
+  's3.amazonaws.com',
+].map(serviceName);
+const partsArb = fc.record({
+  severity: fc.constantFrom(...SEVERITIES),
+  outcome: fc.constantFrom('success' as const, 'failed' as const),
+  category: fc.constantFrom('watched' as const, 'self-protection' as const),
+  eventName: fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }),
+  type: fc.string({ unit: 'binary', maxLength: 200 }),
+  id: idArb,
+  region: regionArb,
+});
+const RUNS = { seed: 13, numRuns: 500 } as const;
+
 describe('Function: formatSubject and resource ids', () => {
-  it.each([
-    ['a 60-character id', 'c'.repeat(60)],
-    ['a 200-character id', 'c'.repeat(200)],
-  ])('keeps part of %s when the event name leaves room', (_case, id) => {
-    // Prepare
-    const alert = alertFor(
-      cloudTrailRecord({
-        eventSource: 'mediapackagev2.amazonaws.com',
-        eventName: 'UpdateOriginEndpointConfiguration',
-        requestParameters: { id },
+  it('keeps the id whole, or its start and end and at least 12 characters, with any real service', () => {
+    fc.assert(
+      fc.property(partsArb, fc.constantFrom(...REAL_SERVICES), (parts, service) => {
+        // Act
+        const subject = formatSubject(alertWith({ ...parts, service }));
+
+        // Assess
+        const cut = expectIdKept(subject, parts.id, SUBJECT_MIN_ID_CHARS);
+        // Cut only as far as needed: the subject is then full.
+        if (cut) expect(subject.length).toBe(SUBJECT_MAX_CHARS);
       }),
+      RUNS,
     );
+  });
+
+  it('keeps the start and end of the id even with a service name of any length', () => {
+    fc.assert(
+      fc.property(partsArb, fc.string({ unit: 'binary', maxLength: 300 }), (parts, service) => {
+        // Act
+        const subject = formatSubject(alertWith({ ...parts, service }));
+
+        // Assess
+        expectIdKept(subject, parts.id, 0);
+      }),
+      RUNS,
+    );
+  });
+
+  it('stays a printable ASCII line under 100 characters whatever the texts hold', () => {
+    const anyText = (maxLength: number): fc.Arbitrary<string> =>
+      fc.string({ unit: 'binary', maxLength });
+    fc.assert(
+      fc.property(
+        partsArb,
+        anyText(300),
+        fc.option(anyText(400)),
+        anyText(100),
+        (parts, service, id, region) => {
+          // Act
+          const subject = formatSubject(alertWith({ ...parts, service, id, region }));
+
+          // Assess
+          expect(subject.length).toBeLessThan(100);
+          expect(subject).toMatch(PRINTABLE_ASCII_LINE);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it.each([
+    [
+      'the longest VOD event name, failed, in a long Region: the type goes, the id stays',
+      {
+        severity: 'high' as const,
+        outcome: 'failed' as const,
+        service: 'MediaPackage VOD',
+        eventName: 'DeletePackagingConfiguration',
+        type: 'packaging configuration',
+        id: 'hls-6s',
+        region: 'ap-southeast-2',
+      },
+      '[HIGH] FAILED MediaPackage VOD DeletePackagingConfiguration on hls-6s (ap-southeast-2)',
+    ],
+    [
+      'the longest v2 event name on a v2 path: MediaPackage becomes MP',
+      {
+        severity: 'high' as const,
+        outcome: 'failed' as const,
+        service: 'MediaPackage v2',
+        eventName: 'DeleteOriginEndpointPolicy',
+        type: 'origin endpoint policy',
+        id: 'fast-channels/retro-tv/cmaf-hls',
+        region: 'ap-southeast-2',
+      },
+      '[HIGH] FAILED MP v2 DeleteOriginEndpointPolicy on fast-channels/retro-tv/cmaf-hls (ap-southeast-2)',
+    ],
+    [
+      'a self-protection alert on a long id: service and event shorten before the id',
+      {
+        severity: 'medium' as const,
+        outcome: 'failed' as const,
+        category: 'self-protection' as const,
+        service: 'MediaPackage v2',
+        eventName: 'ResetOriginEndpointState',
+        type: 'origin endpoint',
+        id: 'broadcast-prod-eu/live-channel-example-primary-1/hls-ts-backup',
+        region: 'ap-southeast-2',
+      },
+      '[MEDIUM] FAILED Audit pipeline: MP v2 ResetOri...State on broadcast-pro...s-backup (ap-southeast-2)',
+    ],
+  ])('reads well with %s', (_case, parts, expected) => {
+    // Act
+    const subject = formatSubject(alertWith(parts));
+
+    // Assess
+    expect(subject).toBe(expected);
+    expect(subject.length).toBeLessThan(100);
+  });
+
+  it('cuts a long id in its middle, keeping its start and end', () => {
+    // Prepare
+    const alert = alertWith({
+      service: 'MediaPackage v2',
+      eventName: 'UpdateOriginEndpoint',
+      id: `live-channel-${'e'.repeat(200)}-primary-1`,
+    });
 
     // Act
     const subject = formatSubject(alert);
 
     // Assess
-    expect(subject.length).toBeLessThan(100);
-    expect(subject).toMatch(/ on .*c{8,}\.\.\. \(us-west-2\)$/);
+    expect(subject.length).toBe(SUBJECT_MAX_CHARS);
+    expect(subject).toMatch(/ on live-channel-e+\.\.\.e+-primary-1 \(us-west-2\)$/);
   });
 
-  it('drops the resource type before it drops the id', () => {
+  it('drops the resource type before it cuts the id', () => {
     // Prepare
     const alert = alertFor(
       cloudTrailRecord({
@@ -160,7 +327,7 @@ describe('Function: formatSubject and resource ids', () => {
     expect(subject).toContain(' on g/live-news-1/hls (us-west-2)');
   });
 
-  it('keeps the Region at the end even with a huge event name', () => {
+  it('keeps the Region at the end and the id whole with a huge event name', () => {
     // Prepare
     const alert = alertFor(cloudTrailRecord({ eventName: `Update${'X'.repeat(300)}` }));
 
@@ -168,8 +335,8 @@ describe('Function: formatSubject and resource ids', () => {
     const subject = formatSubject(alert);
 
     // Assess
-    expect(subject.length).toBeLessThan(100);
-    expect(subject.endsWith('... (us-west-2)')).toBe(true);
+    expect(subject.length).toBe(SUBJECT_MAX_CHARS);
+    expect(subject).toMatch(/^\[MEDIUM\] MP UpdateX+\.\.\.X+ on live-1 \(us-west-2\)$/);
   });
 });
 
