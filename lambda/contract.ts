@@ -23,7 +23,7 @@ export const FUNCTION_ENV = {
   ownResources: 'MP_AUDIT_OWN_RESOURCES',
   /** Most uncompressed bytes read from one log file (a decimal string). */
   maxInflatedBytes: 'MP_AUDIT_MAX_INFLATED_BYTES',
-  /** Rules as JSON text, for local runs; deployed rules are bundled (BUNDLED_RULES_EXPRESSION). */
+  /** Rules as JSON text, for local runs; deployed rules are a file in the code (BUNDLED_RULES_FILE). */
   localRules: 'MP_AUDIT_RULES',
   /** `true`: S3 path-style addressing (local emulators). */
   s3ForcePathStyle: 'MP_AUDIT_S3_FORCE_PATH_STYLE',
@@ -32,10 +32,10 @@ export const FUNCTION_ENV = {
 } as const;
 
 /**
- * The expression in the function's code that esbuild replaces, at synth, with the validated
- * rules' JSON text: a rules change changes the code and its asset hash.
+ * The file, beside the function's code, that holds the validated rules the stack deployed: part
+ * of the code asset, so a rules change changes the asset hash and deploys like a code change.
  */
-export const BUNDLED_RULES_EXPRESSION = 'process.env.MP_AUDIT_BUNDLED_RULES';
+export const BUNDLED_RULES_FILE = 'rules.json';
 
 /**
  * The pipeline's own resources, which the tampering rule guards (`MP_AUDIT_OWN_RESOURCES`).

@@ -4,8 +4,11 @@
  * and naming it when it is wrong. The handler and the CLI both read their settings here; the
  * variable names come from the contract the stack writes them with.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { OwnResources } from './contract';
 import {
+  BUNDLED_RULES_FILE,
   BYTES_PER_MB,
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   DEFAULT_MAX_INFLATED_MB,
@@ -32,8 +35,29 @@ export interface IdempotencySettings {
   readonly expiresAfterSeconds: number;
 }
 
+/**
+ * The rules file deployed beside the code, or undefined when there is none (the stack was given
+ * no rules, or this is not the deployed bundle).
+ */
+function readBundledRules(codeDirectory: string): string | undefined {
+  try {
+    return readFileSync(join(codeDirectory, BUNDLED_RULES_FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 export class FunctionEnvironment {
-  public constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  /**
+   * @param env the variables to read
+   * @param codeDirectory where the deployed code and its rules file are: in the function's
+   *   single-file bundle this module's folder is the code's
+   */
+  public constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly codeDirectory: string = __dirname,
+  ) {}
 
   /** The alert topic (`ALERT_TOPIC_ARN`), which the function cannot run without. */
   public get alertTopicArn(): string {
@@ -114,10 +138,9 @@ export class FunctionEnvironment {
   public get rules(): RulesConfig {
     const local = this.text(FUNCTION_ENV.localRules);
     if (local !== undefined) return parseRulesText(local, FUNCTION_ENV.localRules);
-    // esbuild replaces this expression (BUNDLED_RULES_EXPRESSION) with the rules' JSON text.
-    const bundled = process.env.MP_AUDIT_BUNDLED_RULES;
-    if (bundled === undefined || bundled === '') return DEFAULT_RULES;
-    return parseRulesText(bundled, 'the rules bundled at synth');
+    const bundled = readBundledRules(this.codeDirectory);
+    if (bundled === undefined) return DEFAULT_RULES;
+    return parseRulesText(bundled, `the rules deployed with the code (${BUNDLED_RULES_FILE})`);
   }
 
   /**

@@ -1,14 +1,14 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, FileSystem, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  BUNDLED_RULES_EXPRESSION,
+  BUNDLED_RULES_FILE,
   BYTES_PER_MB,
   DEFAULT_MAX_INFLATED_MB,
   FUNCTION_ENV,
@@ -16,13 +16,16 @@ import {
   SERVICE_NAME,
 } from '../lambda/contract';
 import type { RulesConfig } from '../lambda/match/rules-schema';
-import { FUNCTION_ALIASES, FUNCTION_MAIN_FIELDS, aliasArgs } from './bundling';
-import { throwIfInvalid } from './errors';
+import { InvalidPropsError, throwIfInvalid } from './errors';
 import type { NumberRule } from './prop-checks';
 import { checkDuration, checkNumber } from './prop-checks';
 
-/** The handler the function bundles: `lambda/handler.ts`, export `handler`. */
-export const HANDLER_ENTRY = path.join(__dirname, '..', 'lambda', 'handler.ts');
+/**
+ * The function's code, built ahead by `npm run build` (lib/bundling.ts) and shipped in the
+ * package, so synth needs no esbuild, TypeScript or Docker. `dist/` beside `lib/` in the source
+ * tree and this file's own folder in the package's `dist/index.js`: both resolve here.
+ */
+export const FUNCTION_CODE_DIR = path.join(__dirname, '..', 'dist', 'function');
 
 /** The defaults of {@link AuditFunctionProps}. */
 export const AUDIT_FUNCTION_DEFAULTS = {
@@ -115,24 +118,17 @@ export interface AuditFunctionProps {
   readonly environment?: Record<string, string>;
 
   /**
-   * Validated rules to bake into the bundle: esbuild replaces `process.env.MP_AUDIT_BUNDLED_RULES`
-   * with their JSON text, so a rules change changes the code (and its asset hash) and is
-   * deployed like any code change.
+   * Validated rules to deploy with the code: written as `rules.json` (BUNDLED_RULES_FILE) beside
+   * the bundle, so a rules change changes the code asset (and its hash) and is deployed like any
+   * code change.
    *
    * @default - none: the handler uses `MP_AUDIT_RULES` or its built-in defaults
    */
   readonly rules?: RulesConfig;
-
-  /**
-   * The TypeScript entry point to bundle.
-   *
-   * @default HANDLER_ENTRY (lambda/handler.ts)
-   */
-  readonly entry?: string;
 }
 
 /**
- * The alerting function: Node.js 24 on arm64, bundled locally by esbuild with the AWS SDK, with
+ * The alerting function: Node.js 24 on arm64, the prebuilt bundle (AWS SDK included), with
  * its own log group, a least-privilege role, and failed asynchronous invocations kept in an
  * encrypted dead-letter queue.
  *
@@ -140,7 +136,7 @@ export interface AuditFunctionProps {
  * resources (`grantReadLogs`, `grantPublish`), not here.
  */
 export class AuditFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   /** On-failure destination of asynchronous invocations (and of the EventBridge target). */
@@ -204,11 +200,11 @@ export class AuditFunction extends Construct {
     return queue;
   }
 
-  private createFunction(props: AuditFunctionProps, memorySize: number): nodejs.NodejsFunction {
-    return new nodejs.NodejsFunction(this, 'Function', {
+  private createFunction(props: AuditFunctionProps, memorySize: number): lambda.Function {
+    return new lambda.Function(this, 'Function', {
       description: 'Alerts on AWS Elemental MediaPackage write calls found in CloudTrail log files',
-      entry: props.entry ?? HANDLER_ENTRY,
-      handler: 'handler',
+      code: lambda.Code.fromAsset(this.codeDirectory(props.rules)),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
@@ -223,24 +219,27 @@ export class AuditFunction extends Construct {
         [FUNCTION_ENV.maxInflatedBytes]: String(this.maxInflatedMb * BYTES_PER_MB),
         ...props.environment,
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        // Pin the SDK version the tests ran against instead of the runtime's copy.
-        bundleAwsSDK: true,
-        mainFields: FUNCTION_MAIN_FIELDS,
-        esbuildArgs: aliasArgs(FUNCTION_ALIASES),
-        // A JavaScript string literal holding the rules' JSON text.
-        ...(props.rules === undefined
-          ? {}
-          : {
-              define: { [BUNDLED_RULES_EXPRESSION]: JSON.stringify(JSON.stringify(props.rules)) },
-            }),
-      },
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
+  }
+
+  /**
+   * The prebuilt bundle, or a copy of it with the rules file beside it. The copy goes to a
+   * temporary folder, which CDK copies into the cloud assembly by content hash.
+   */
+  private codeDirectory(rules: RulesConfig | undefined): string {
+    if (!fs.existsSync(path.join(FUNCTION_CODE_DIR, 'index.js'))) {
+      throw new InvalidPropsError(
+        this,
+        `the function's code is missing from ${FUNCTION_CODE_DIR}: run \`npm run build\` (a packaged install ships it built)`,
+      );
+    }
+    if (rules === undefined) return FUNCTION_CODE_DIR;
+    const staged = FileSystem.mkdtemp('mp-audit-function');
+    fs.cpSync(FUNCTION_CODE_DIR, staged, { recursive: true });
+    fs.writeFileSync(path.join(staged, BUNDLED_RULES_FILE), JSON.stringify(rules));
+    return staged;
   }
 }

@@ -159,8 +159,8 @@ export interface MediaPackageAuditAlertsProps {
   readonly subscriptions?: readonly AlertSubscription[];
 
   /**
-   * Rules file (JSON, schema `config/rules.schema.json`) to load, validate and bake into the
-   * function's bundle at synth time. An invalid file stops synth with a `RulesValidationError`
+   * Rules file (JSON, schema `config/rules.schema.json`) to load, validate and deploy with the
+   * function's code (a `rules.json` beside it). An invalid file stops synth with a `RulesValidationError`
    * naming the file and the path in it. Give this or {@link rules}, not both.
    *
    * @default DEFAULT_RULES_FILE (config/rules.json of this package)
@@ -168,8 +168,8 @@ export interface MediaPackageAuditAlertsProps {
   readonly rulesFile?: string;
 
   /**
-   * Rules as an object (e.g. from `loadRulesFile` or written inline), validated and baked into
-   * the bundle like {@link rulesFile}. Give this or {@link rulesFile}, not both.
+   * Rules as an object (e.g. from `loadRulesFile` or written inline), validated and deployed with
+   * the code like {@link rulesFile}. Give this or {@link rulesFile}, not both.
    *
    * @default - the rules in {@link rulesFile}
    */

@@ -1,4 +1,7 @@
-import { FUNCTION_ENV, MediaPackageAuditError } from '../../lambda/contract';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUNDLED_RULES_FILE, FUNCTION_ENV, MediaPackageAuditError } from '../../lambda/contract';
 import { FunctionEnvironment, FunctionEnvironmentError } from '../../lambda/function-environment';
 import { DEFAULT_RULES, RulesValidationError } from '../../lambda/match/rules-schema';
 import { TOPIC_ARN } from '../support/aws-doubles';
@@ -167,6 +170,44 @@ describe('Class: FunctionEnvironment', () => {
       expect(fromLocal.alertOnFailed).toBe(false);
       expect(fromDefault.alertOnFailed).toBe(true);
       expect(fromDefault).toEqual(DEFAULT_RULES);
+    });
+
+    describe('the rules file deployed with the code', () => {
+      let codeDirectory: string;
+      beforeEach(() => {
+        codeDirectory = mkdtempSync(join(tmpdir(), 'mp-audit-code-'));
+      });
+      afterEach(() => rmSync(codeDirectory, { recursive: true, force: true }));
+
+      it('reads it when MP_AUDIT_RULES is not set, and MP_AUDIT_RULES still wins', () => {
+        // Prepare
+        writeFileSync(
+          join(codeDirectory, BUNDLED_RULES_FILE),
+          JSON.stringify({ version: 1, alertOnFailed: false }),
+        );
+        const local = JSON.stringify({ version: 1, alertOnReadOnly: true });
+
+        // Act
+        const deployed = new FunctionEnvironment({}, codeDirectory).rules;
+        const overridden = new FunctionEnvironment({ MP_AUDIT_RULES: local }, codeDirectory).rules;
+
+        // Assess
+        expect(deployed.alertOnFailed).toBe(false);
+        expect(overridden.alertOnFailed).toBe(true);
+        expect(overridden.alertOnReadOnly).toBe(true);
+      });
+
+      it('names the file when its rules are invalid', () => {
+        // Prepare
+        writeFileSync(join(codeDirectory, BUNDLED_RULES_FILE), '{"version": 2}');
+
+        // Act
+        const read = (): unknown => new FunctionEnvironment({}, codeDirectory).rules;
+
+        // Assess
+        expect(read).toThrow(RulesValidationError);
+        expect(read).toThrow(/rules deployed with the code \(rules\.json\)/);
+      });
     });
 
     it('names MP_AUDIT_RULES as the source of invalid rules', () => {

@@ -176,4 +176,30 @@ describe('Construct: AuditFunction', () => {
       );
     });
   });
+
+  describe('code', () => {
+    /** The content hash CDK gives the function's code asset. */
+    function codeKey(props: MediaPackageAuditAlertsProps): string {
+      const stack = newStack();
+      new MediaPackageAuditAlerts(stack, 'Audit', props);
+      const [fn] = Object.values(
+        Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+          Properties: { Runtime: 'nodejs24.x' },
+        }),
+      ) as { Properties: { Code: { S3Key: string } } }[];
+      return fn?.Properties.Code.S3Key ?? 'missing';
+    }
+
+    it('changes the code asset when the rules change, and only then', () => {
+      // Prepare
+      const quiet = { rules: { version: 1 as const, alertOnFailed: false } };
+      const loud = { rules: { version: 1 as const, alertOnReadOnly: true } };
+      // Act
+      const keys = [codeKey(quiet), codeKey(quiet), codeKey(loud)];
+      // Assess: a rules change deploys like a code change; the same rules keep the same asset.
+      expect(keys[0]).toMatch(/^[0-9a-f]{64}\.zip$/);
+      expect(keys[1]).toBe(keys[0]);
+      expect(keys[2]).not.toBe(keys[0]);
+    });
+  });
 });
