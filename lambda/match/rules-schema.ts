@@ -244,6 +244,55 @@ export class RulesValidationError extends MediaPackageAuditError {
   }
 }
 
+/** Rules text that is not JSON: where the parser stopped (when it says) and why. */
+export class RulesJsonError extends RulesValidationError {
+  /** 1-based line and column of the error, when the parser gave its position. */
+  public readonly line: number | undefined;
+  public readonly column: number | undefined;
+  /** E.g. `not valid JSON at line 3, column 5: expected double-quoted property name`. */
+  public readonly reason: string;
+
+  public constructor(source: string, text: string, cause: SyntaxError) {
+    const { line, column, detail } = jsonErrorAt(text, cause.message);
+    const reason = `not valid JSON${line === undefined ? '' : ` at line ${line}, column ${column}`}: ${detail}`;
+    super(source, [{ path: '(file)', message: reason }], cause);
+    this.name = 'RulesJsonError';
+    this.line = line;
+    this.column = column;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Line, column and a one-line reason from V8's JSON.parse message. Node 20 says `at position
+ * N`, Node 22+ adds `(line L column C)`; some messages give no position, and some quote the
+ * text, which may span lines, so the quote is dropped.
+ */
+function jsonErrorAt(
+  text: string,
+  message: string,
+): { line?: number; column?: number; detail: string } {
+  const token = /^Unexpected token '([\s\S])', [\s\S]* is not valid JSON$/.exec(message);
+  const position = /at position (\d+)/.exec(message)?.[1];
+  const at =
+    position !== undefined
+      ? Number(position)
+      : /end of JSON input/.test(message)
+        ? text.length
+        : undefined;
+  const detail = token
+    ? `unexpected character ${JSON.stringify(token[1])}`
+    : message
+        .replace(/ at position \d+.*$/s, '')
+        .replace(/ in JSON$/, '')
+        .replace(/\s+/g, ' ');
+  const lowered = detail.charAt(0).toLowerCase() + detail.slice(1);
+  if (at === undefined) return { detail: lowered };
+  const before = text.slice(0, at);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: at - lineStart + 1, detail: lowered };
+}
+
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(top level)';
   return path
@@ -251,6 +300,94 @@ function formatPath(path: readonly PropertyKey[]): string {
       typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
     )
     .join('');
+}
+
+/**
+ * The optimal string alignment distance between `a` and `b`: the fewest one-character
+ * insertions, deletions, substitutions and swaps of neighbours that turn one into the other.
+ * Swaps count once because they are the commonest typo (`reasno`).
+ */
+export function editDistance(a: string, b: string): number {
+  // Three rows of the table: a swap looks two rows back.
+  let previous: number[] = [];
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min((row[j - 1] ?? 0) + cost, (row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (previous[j - 2] ?? 0) + 1);
+      }
+      next.push(best);
+    }
+    previous = row;
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/**
+ * The key of `known` closest to `key` by {@link editDistance}, ignoring case, or undefined when
+ * none is within a third of `key`'s length (at least one edit): a far-off key gets no guess.
+ * The first of `known` wins a tie. Shared by the rules file and the CDK context (lib/ may
+ * import this module).
+ */
+export function closestKey<K extends string>(key: string, known: readonly K[]): K | undefined {
+  const wanted = key.toLowerCase();
+  let closest: { readonly key: K; readonly distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(wanted, candidate.toLowerCase());
+    if (closest === undefined || distance < closest.distance)
+      closest = { key: candidate, distance };
+  }
+  const tolerance = Math.max(1, Math.floor(key.length / 3));
+  return closest !== undefined && closest.distance <= tolerance ? closest.key : undefined;
+}
+
+/**
+ * The keys the schema allows in the object at `path` (as zod reports it), found by walking the
+ * schema itself so that a new nested object gets suggestions without a list to keep in step.
+ */
+function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  if (schema instanceof z.core.$ZodDefault || schema instanceof z.core.$ZodOptional) {
+    return keysAt(schema._zod.def.innerType, path);
+  }
+  if (schema instanceof z.core.$ZodPipe) return keysAt(schema._zod.def.in, path);
+  if (schema instanceof z.core.$ZodUnion) {
+    for (const option of schema._zod.def.options) {
+      const keys = keysAt(option, path);
+      if (keys !== undefined) return keys;
+    }
+    return undefined;
+  }
+  const [head, ...rest] = path;
+  if (schema instanceof z.core.$ZodArray) {
+    return typeof head === 'number' ? keysAt(schema._zod.def.element, rest) : undefined;
+  }
+  if (!(schema instanceof z.core.$ZodObject)) return undefined;
+  const { shape } = schema._zod.def;
+  if (head === undefined) return Object.keys(shape);
+  const child = typeof head === 'string' ? shape[head] : undefined;
+  return child === undefined ? undefined : keysAt(child, rest);
+}
+
+/** One problem per unknown key, with the key it most likely meant or the keys allowed there. */
+function unknownKeyProblems(
+  path: readonly PropertyKey[],
+  keys: readonly string[],
+): { path: string; message: string }[] {
+  const known = keysAt(rulesSchema, path) ?? [];
+  return keys.map((key) => {
+    const closest = closestKey(key, known);
+    return {
+      path: formatPath([...path, key]),
+      message:
+        closest !== undefined
+          ? `unknown key; did you mean "${closest}"?`
+          : `unknown key; the keys here are ${known.join(', ')}`,
+    };
+  });
 }
 
 /**
@@ -263,27 +400,24 @@ export function parseRules(value: unknown, source = 'rules'): RulesConfig {
   if (result.success) return result.data;
   throw new RulesValidationError(
     source,
-    result.error.issues.map((issue) => ({
-      path: formatPath(issue.path),
-      message:
-        issue.code === 'unrecognized_keys'
-          ? `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}; allowed keys are listed in the README's rules reference`
-          : issue.message,
-    })),
+    result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? unknownKeyProblems(issue.path, issue.keys)
+        : [{ path: formatPath(issue.path), message: issue.message }],
+    ),
   );
 }
 
-/** Parses rules from JSON text, reporting JSON syntax errors the same way. */
+/**
+ * Parses rules from JSON text, reporting JSON syntax errors the same way.
+ * @throws RulesJsonError when the text is not JSON, RulesValidationError when it breaks a rule
+ */
 export function parseRulesText(text: string, source = 'rules'): RulesConfig {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new RulesValidationError(
-      source,
-      [{ path: '(file)', message: `not valid JSON: ${(error as Error).message}` }],
-      error,
-    );
+    throw new RulesJsonError(source, text, error as SyntaxError);
   }
   return parseRules(value, source);
 }

@@ -216,33 +216,43 @@ describe('End to end: a rules file in MP_AUDIT_RULES shapes what reaches the sub
     expect(ids.has(deployDelete.eventID)).toBe(false);
   });
 
-  it('fails the invocation, naming MP_AUDIT_RULES and the path, when the rules are invalid', async () => {
-    // Prepare
-    process.env.MP_AUDIT_RULES = JSON.stringify({
-      version: 1,
-      suppressions: [{ principalArn: 'arn:aws:iam::111122223333:role/deploy' }],
-    });
-    const key = logObjectKey({
-      accountId: '111122223333',
-      region: 'us-west-2',
-      date: new Date('2025-03-14T09:15:00Z'),
-    });
-    const body = logFileBody([
-      mediaPackageRecord(createRng(1), {
-        source: 'mediapackage.amazonaws.com',
-        eventName: 'DeleteChannel',
-      }),
-    ]);
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-    const handler = createHandler();
+  it.each([
+    {
+      problem: 'a suppression without a reason',
+      suppression: { principalArn: 'arn:aws:iam::111122223333:role/deploy' },
+      expected: 'suppressions[0].reason: a reason is required',
+    },
+    {
+      // "expire" would otherwise leave the suppression silencing for ever.
+      problem: 'a misspelt suppression key',
+      suppression: { reason: 'Deploys', account: '111122223333', expire: '2030-01-01' },
+      expected: 'suppressions[0].expire: unknown key; did you mean "expires"?',
+    },
+  ])(
+    'fails the invocation, naming MP_AUDIT_RULES and the path, on $problem',
+    async ({ suppression, expected }) => {
+      // Prepare
+      process.env.MP_AUDIT_RULES = JSON.stringify({ version: 1, suppressions: [suppression] });
+      const key = logObjectKey({
+        accountId: '111122223333',
+        region: 'us-west-2',
+        date: new Date('2025-03-14T09:15:00Z'),
+      });
+      const body = logFileBody([
+        mediaPackageRecord(createRng(1), {
+          source: 'mediapackage.amazonaws.com',
+          eventName: 'DeleteChannel',
+        }),
+      ]);
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+      const handler = createHandler();
 
-    // Act
-    const invocation = handler(s3Event([key], { bucket: BUCKET, size: body.length }));
+      // Act
+      const invocation = handler(s3Event([key], { bucket: BUCKET, size: body.length }));
 
-    // Assess
-    await expect(invocation).rejects.toThrow(
-      'MP_AUDIT_RULES: invalid rules:\n  suppressions[0].reason: a reason is required',
-    );
-    expect(await drainQueue(sqs, queueUrl)).toEqual([]);
-  });
+      // Assess
+      await expect(invocation).rejects.toThrow(`MP_AUDIT_RULES: invalid rules:\n  ${expected}`);
+      expect(await drainQueue(sqs, queueUrl)).toEqual([]);
+    },
+  );
 });

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RulesValidationError } from '../../../lambda/match/rules-schema';
-import { parseRules, parseRulesText, rulesJsonSchema } from '../../../lambda/match/rules-schema';
+import {
+  RulesJsonError,
+  closestKey,
+  editDistance,
+  parseRules,
+  parseRulesText,
+  rulesJsonSchema,
+} from '../../../lambda/match/rules-schema';
 import { validationError } from '../../support/rules-errors';
 
 const SOURCE = 'config/team-rules.json';
@@ -25,20 +32,20 @@ const SCHEMA_CASES: readonly SchemaCase[] = [
   {
     name: 'an unknown top-level key',
     rules: { version: 1, severityRule: [] },
-    path: '(top level)',
-    expected: 'unknown key(s) "severityRule"',
+    path: 'severityRule',
+    expected: 'unknown key; did you mean "severityRules"?',
   },
   {
     name: 'an unknown key under eventNames',
     rules: { version: 1, eventNames: { include: ['*'], exlude: [] } },
-    path: 'eventNames',
-    expected: 'unknown key(s) "exlude"',
+    path: 'eventNames.exlude',
+    expected: 'unknown key; did you mean "exclude"?',
   },
   {
     name: 'an unknown key in a severity rule',
     rules: { version: 1, severityRules: [{ name: 'DeleteChannel', severity: 'high' }] },
-    path: 'severityRules[0]',
-    expected: 'unknown key(s) "name"',
+    path: 'severityRules[0].name',
+    expected: 'unknown key; the keys here are eventName, eventSource, outcome, severity',
   },
   {
     name: 'an unknown key in the second suppression',
@@ -46,14 +53,14 @@ const SCHEMA_CASES: readonly SchemaCase[] = [
       version: 1,
       suppressions: [GOOD_SUPPRESSION, { ...GOOD_SUPPRESSION, principal: 'arn:aws:iam::*' }],
     },
-    path: 'suppressions[1]',
-    expected: 'unknown key(s) "principal"',
+    path: 'suppressions[1].principal',
+    expected: 'unknown key; did you mean "principalArn"?',
   },
   {
     name: 'an unknown key under selfProtection',
     rules: { version: 1, selfProtection: { enabled: true, level: 'high' } },
-    path: 'selfProtection',
-    expected: 'unknown key(s) "level"',
+    path: 'selfProtection.level',
+    expected: 'unknown key; the keys here are enabled, severity',
   },
   {
     name: 'an empty include pattern',
@@ -437,6 +444,126 @@ describe('Function: parseRules', () => {
   });
 });
 
+describe('Unknown keys: did you mean', () => {
+  it.each([
+    ['at the top level', { version: 1, suppresions: [] }, 'suppresions', 'suppressions'],
+    [
+      'at the top level, in the wrong case',
+      { version: 1, DefaultSeverity: 'low' },
+      'DefaultSeverity',
+      'defaultSeverity',
+    ],
+    [
+      'inside eventNames',
+      { version: 1, eventNames: { inclued: ['*'] } },
+      'eventNames.inclued',
+      'include',
+    ],
+    [
+      'inside a severity rule',
+      { version: 1, severityRules: [{ severity: 'high', eventname: 'Delete*' }] },
+      'severityRules[0].eventname',
+      'eventName',
+    ],
+    [
+      'inside a suppression, letters swapped',
+      { version: 1, suppressions: [{ ...GOOD_SUPPRESSION, reasno: 'x' }] },
+      'suppressions[0].reasno',
+      'reason',
+    ],
+    [
+      'inside the second suppression',
+      {
+        version: 1,
+        suppressions: [GOOD_SUPPRESSION, { ...GOOD_SUPPRESSION, expiers: '2030-01-01' }],
+      },
+      'suppressions[1].expiers',
+      'expires',
+    ],
+    [
+      'inside selfProtection',
+      { version: 1, selfProtection: { enable: false } },
+      'selfProtection.enable',
+      'enabled',
+    ],
+  ])('suggests the key meant %s', (_name, rules, path, meant) => {
+    // Act
+    const error = validationError(() => parseRules(rules, SOURCE));
+
+    // Assess
+    expect(error.problems).toEqual([{ path, message: `unknown key; did you mean "${meant}"?` }]);
+  });
+
+  it('guesses nothing for a far-off key, and lists the keys of its level instead', () => {
+    // Act
+    const error = validationError(() =>
+      parseRules({ version: 1, suppressions: [{ ...GOOD_SUPPRESSION, owner: 'ops' }] }, SOURCE),
+    );
+
+    // Assess
+    expect(error.message).not.toContain('did you mean');
+    expect(error.problems).toEqual([
+      {
+        path: 'suppressions[0].owner',
+        message:
+          'unknown key; the keys here are reason, expires, principalArn, account, region, sourceIp, userAgent, eventName, eventSource, includeSelfProtection',
+      },
+    ]);
+  });
+
+  it('reports each unknown key of one object under its own path', () => {
+    // Act
+    const error = validationError(() =>
+      parseRules({ version: 1, alertOnReadonly: true, colour: 'red' }, SOURCE),
+    );
+
+    // Assess
+    expect(error.problems.map((problem) => problem.path)).toEqual(['alertOnReadonly', 'colour']);
+    expect(linesAt(error, 'alertOnReadonly')).toEqual([
+      '  alertOnReadonly: unknown key; did you mean "alertOnReadOnly"?',
+    ]);
+  });
+});
+
+describe('Function: closestKey', () => {
+  const KEYS = ['alertEmails', 'pagerEmails', 'alertOnFailed'] as const;
+
+  it.each([
+    ['alertEmail', 'alertEmails'],
+    ['ALERTEMAILS', 'alertEmails'],
+    ['pagerEmials', 'pagerEmails'],
+    ['alertOnFail', 'alertOnFailed'],
+  ])('takes %s for %s', (key, expected) => {
+    // Act / Assess
+    expect(closestKey(key, KEYS)).toBe(expected);
+  });
+
+  it.each(['zzz', 'email', 'x', 'retention'])('guesses nothing for %s', (key) => {
+    // Act / Assess
+    expect(closestKey(key, KEYS)).toBeUndefined();
+  });
+
+  it('gives the first of equally close keys', () => {
+    // Act / Assess
+    expect(closestKey('ab', ['ax', 'ay'])).toBe('ax');
+  });
+});
+
+describe('Function: editDistance', () => {
+  it.each([
+    ['', '', 0],
+    ['', 'abc', 3],
+    ['kitten', 'sitting', 3],
+    ['reason', 'reasno', 1],
+    ['exclude', 'exlude', 1],
+    ['ca', 'abc', 3],
+  ])('%s to %s is %i', (a, b, distance) => {
+    // Act / Assess
+    expect(editDistance(a, b)).toBe(distance);
+    expect(editDistance(b, a)).toBe(distance);
+  });
+});
+
 describe('Function: parseRulesText', () => {
   it.each([
     ['a truncated document', '{ "version": 1, '],
@@ -452,7 +579,34 @@ describe('Function: parseRulesText', () => {
     // Assess
     expect(error.message.startsWith(`${SOURCE}: invalid rules:\n`)).toBe(true);
     expect(error.problems.map((problem) => problem.path)).toEqual(['(file)']);
-    expect(error.problems[0]?.message).toMatch(/^not valid JSON: ./);
+    expect(error.problems[0]?.message).toMatch(/^not valid JSON at line 1, column \d+: ./);
+  });
+
+  it('says the line and column where the JSON breaks, on the line it breaks', () => {
+    // Prepare: a trailing comma on line 3, before the closing brace of line 4.
+    const text = '{\n  "version": 1,\n  "alertOnFailed": true,\n}';
+
+    // Act
+    const error = validationError(() => parseRulesText(text, SOURCE));
+
+    // Assess
+    expect(error).toBeInstanceOf(RulesJsonError);
+    expect(error).toMatchObject({ line: 4, column: 1 });
+    expect(error.message).toBe(
+      `${SOURCE}: invalid rules:\n  (file): not valid JSON at line 4, column 1: expected double-quoted property name`,
+    );
+  });
+
+  it('keeps the reason on one line and drops the quoted text when the parser gives no position', () => {
+    // Prepare: V8 quotes the text (here across lines) instead of saying where.
+    const text = '{\n  "version": tru\n}';
+
+    // Act
+    const error = validationError(() => parseRulesText(text, SOURCE));
+
+    // Assess
+    expect(error.problems[0]?.message).toMatch(/^not valid JSON(?: at line \d+, column \d+)?: \S/);
+    expect(error.problems[0]?.message).not.toContain('\n');
   });
 
   it('validates the parsed document with the same messages as parseRules', () => {
