@@ -84,6 +84,14 @@ export function suppressionExpiresAt(value: string | undefined): number | null {
   return value.length === 10 ? instant + 24 * 60 * 60 * 1000 : instant;
 }
 
+/**
+ * Whether a suppression ending at `expiresAt` (from {@link suppressionExpiresAt}) no longer
+ * applies at `now` (epoch ms). One rule for the matcher and for `mp-audit rules check`.
+ */
+export function suppressionExpired(expiresAt: number | null, now: number): boolean {
+  return expiresAt !== null && now >= expiresAt;
+}
+
 export function compileRules(config: RulesConfig, own: OwnResources = {}): CompiledRules {
   const ownMarkers = config.selfProtection.enabled
     ? selfProtectionMarkers(own).map((marker) => Buffer.from(marker))
@@ -222,7 +230,7 @@ function suppressionApplies(
   now: number,
 ): boolean {
   const { record } = match;
-  if (suppression.expiresAt !== null && now >= suppression.expiresAt) return false;
+  if (suppressionExpired(suppression.expiresAt, now)) return false;
   if (match.category === 'self-protection' && !suppression.config.includeSelfProtection)
     return false;
   return (

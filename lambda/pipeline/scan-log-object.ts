@@ -28,9 +28,15 @@ export interface LogObjectScan {
   readonly readError: LogReadError | null;
   /** Records repeated in the same file with an eventID already seen (CloudTrail can repeat). */
   readonly duplicateEvents: number;
-  /** Suppressed events, when no `onSuppressed` was given. */
+  /** Suppressed events, when no `onSuppressed` was given (at most SUPPRESSED_KEPT). */
   readonly suppressed: SuppressedDecision[];
+  /** Events a suppression silenced, each eventID once, whether collected or handed on. */
   readonly suppressedCount: number;
+  /**
+   * How many of `suppressedCount` each suppression silenced, by its index in the rules'
+   * `suppressions` (same length): a suppression at 0 silenced nothing in this object.
+   */
+  readonly suppressedBySuppression: readonly number[];
 }
 
 export interface LogObjectScanOptions {
@@ -49,7 +55,7 @@ export interface LogObjectScanOptions {
    * instead of piling alerts up in memory. Without it, alerts are collected in `alerts`.
    */
   readonly onAlert?: (alert: MediaPackageAlert) => void | Promise<void>;
-  /** Receives each suppressed event. Without it, they are collected in `suppressed`. */
+  /** Receives each suppressed event. Without it, the first few are collected in `suppressed`. */
   readonly onSuppressed?: (decision: SuppressedDecision) => void;
   /**
    * Receives each bad record with how many the object has had so far (1 for the first), so
@@ -61,6 +67,8 @@ export interface LogObjectScanOptions {
 
 /** Bad records kept when they are collected rather than handed on. */
 export const BAD_RECORDS_KEPT = 100;
+/** Suppressed events kept when they are collected rather than handed on; all are counted. */
+export const SUPPRESSED_KEPT = 100;
 /**
  * EventIDs remembered to drop CloudTrail's repeats within one file. Bounded so memory does
  * not grow with the file; a repeat further apart is caught by idempotent delivery.
@@ -84,7 +92,7 @@ export async function scanLogObject(
   const now = options.now ?? new Date();
   const prefilter = rawRecordFilter(rules);
   const stats = emptyReadStats();
-  const found = new Findings(options);
+  const found = new Findings(options, rules.suppressions.length);
   let readError: LogReadError | null = null;
   try {
     for await (const record of readCloudTrailRecords(body, {
@@ -134,11 +142,12 @@ function alertOf(
 ): MediaPackageAlert | undefined {
   const decision = evaluateRecord(record, rules, now);
   if (decision.kind === 'ignored') return undefined;
+  // A repeat of a suppressed event is a repeat too: suppressedCount counts events, not copies.
+  if (found.isRepeat(decision.match.record.eventID)) return undefined;
   if (decision.kind === 'suppressed') {
     found.suppressed(decision);
     return undefined;
   }
-  if (found.isRepeat(decision.match.record.eventID)) return undefined;
   return buildAlert(decision.match, object);
 }
 
@@ -154,9 +163,16 @@ class Findings {
   private alertCount = 0;
   private badRecordCount = 0;
   private suppressedCount = 0;
+  /** One counter per suppression, so memory follows the rules, not the events. */
+  private readonly suppressedBySuppression: number[];
   private duplicateEvents = 0;
 
-  public constructor(private readonly options: LogObjectScanOptions) {}
+  public constructor(
+    private readonly options: LogObjectScanOptions,
+    suppressions: number,
+  ) {
+    this.suppressedBySuppression = new Array<number>(suppressions).fill(0);
+  }
 
   public badRecord(error: BadRecordError): void {
     this.badRecordCount += 1;
@@ -169,8 +185,13 @@ class Findings {
 
   public suppressed(decision: SuppressedDecision): void {
     this.suppressedCount += 1;
-    if (this.options.onSuppressed !== undefined) this.options.onSuppressed(decision);
-    else this.suppressedDecisions.push(decision);
+    this.suppressedBySuppression[decision.suppressionIndex] =
+      (this.suppressedBySuppression[decision.suppressionIndex] ?? 0) + 1;
+    if (this.options.onSuppressed !== undefined) {
+      this.options.onSuppressed(decision);
+    } else if (this.suppressedDecisions.length < SUPPRESSED_KEPT) {
+      this.suppressedDecisions.push(decision);
+    }
   }
 
   /** Whether an event with this eventID was already found (CloudTrail can repeat one). */
@@ -203,6 +224,7 @@ class Findings {
       duplicateEvents: this.duplicateEvents,
       suppressed: this.suppressedDecisions,
       suppressedCount: this.suppressedCount,
+      suppressedBySuppression: this.suppressedBySuppression,
     };
   }
 }

@@ -7,6 +7,7 @@ import {
   matchEvent,
   rawRecordFilter,
   severityOf,
+  suppressionExpired,
   suppressionExpiresAt,
 } from '../../../lambda/match/matcher';
 import { eventSourceOfRawRecord } from '../../../lambda/read/log-reader';
@@ -83,6 +84,18 @@ function recordBy(arn: string, overrides: Record<string, unknown> = {}): CloudTr
     ...overrides,
   });
 }
+
+/** When a suppression stops applying: through the end of a date, or up to a timestamp. */
+const expiryCases: readonly { expires: string; now: string; applies: boolean }[] = [
+  { expires: '2026-06-30', now: '2026-06-30T00:00:00.000Z', applies: true },
+  { expires: '2026-06-30', now: '2026-06-30T23:59:59.999Z', applies: true },
+  { expires: '2026-06-30', now: '2026-07-01T00:00:00.000Z', applies: false },
+  { expires: '2026-06-30', now: '2027-01-01T00:00:00.000Z', applies: false },
+  { expires: '2026-06-30T12:00:00Z', now: '2026-06-30T11:59:59.999Z', applies: true },
+  { expires: '2026-06-30T12:00:00Z', now: '2026-06-30T12:00:00.000Z', applies: false },
+  { expires: '2026-06-30T12:00Z', now: '2026-06-30T12:00:00.001Z', applies: false },
+  { expires: '2026-06-30T12:00:00.500Z', now: '2026-06-30T12:00:00.499Z', applies: true },
+];
 
 describe('Function: evaluateRecord', () => {
   describe('which events are watched', () => {
@@ -603,17 +616,6 @@ describe('Function: evaluateRecord', () => {
       expect(decision).toEqual({ kind: 'ignored' });
     });
 
-    const expiryCases: readonly { expires: string; now: string; applies: boolean }[] = [
-      { expires: '2026-06-30', now: '2026-06-30T00:00:00.000Z', applies: true },
-      { expires: '2026-06-30', now: '2026-06-30T23:59:59.999Z', applies: true },
-      { expires: '2026-06-30', now: '2026-07-01T00:00:00.000Z', applies: false },
-      { expires: '2026-06-30', now: '2027-01-01T00:00:00.000Z', applies: false },
-      { expires: '2026-06-30T12:00:00Z', now: '2026-06-30T11:59:59.999Z', applies: true },
-      { expires: '2026-06-30T12:00:00Z', now: '2026-06-30T12:00:00.000Z', applies: false },
-      { expires: '2026-06-30T12:00Z', now: '2026-06-30T12:00:00.001Z', applies: false },
-      { expires: '2026-06-30T12:00:00.500Z', now: '2026-06-30T12:00:00.499Z', applies: true },
-    ];
-
     it.each(expiryCases)(
       'with expires $expires, at $now applies: $applies',
       ({ expires, now, applies }) => {
@@ -772,6 +774,24 @@ describe('Function: evaluateRecord', () => {
       // Assess
       expect(decision).toEqual({ kind: 'ignored' });
     });
+  });
+});
+
+describe('Function: suppressionExpired', () => {
+  it.each(expiryCases)(
+    'with expires $expires, at $now agrees with the matcher (applies: $applies)',
+    ({ expires, now, applies }) => {
+      // Act: what rules check calls expired.
+      const expired = suppressionExpired(suppressionExpiresAt(expires), Date.parse(now));
+
+      // Assess
+      expect(expired).toBe(!applies);
+    },
+  );
+
+  it('never expires a suppression without expires', () => {
+    // Act / Assess
+    expect(suppressionExpired(null, Date.parse('9999-12-31T23:59:59Z'))).toBe(false);
   });
 });
 

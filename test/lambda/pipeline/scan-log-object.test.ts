@@ -3,7 +3,11 @@ import { BadRecordError, LogReadError } from '../../../lambda/errors';
 import { compileRules } from '../../../lambda/match/matcher';
 import { parseRules } from '../../../lambda/match/rules-schema';
 import type { LogObjectScanOptions } from '../../../lambda/pipeline/scan-log-object';
-import { BAD_RECORDS_KEPT, scanLogObject } from '../../../lambda/pipeline/scan-log-object';
+import {
+  BAD_RECORDS_KEPT,
+  SUPPRESSED_KEPT,
+  scanLogObject,
+} from '../../../lambda/pipeline/scan-log-object';
 import type { LogObjectRef } from '../../../lambda/read/cloudtrail-record';
 import {
   BUCKET,
@@ -226,6 +230,67 @@ describe('Function: scanLogObject', () => {
     expect(suppressed).toMatchObject([{ kind: 'suppressed', suppressionIndex: 0 }]);
     expect(result).toMatchObject({ alertCount: 0, suppressedCount: 1 });
     if (delivery === 'callback') expect(result.suppressed).toEqual([]);
+  });
+
+  it('counts exactly the suppressed events, per suppression, each repeat once', async () => {
+    // Prepare: DeleteChannel twice silenced by [0], once by [2] (the account), a repeat of one
+    // of them, one alert, and an expired [1] that would have silenced everything.
+    const rules = compileRules(
+      parseRules({
+        version: 1,
+        suppressions: [
+          { reason: 'Deletes are reviewed', eventName: 'DeleteChannel' },
+          { reason: 'Migration, over', principalArn: USER_ARN, expires: '2024-01-31' },
+          { reason: 'The lab account', account: '444455556666' },
+          { reason: 'Never matches', region: 'ap-southeast-9' },
+        ],
+      }),
+    );
+    const deleted = [1, 2].map(() => cloudTrailRecord({ eventName: 'DeleteChannel' }));
+    const lab = cloudTrailRecord({ recipientAccountId: '444455556666' });
+    const alerting = cloudTrailRecord({ eventName: 'UpdateChannel' });
+    const handed: number[] = [];
+
+    // Act
+    const result = await scan([deleted[0], lab, deleted[1], alerting, deleted[0]], {
+      rules,
+      now: new Date('2024-06-30T00:00:00Z'),
+      onSuppressed: (decision) => handed.push(decision.suppressionIndex),
+    });
+
+    // Assess
+    expect(result.suppressedCount).toBe(3);
+    expect(result.suppressedBySuppression).toEqual([2, 0, 1, 0]);
+    expect(handed).toEqual([0, 2, 0]);
+    expect(result).toMatchObject({ alertCount: 1, duplicateEvents: 1 });
+  });
+
+  it('keeps the first SUPPRESSED_KEPT suppressed events when collecting, and counts them all', async () => {
+    // Prepare
+    const records = Array.from({ length: SUPPRESSED_KEPT + 7 }, () => cloudTrailRecord());
+
+    // Act
+    const result = await scan(records, {
+      rules: suppressingCaller('2024-06-30'),
+      now: new Date('2024-06-01T00:00:00Z'),
+    });
+
+    // Assess
+    expect(result.suppressedCount).toBe(SUPPRESSED_KEPT + 7);
+    expect(result.suppressedBySuppression).toEqual([SUPPRESSED_KEPT + 7]);
+    expect(result.suppressed).toHaveLength(SUPPRESSED_KEPT);
+    expect(result.suppressed[0]?.match.record.eventID).toBe(records[0]?.eventID);
+  });
+
+  it('reports no suppressed events, one zero per suppression, when none applies', async () => {
+    // Act
+    const result = await scan([cloudTrailRecord()], {
+      rules: suppressingCaller('2024-06-30'),
+      now: new Date('2024-07-01T00:00:00Z'),
+    });
+
+    // Assess
+    expect(result).toMatchObject({ suppressedCount: 0, suppressedBySuppression: [0] });
   });
 
   it('judges a suppression at the time it is given: expired, the event alerts', async () => {
