@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { loadRulesFile } from '../lib/rules-file';
+import { loadRulesFile, RulesFileError } from '../lib/rules-file';
 import type { CompiledRules } from '../lambda/match/matcher';
-import { compileRules, suppressionExpiresAt } from '../lambda/match/matcher';
-import type { RulesConfig } from '../lambda/match/rules-schema';
+import { compileRules, suppressionExpired, suppressionExpiresAt } from '../lambda/match/matcher';
+import type { RulesConfig, SuppressionConfig } from '../lambda/match/rules-schema';
 import { RulesValidationError, SUPPRESSION_CONDITIONS } from '../lambda/match/rules-schema';
 import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read/read-budget';
 import { redactText } from '../lambda/alert/redact';
@@ -15,8 +15,58 @@ import { countText, expandPaths, localSkipReason } from './scan';
 /** The default rules file, relative to the working directory. */
 export const DEFAULT_RULES_PATH = 'config/rules.json';
 
+/** What to do about a missing rules file, per command (after "not found"). */
+const WHEN_MISSING = {
+  option: 'create one: see README "Rules", or run without --rules for the defaults',
+  check: 'create one: see README "Rules", or name another: mp-audit rules check <file>',
+  test: 'create one: see README "Rules"',
+} as const;
+
+/** A suppression expiring this soon is pointed out, so it can be extended before it lapses. */
+const EXPIRY_NOTICE_DAYS = 7;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 function list(values: readonly string[]): string {
   return values.length === 0 ? '(none)' : values.join(', ');
+}
+
+function days(count: number): string {
+  return `${count} day${count === 1 ? '' : 's'}`;
+}
+
+/** Where a suppression stands at `now`: for ever, until later, expiring soon, or expired. */
+type SuppressionState =
+  | { readonly kind: 'open' | 'live' | 'expired' }
+  | { readonly kind: 'expiring'; readonly days: number };
+
+function suppressionState(suppression: SuppressionConfig, now: Date): SuppressionState {
+  const expiresAt = suppressionExpiresAt(suppression.expires);
+  if (expiresAt === null) return { kind: 'open' };
+  if (suppressionExpired(expiresAt, now.getTime())) return { kind: 'expired' };
+  const days = Math.ceil((expiresAt - now.getTime()) / DAY_MS);
+  return days <= EXPIRY_NOTICE_DAYS ? { kind: 'expiring', days } : { kind: 'live' };
+}
+
+/**
+ * A warning line per expired suppression and a note per one expiring within a week, judged at
+ * `now`; `#N` is the index the other lines use (`[N]`, `suppressions[N]`).
+ */
+export function suppressionNotices(rules: RulesConfig, now: Date): string[] {
+  return rules.suppressions.flatMap((suppression, index) => {
+    const state = suppressionState(suppression, now);
+    const which = `suppression #${index} (${suppression.reason})`;
+    if (state.kind === 'expired') {
+      return [
+        `warning: ${which} expired on ${suppression.expires}; it no longer silences anything - remove it or extend "expires"`,
+      ];
+    }
+    if (state.kind === 'expiring') {
+      return [
+        `note: ${which} expires on ${suppression.expires}, in ${days(state.days)}; extend "expires" if it is still needed`,
+      ];
+    }
+    return [];
+  });
 }
 
 /** A short account of what a rules file does, for `mp-audit rules check`. */
@@ -38,18 +88,48 @@ export function describeRules(rules: RulesConfig, now = new Date()): string[] {
             .join(', ') || 'any event'
         } -> ${rule.severity}`,
     ),
-    `suppressions:   ${rules.suppressions.length}`,
+    `suppressions:   ${rules.suppressions.length}${expiredText(rules, now)}`,
     ...rules.suppressions.map((suppression, index) => {
-      const expiresAt = suppressionExpiresAt(suppression.expires);
-      const expired = expiresAt !== null && now.getTime() >= expiresAt;
+      const state = suppressionState(suppression, now);
       const conditions = SUPPRESSION_CONDITIONS.filter((key) => suppression[key] !== undefined)
         .map((key) => `${key} ${(suppression[key] ?? []).join('|')}`)
         .join(', ');
-      return `  [${index}] ${conditions}${suppression.expires === undefined ? '' : `, until ${suppression.expires}${expired ? ' (EXPIRED: no longer applies)' : ''}`} - ${suppression.reason}`;
+      const tampering = suppression.includeSelfProtection ? ', self-protection alerts too' : '';
+      const until =
+        suppression.expires === undefined
+          ? ''
+          : `, until ${suppression.expires}${state.kind === 'expired' ? ' (EXPIRED: no longer applies)' : state.kind === 'expiring' ? ` (expires in ${days(state.days)})` : ''}`;
+      return `  [${index}] ${conditions}${tampering}${until} - ${suppression.reason}`;
     }),
     `self-protection: ${rules.selfProtection.enabled ? `on, at ${rules.selfProtection.severity}` : 'OFF: tampering with the pipeline will not alert'}`,
   ];
   return lines;
+}
+
+/** How many suppressions have expired at `now`. */
+function expiredCount(rules: RulesConfig, now: Date): number {
+  return rules.suppressions.filter(
+    (suppression) => suppressionState(suppression, now).kind === 'expired',
+  ).length;
+}
+
+/** ` (1 expired)` when suppressions have expired at `now`, else nothing. */
+function expiredText(rules: RulesConfig, now: Date): string {
+  const expired = expiredCount(rules, now);
+  return expired === 0 ? '' : ` (${expired} expired)`;
+}
+
+/**
+ * Reads a rules file for a command: a file that cannot be taken in is one `mp-audit:` line,
+ * like the CLI's other errors (the stack's synth prints the same text without the prefix).
+ */
+function readRulesFile(path: string, whenMissing: string): RulesConfig {
+  try {
+    return loadRulesFile(path, { whenMissing });
+  } catch (error) {
+    if (!(error instanceof RulesFileError)) throw error;
+    throw new RulesFileError(path, error.problem, `mp-audit: ${error.message}`, error.cause);
+  }
 }
 
 /**
@@ -57,15 +137,21 @@ export function describeRules(rules: RulesConfig, now = new Date()): string[] {
  * @throws RulesValidationError naming the file and every problem
  */
 export function loadCompiledRules(path: string): CompiledRules {
-  return compileRules(loadRulesFile(path));
+  return compileRules(readRulesFile(path, WHEN_MISSING.option));
 }
 
-/** `mp-audit rules check [file]`: validates a rules file and prints a summary. */
-export function runRulesCheck(path: string, io: CommandIo): number {
+/**
+ * `mp-audit rules check [file]`: validates a rules file and prints a summary, then warns of
+ * expired suppressions. These leave the file valid (exit 0): lapsing is what `expires` is for
+ * (README: "let it lapse, so it is reviewed"), the event alerts again, which is the safe side,
+ * and the schema and synth accept a past date, so CI would otherwise break on a calendar day.
+ */
+export function runRulesCheck(path: string, io: CommandIo, now = new Date()): number {
   try {
-    const rules = loadRulesFile(path);
+    const rules = readRulesFile(path, WHEN_MISSING.check);
     io.out(`${path}: valid`);
-    for (const line of describeRules(rules)) io.out(line);
+    for (const line of describeRules(rules, now)) io.out(line);
+    for (const line of suppressionNotices(rules, now)) io.err(line);
     return 0;
   } catch (error) {
     if (error instanceof RulesValidationError) {
@@ -86,7 +172,7 @@ export async function runRulesTest(
 ): Promise<number> {
   let config: RulesConfig;
   try {
-    config = loadRulesFile(options.rulesPath);
+    config = readRulesFile(options.rulesPath, WHEN_MISSING.test);
   } catch (error) {
     if (error instanceof RulesValidationError) {
       io.err(error.message);
@@ -95,11 +181,14 @@ export async function runRulesTest(
     throw error;
   }
   const rules = compileRules(config);
+  const now = options.now ?? new Date();
+  // Before the decisions: an expired suppression explains an alert the user expected silenced.
+  for (const line of suppressionNotices(config, now)) io.err(line);
   const { files, missing } = await expandPaths(options.paths);
   let failed = missing.length;
   for (const { path, reason } of missing) io.err(`mp-audit: cannot read ${path}: ${reason}`);
   let alerts = 0;
-  let suppressed = 0;
+  const suppressedBy = new Map<string, number>();
   let read = 0;
   const skipped = new Map<string, number>();
   for (const file of files) {
@@ -117,14 +206,15 @@ export async function runRulesTest(
         objectName: file,
         rules,
         maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
-        ...(options.now === undefined ? {} : { now: options.now }),
+        now,
         onAlert: (alert) => {
           alerts += 1;
           io.out(alertDecisionLine(alert, file, options.json));
           return io.drained?.();
         },
         onSuppressed: (decision) => {
-          suppressed += 1;
+          const which = `suppressions[${decision.suppressionIndex}]`;
+          suppressedBy.set(which, (suppressedBy.get(which) ?? 0) + 1);
           io.out(suppressedDecisionLine(decision, file, options.json));
         },
         onBadRecord: () => undefined,
@@ -139,7 +229,9 @@ export async function runRulesTest(
     }
   }
   io.err(
-    `mp-audit rules test: files ${read}, alerts ${alerts}, suppressed ${suppressed}, skipped ${countText(skipped)}, unreadable ${failed}`,
+    `mp-audit rules test: files ${read}, alerts ${alerts}, suppressed ${countText(suppressedBy)}, ` +
+      `expired suppressions ${expiredCount(config, now)}, ` +
+      `skipped ${countText(skipped)}, unreadable ${failed}`,
   );
   return failed > 0 ? 1 : 0;
 }

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { main } from '../../bin/mp-audit';
+import { runRulesCheck } from '../../cli/rules';
 import type { GeneratedRecord } from '../../scripts/cloudtrail-factory';
 import {
   IDENTITY_PRESETS,
@@ -29,6 +30,8 @@ interface DecisionLine {
 
 const EXPIRED_REASON = 'Channel migration window';
 const TAGGING_REASON = 'Tagging bot, reviewed weekly';
+/** What `rules check` and `rules test` say of CUSTOM_RULES' expired suppression. */
+const EXPIRED_WARNING = `warning: suppression #1 (${EXPIRED_REASON}) expired on 2020-01-31; it no longer silences anything - remove it or extend "expires"`;
 
 /** The team's rules, plus what this file's records need: failures and tagging. */
 const CUSTOM_RULES = {
@@ -149,9 +152,9 @@ describe('Command: mp-audit rules', () => {
       // Act
       const code = await main(['rules', 'check', rulesPath], io);
 
-      // Assess
+      // Assess: an expired suppression is a warning, not a reason to fail.
       expect(code).toBe(0);
-      expect(io.stderr).toEqual([]);
+      expect(io.stderr).toEqual([EXPIRED_WARNING]);
       expect(io.stdout[0]).toBe(`${rulesPath}: valid`);
       expect(io.stdout).toContain(
         'watches:        mediapackage*.amazonaws.com, medialive.amazonaws.com',
@@ -159,8 +162,81 @@ describe('Command: mp-audit rules', () => {
       expect(io.stdout).toContain('severity rules: 3 (first match wins), otherwise medium');
       expect(io.stdout).toContain('  [0] name UpdateChannel -> high');
       expect(io.stdout).toContain('  [1] outcome failed -> high');
-      expect(io.stdout).toContain('suppressions:   3');
+      expect(io.stdout).toContain('suppressions:   3 (1 expired)');
       expect(io.stdout).toContain('self-protection: on, at high');
+    });
+
+    it('warns of each expired suppression, notes one expiring within 7 days, and says nothing of the others', async () => {
+      // Prepare
+      const path = await put(
+        join(dir, 'expiries.json'),
+        JSON.stringify({
+          version: 1,
+          suppressions: [
+            { reason: 'Open-ended, no expiry', account: '111122223333' },
+            { reason: 'Lapsed yesterday', account: '111122223333', expires: '2026-03-09' },
+            { reason: 'Lapses in 3 days', account: '111122223333', expires: '2026-03-12' },
+            { reason: 'Lapses next month', account: '111122223333', expires: '2026-04-10' },
+            { reason: 'Lapsed an hour ago', account: '111122223333', expires: '2026-03-10T11:00Z' },
+          ],
+        }),
+      );
+      const io = captureIo();
+
+      // Act
+      const code = runRulesCheck(path, io, new Date('2026-03-10T12:00:00Z'));
+
+      // Assess
+      expect(code).toBe(0);
+      expect(io.stdout).toContain('suppressions:   5 (2 expired)');
+      expect(io.stderr).toEqual([
+        'warning: suppression #1 (Lapsed yesterday) expired on 2026-03-09; it no longer silences anything - remove it or extend "expires"',
+        'note: suppression #2 (Lapses in 3 days) expires on 2026-03-12, in 3 days; extend "expires" if it is still needed',
+        'warning: suppression #4 (Lapsed an hour ago) expired on 2026-03-10T11:00Z; it no longer silences anything - remove it or extend "expires"',
+      ]);
+    });
+
+    it('judges a date-only expiry at the end of that UTC day', () => {
+      // Prepare: the last hour of the day the suppression is written to expire on.
+      const io = captureIo();
+      const lateThatDay = new Date('2020-01-31T23:00:00Z');
+
+      // Act
+      runRulesCheck(rulesPath, io, lateThatDay);
+
+      // Assess
+      expect(io.stderr.filter((line) => line.startsWith('warning:'))).toEqual([]);
+      expect(io.stderr).toContainEqual(
+        expect.stringMatching(
+          /^note: suppression #1 \(Channel migration window\) expires on 2020-01-31, in 1 day;/,
+        ),
+      );
+    });
+
+    it('says what each suppression silences, tampering alerts included', async () => {
+      // Prepare
+      const path = await put(
+        join(dir, 'self-protection-suppressed.json'),
+        JSON.stringify({
+          version: 1,
+          suppressions: [
+            {
+              reason: 'Terraform owns the trail',
+              principalArn: 'arn:aws:iam::111122223333:role/tf',
+              includeSelfProtection: true,
+            },
+          ],
+        }),
+      );
+      const io = captureIo();
+
+      // Act
+      await main(['rules', 'check', path], io);
+
+      // Assess
+      expect(io.stdout).toContain(
+        '  [0] principalArn arn:aws:iam::111122223333:role/tf, self-protection alerts too - Terraform owns the trail',
+      );
     });
 
     it('marks an expired suppression EXPIRED and no other', async () => {
@@ -231,7 +307,47 @@ describe('Command: mp-audit rules', () => {
 
       // Assess
       expect(code).toBe(1);
-      expect(io.stderr.join('\n')).toContain(`${path}: invalid rules:\n  (file): not valid JSON:`);
+      expect(io.stderr).toEqual([
+        `mp-audit: rules file ${path} is not valid JSON at line 1, column 16: expected double-quoted property name`,
+      ]);
+    });
+
+    it('rejects a folder with exit 1, saying it is one', async () => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      const code = await main(['rules', 'check', logsDir], io);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(io.stderr).toEqual([
+        `mp-audit: rules file ${logsDir} is a directory; name the JSON file in it`,
+      ]);
+    });
+
+    it('suggests the key meant for a misspelt one inside a suppression', async () => {
+      // Prepare
+      const path = await put(
+        join(dir, 'misspelt.json'),
+        JSON.stringify({
+          version: 1,
+          suppresions: [],
+          suppressions: [{ reason: DEPLOY_REASON, account: '111122223333', expire: '2030-01-01' }],
+        }),
+      );
+      const io = captureIo();
+
+      // Act
+      const code = await main(['rules', 'check', path], io);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(io.stderr).toEqual([
+        `${path}: invalid rules:\n` +
+          '  suppressions[0].expire: unknown key; did you mean "expires"?\n' +
+          '  suppresions: unknown key; did you mean "suppressions"?',
+      ]);
     });
 
     it('rejects a missing file with exit 1', async () => {
@@ -245,7 +361,7 @@ describe('Command: mp-audit rules', () => {
       // Assess
       expect(code).toBe(1);
       expect(io.stderr).toEqual([
-        `${path}: invalid rules:\n  (file): cannot read the file: ENOENT`,
+        `mp-audit: rules file ${path} not found (create one: see README "Rules", or name another: mp-audit rules check <file>)`,
       ]);
     });
 
@@ -264,6 +380,7 @@ describe('Command: mp-audit rules', () => {
       );
       expect(io.stdout).toContain('severity rules: 6 (first match wins), otherwise medium');
       expect(io.stdout).toContain('suppressions:   0');
+      expect(io.stderr).toEqual([]);
       expect(io.stdout).toContain('self-protection: on, at high');
     });
   });
@@ -304,7 +421,9 @@ describe('Command: mp-audit rules', () => {
       expect(lineOf(records.unrelated)).toEqual([]);
       expect(io.stdout).toHaveLength(6);
       expect(io.stderr).toEqual([
-        'mp-audit rules test: files 1, alerts 4, suppressed 2, skipped 0, unreadable 0',
+        EXPIRED_WARNING,
+        'mp-audit rules test: files 1, alerts 4, suppressed 2 (suppressions[0]: 1, suppressions[2]: 1), ' +
+          'expired suppressions 1, skipped 0, unreadable 0',
       ]);
     });
 
@@ -401,6 +520,22 @@ describe('Command: mp-audit rules', () => {
       ]);
     });
 
+    it('exits 1 in one line when the rules file is missing, reading no log', async () => {
+      // Prepare
+      const path = join(dir, 'no-such-rules.json');
+      const io = captureIo();
+
+      // Act
+      const code = await main(['rules', 'test', path, logsDir], io);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(io.stdout).toEqual([]);
+      expect(io.stderr).toEqual([
+        `mp-audit: rules file ${path} not found (create one: see README "Rules")`,
+      ]);
+    });
+
     it('exits 1 when a log path cannot be read, after reading the others', async () => {
       // Prepare
       const missing = join(dir, 'no-such-logs');
@@ -452,9 +587,28 @@ describe('Command: mp-audit rules', () => {
       expect(code).toBe(1);
       expect(io.stdout).toEqual([]);
       expect(io.stderr).toEqual([
-        `${path}: invalid rules:\n  (top level): unknown key(s) "eventSource"; allowed keys are listed in the README's rules reference`,
+        `${path}: invalid rules:\n  eventSource: unknown key; did you mean "eventSources"?`,
       ]);
     });
+
+    it.each([['scan'], ['replay']])(
+      'exits 1 in one line when the file of %s --rules is missing, offering the defaults',
+      async (command) => {
+        // Prepare
+        const path = join(dir, 'config', 'rules.json');
+        const io = captureIo();
+
+        // Act
+        const code = await main([command, '--rules', path, logsDir], io);
+
+        // Assess
+        expect(code).toBe(1);
+        expect(io.stdout).toEqual([]);
+        expect(io.stderr).toEqual([
+          `mp-audit: rules file ${path} not found (create one: see README "Rules", or run without --rules for the defaults)`,
+        ]);
+      },
+    );
   });
 
   describe('usage errors', () => {
