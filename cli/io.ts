@@ -8,4 +8,18 @@ export interface CommandIo {
    * pipe (`| less`, `| jq`) slows the read instead of piling output up in memory.
    */
   readonly drained?: () => Promise<void> | undefined;
+  /** Standard input, read for the path `-`. @default nothing to read (`-` is unreadable) */
+  readonly stdin?: () => AsyncIterable<Uint8Array>;
+  /**
+   * Whether `out` and `err` may hold colour codes: only a terminal shows them, and NO_COLOR
+   * turns them off (run() decides). @default no colour
+   */
+  readonly colour?: { readonly out: boolean; readonly err: boolean };
+  /**
+   * Redraws the one status (progress) line in place; '' clears it. Present only when standard
+   * error is a terminal, so pipes and logs never receive it. `err` clears the line first.
+   */
+  readonly status?: (line: string) => void;
+  /** --quiet: no summary line and no progress, only alerts, errors and warnings. */
+  readonly quiet?: boolean;
 }
