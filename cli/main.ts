@@ -1,29 +1,43 @@
 /**
  * The `mp-audit` command line: parses arguments and runs one command (cli/scan.ts,
- * cli/rules.ts, cli/replay.ts). bin/mp-audit.ts only calls `run`.
+ * cli/rules.ts, cli/replay.ts, cli/test-alert.ts). bin/mp-audit.ts only calls `run`.
+ *
+ * Start-up matters (`--help` is typed often): this module imports only small leaf modules, and
+ * each command's module (with the AWS SDK and the pipeline) is loaded when that command runs.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BYTES_PER_MB, FUNCTION_ENV, MediaPackageAuditError } from '../lambda/contract';
 import type { CompiledRules } from '../lambda/match/matcher';
-import { runReplay } from './replay';
 import type { ReplayOptions } from './replay';
-import { DEFAULT_RULES_PATH, loadCompiledRules, runRulesCheck, runRulesTest } from './rules';
+import type { DEFAULT_RULES_PATH } from './rules';
+import type { DEFAULT_STACK_NAME } from './test-alert';
 import { redactText } from '../lambda/alert/redact';
 import { bucketArgument, describeCliError } from './errors';
 import type { CommandIo } from './io';
-import { runScan } from './scan';
+import { errorLine, terminalIo } from './terminal';
+
+/**
+ * The defaults of rules.ts and test-alert.ts, spelt here so that help loads neither module;
+ * their literal types make a change there a compile error here.
+ */
+const RULES_PATH_SHOWN: typeof DEFAULT_RULES_PATH = 'config/rules.json';
+const STACK_NAME_SHOWN: typeof DEFAULT_STACK_NAME = 'MediaPackageAuditAlerts';
 
 /** Each command's own help, printed by `mp-audit <command> --help`. */
 const COMMAND_HELP = {
-  scan: `  scan <file|dir>...             Read local CloudTrail log files (.json.gz or .json,
-                                 folders recursively) and print the changes that alert.
+  scan: `  scan <file|dir|->...           Read local CloudTrail log files and print the changes that
+                                 alert. Folders are searched recursively for CloudTrail's
+                                 file names (<account>_CloudTrail_<region>_<time>_<id>.json.gz,
+                                 or .json once gunzipped); other files, node_modules and
+                                 dot-folders are counted as skipped. A file named here is
+                                 read whatever its name; - reads standard input (gzip or JSON).
       --json                     One JSON alert per line instead of text.
       --rules <file>             Rules file to apply (default: built-in defaults).
       --max-inflated-mb <n>      Stop reading a file after this many MB of JSON, as the
                                  function does (default 2048); its alerts so far are printed.`,
-  rules: `  rules check [file]             Validate a rules file (default ${DEFAULT_RULES_PATH})
+  rules: `  rules check [file]             Validate a rules file (default ${RULES_PATH_SHOWN})
                                  and print what it does.
   rules test <rules> <logs>...   Show which events in local log files alert, at which
                                  severity, and which suppression silenced which event.
@@ -40,8 +54,22 @@ const COMMAND_HELP = {
       --idempotency-table <name> (default ${FUNCTION_ENV.idempotencyTableName}).
       --rules <file>             Rules file (default: built-in defaults).
       --region <region>          AWS Region (default AWS_REGION, else the queue URL's).`,
+  'test-alert': `  test-alert                     Publish one clearly marked test alert through the
+                                 deployed alert topic (from the stack's outputs, or
+                                 --topic-arn) so you can check email and Slack after deploy.
+      --topic-arn <arn>          Alert topic (default: the stack's output).
+      --stack-name <name>        Stack to read it from (default ${STACK_NAME_SHOWN}).
+      --region <region>          AWS Region (default AWS_REGION).`,
 } as const;
 type CommandName = keyof typeof COMMAND_HELP;
+
+/** What follows `mp-audit` in each command's usage line. */
+const COMMAND_SYNOPSIS: Readonly<Record<CommandName, string>> = {
+  scan: 'scan <file|dir|->...',
+  rules: 'rules check|test',
+  replay: 'replay',
+  'test-alert': 'test-alert',
+};
 
 const EXIT_STATUS = `Exit status: 0 on success, 1 when a file could not be read or a rules file is
 invalid (the other files are still read), 2 on wrong usage.`;
@@ -54,12 +82,17 @@ ${Object.values(COMMAND_HELP).join('\n')}
 Global options:
   -h, --help                     This help; \`mp-audit <command> --help\` for one command.
   -V, --version                  Print the version.
+  -q, --quiet                    No summary line and no progress: only alerts, warnings
+                                 and errors.
       --debug                    Print the stack of an unexpected error.
+
+Progress is shown on standard error when it is a terminal. Colour only on a terminal, and
+never when NO_COLOR is set (FORCE_COLOR=1 forces it).
 
 ${EXIT_STATUS}`;
 
 function commandUsage(command: CommandName): string {
-  return `Usage: mp-audit ${command === 'scan' ? 'scan <file|dir>...' : command === 'rules' ? 'rules check|test' : 'replay'} [options]\n\n${COMMAND_HELP[command]}\n\n${EXIT_STATUS}`;
+  return `Usage: mp-audit ${COMMAND_SYNOPSIS[command]} [options]\n\n${COMMAND_HELP[command]}\n\n${EXIT_STATUS}`;
 }
 
 function isCommandName(name: string): name is CommandName {
@@ -87,24 +120,30 @@ const OPTIONS = {
   until: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   'topic-arn': { type: 'string' },
+  'stack-name': { type: 'string' },
   'idempotency-table': { type: 'string' },
   'max-inflated-mb': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   debug: { type: 'boolean', default: false },
+  quiet: { type: 'boolean', short: 'q', default: false },
   region: { type: 'string' },
 } as const;
 
+/** Options that may come before the command as well as after it. */
+const GLOBAL_FLAGS = new Set(['--debug', '--quiet', '-q']);
+
 /** A wrong usage: the problem and where to read more, not the whole usage (exit 2). */
 function usageError(io: CommandIo, message: string, command?: CommandName): number {
-  io.err(`mp-audit: ${message}`);
+  io.err(errorLine(io, message));
   io.err(`Try 'mp-audit${command === undefined ? '' : ` ${command}`} --help'.`);
   return 2;
 }
 
 /** Runs the CLI and returns its exit code; `io` is injectable for tests. */
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
-  // --debug is global: it may come before the command.
-  const [command, ...rest] = argv.filter((arg) => arg !== '--debug');
+  const firstNotGlobal = argv.findIndex((arg) => !GLOBAL_FLAGS.has(arg));
+  const globals = firstNotGlobal === -1 ? argv : argv.slice(0, firstNotGlobal);
+  const [command, ...rest] = firstNotGlobal === -1 ? [] : argv.slice(firstNotGlobal);
   if (command === undefined) return usageError(io, 'name a command');
   if (command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
@@ -126,9 +165,13 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     return 0;
   }
   const { positionals, values } = parsed;
-  if (command === 'rules') return rulesCommand(positionals, values, io);
+  const quiet = values.quiet === true || globals.includes('--quiet') || globals.includes('-q');
+  const commandIo: CommandIo = quiet ? { ...io, quiet: true, status: undefined } : io;
+  if (command === 'rules') return rulesCommand(positionals, values, commandIo);
+  if (command === 'test-alert') return testAlertCommand(positionals, values, commandIo);
   let rules: CompiledRules | undefined;
   if (values.rules !== undefined) {
+    const { loadCompiledRules } = await import('./rules');
     try {
       rules = loadCompiledRules(values.rules);
     } catch (error) {
@@ -138,8 +181,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     }
   }
   return command === 'replay'
-    ? replayCommand(values, rules, io)
-    : scanCommand(positionals, values, rules, io);
+    ? replayCommand(values, rules, commandIo)
+    : scanCommand(positionals, values, rules, commandIo);
 }
 
 async function replayCommand(
@@ -191,6 +234,7 @@ async function replayCommand(
     stopRequested: () => interrupted,
   };
   try {
+    const { runReplay } = await import('./replay');
     return await runReplay(options, io);
   } finally {
     process.removeListener('SIGINT', onInterrupt);
@@ -213,6 +257,7 @@ async function scanCommand(
       'scan',
     );
   }
+  const { runScan } = await import('./scan');
   return runScan(
     {
       paths: positionals,
@@ -232,6 +277,7 @@ async function rulesCommand(
   const [action, ...args] = positionals;
   if (action === 'check') {
     if (args.length > 1) return usageError(io, 'rules check takes at most one file', 'rules');
+    const { DEFAULT_RULES_PATH, runRulesCheck } = await import('./rules');
     return runRulesCheck(args[0] ?? DEFAULT_RULES_PATH, io);
   }
   if (action === 'test') {
@@ -243,9 +289,33 @@ async function rulesCommand(
         'rules',
       );
     }
+    const { runRulesTest } = await import('./rules');
     return runRulesTest({ rulesPath, paths, json: values.json === true }, io);
   }
   return usageError(io, `rules: unknown action '${action ?? ''}' (check or test)`, 'rules');
+}
+
+async function testAlertCommand(
+  positionals: readonly string[],
+  values: Values,
+  io: CommandIo,
+): Promise<number> {
+  if (positionals.length > 0) {
+    return usageError(
+      io,
+      `test-alert takes no arguments, got '${positionals[0] ?? ''}'`,
+      'test-alert',
+    );
+  }
+  const { runTestAlert } = await import('./test-alert');
+  return runTestAlert(
+    {
+      ...(values['topic-arn'] === undefined ? {} : { topicArn: values['topic-arn'] }),
+      ...(values['stack-name'] === undefined ? {} : { stackName: values['stack-name'] }),
+      ...(values.region === undefined ? {} : { region: values.region }),
+    },
+    io,
+  );
 }
 
 /** Runs the CLI against the real process: arguments, stdout, stderr and exit code. */
@@ -255,14 +325,12 @@ export function run(): void {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  const io: CommandIo = {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    drained: () =>
-      process.stdout.writableNeedDrain
-        ? new Promise((resolve) => process.stdout.once('drain', () => resolve()))
-        : undefined,
-  };
+  const io = terminalIo({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: () => process.stdin,
+    env: process.env,
+  });
   // The SDK's documented switch for its Node-version notice: an upgrade hint for the SDK's
   // maintainers' schedule, not something a user of this command can act on mid-run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -274,11 +342,9 @@ export function run(): void {
     },
     (error: unknown) => {
       // One line a user can act on; the stack only when asked for (--debug).
-      process.stderr.write(
-        `mp-audit: ${describeCliError(error, { bucket: bucketArgument(argv) })}\n`,
-      );
+      io.err(errorLine(io, describeCliError(error, { bucket: bucketArgument(argv) })));
       if (debug && error instanceof Error && error.stack !== undefined) {
-        process.stderr.write(`${redactText(error.stack)}\n`);
+        io.err(redactText(error.stack));
       }
       process.exitCode = 1;
     },

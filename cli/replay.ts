@@ -16,8 +16,12 @@ import { noMetrics } from '../lambda/pipeline/ports';
 import type { PipelineLogger } from '../lambda/pipeline/ports';
 import type { CreatedObject } from '../lambda/pipeline/trigger-event';
 import { parseTriggerEvent } from '../lambda/pipeline/trigger-event';
+import { redactText } from '../lambda/alert/redact';
 import { alertText } from './scan';
 import type { CommandIo } from './io';
+import type { Progress } from './progress';
+import { startProgress } from './progress';
+import { errorLine } from './terminal';
 
 export interface ReplayOptions {
   /** Re-process the failed invocations held by the function's dead-letter queue. */
@@ -106,7 +110,7 @@ function printingDelivery(io: CommandIo): AlertDelivery {
         const alert = JSON.parse(
           (JSON.parse(message.message) as { default: string }).default,
         ) as Parameters<typeof alertText>[0];
-        io.out(`${alertText(alert)}\n`);
+        io.out(`${alertText(alert, io.colour?.out)}\n`);
       }
       return Promise.resolve({
         published: messages.length,
@@ -115,24 +119,6 @@ function printingDelivery(io: CommandIo): AlertDelivery {
         retried: 0,
       });
     },
-  };
-}
-
-/** Shows progress on a terminal; a line every 25 files elsewhere (logs, CI). */
-function progressReporter(
-  io: CommandIo,
-  isTty: boolean,
-): (done: number, total: number | undefined, summary: TriggerSummary) => void {
-  return (done, total, summary) => {
-    const text = `${done}${total === undefined ? '' : `/${total}`} files, ${summary.alertsPublished} alerts, ${summary.alertsAlreadyPublished} already sent`;
-    if (isTty && total !== undefined && total > 0) {
-      const width = 30;
-      const filled = Math.round((done / total) * width);
-      process.stderr.write(`\r[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${text}`);
-      if (done === total) process.stderr.write('\n');
-    } else if (done % 25 === 0 || done === total) {
-      io.err(`progress: ${text}`);
-    }
   };
 }
 
@@ -152,10 +138,12 @@ interface ReplayRun {
   readonly dryRun: boolean;
   readonly stop: () => boolean;
   readonly io: CommandIo;
-  readonly progress: (done: number, total: number | undefined, summary: TriggerSummary) => void;
+  readonly progress: Progress;
   summary: TriggerSummary;
   failed: number;
   done: number;
+  /** Objects to do, when known (a backfill lists them first; a queue is read as it goes). */
+  total: number | undefined;
 }
 
 /**
@@ -174,10 +162,11 @@ export async function runReplay(
     dryRun: options.dryRun,
     stop: options.stopRequested ?? (() => false),
     io,
-    progress: progressReporter(io, process.stderr.isTTY === true),
+    progress: startProgress(io, () => replayProgressText(run)),
     summary: EMPTY_SUMMARY,
     failed: 0,
     done: 0,
+    total: undefined,
   };
   if (options.fromDlq !== undefined) {
     await replayDeadLetters(options.fromDlq, clients.sqs, run);
@@ -187,7 +176,9 @@ export async function runReplay(
     io.err('mp-audit replay: give --from-dlq <queue-url> or --bucket <name>');
     return 2;
   }
+  run.progress.end();
   const { summary } = run;
+  if (io.quiet === true) return run.failed > 0 ? 1 : 0;
   io.err(
     `mp-audit replay${options.dryRun ? ' (dry run)' : ''}${run.stop() ? ' (interrupted: run it again to continue)' : ''}: ` +
       `files ${summary.logFiles}, records ${summary.records}, alerts ${options.dryRun ? 'found' : 'published'} ${summary.alertsPublished}, ` +
@@ -195,6 +186,15 @@ export async function runReplay(
       `unreadable ${summary.unreadableObjects}, failed ${run.failed}`,
   );
   return run.failed > 0 ? 1 : 0;
+}
+
+/** `objects 12/340, alerts 4, already sent 2`. */
+function replayProgressText(run: ReplayRun): string {
+  const { summary } = run;
+  return (
+    `objects ${run.done}${run.total === undefined ? '' : `/${run.total}`}, ` +
+    `alerts ${summary.alertsPublished}, already sent ${summary.alertsAlreadyPublished}`
+  );
 }
 
 /**
@@ -242,21 +242,23 @@ function replayDeps(
 }
 
 /** Reads one object through the pipeline; a failure is counted and said, not thrown. */
-async function replayObject(
-  object: CreatedObject,
-  run: ReplayRun,
-  total: number | undefined,
-): Promise<boolean> {
+async function replayObject(object: CreatedObject, run: ReplayRun): Promise<boolean> {
   let ok = true;
   try {
     run.summary = addSummaries(run.summary, await processLogObject(object, run.deps));
   } catch (error) {
     ok = false;
     run.failed += 1;
-    run.io.err(`mp-audit replay: s3://${object.bucket}/${object.key}: ${(error as Error).message}`);
+    run.io.err(
+      errorLine(
+        run.io,
+        redactText(`s3://${object.bucket}/${object.key}: ${(error as Error).message}`),
+        'mp-audit replay:',
+      ),
+    );
   }
   run.done += 1;
-  run.progress(run.done, total, run.summary);
+  run.progress.tick();
   return ok;
 }
 
@@ -280,7 +282,7 @@ async function replayDeadLetters(queueUrl: string, sqs: SQSClient, run: ReplayRu
       const objects = objectsOfDlqMessage(message, run);
       if (objects === undefined) continue;
       let ok = true;
-      for (const object of objects) ok = (await replayObject(object, run, undefined)) && ok;
+      for (const object of objects) ok = (await replayObject(object, run)) && ok;
       if (ok && !run.dryRun) {
         await sqs.send(
           new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
@@ -338,9 +340,10 @@ async function listLogFiles(
 }
 
 async function replayObjects(objects: readonly CreatedObject[], run: ReplayRun): Promise<void> {
+  run.total = objects.length;
   for (const object of objects) {
     if (run.stop()) return;
-    await replayObject(object, run, objects.length);
+    await replayObject(object, run);
   }
 }
 

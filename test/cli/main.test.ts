@@ -1,13 +1,24 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as MpAudit from '../../bin/mp-audit';
+import { DEFAULT_STACK_NAME, runTestAlert } from '../../cli/test-alert';
 import { captureIo } from '../support/captured-io';
+
+// test-alert talks to AWS; here only what main hands it matters.
+jest.mock('../../cli/test-alert', () => ({
+  ...jest.requireActual<object>('../../cli/test-alert'),
+  runTestAlert: jest.fn(() => Promise.resolve(0)),
+}));
 
 // Jest would resolve '../../bin/mp-audit' to the executable shim mp-audit.js, which runs the CLI
 // on import: load the TypeScript module itself.
 const { main } = jest.requireActual<typeof MpAudit>('../../bin/mp-audit.ts');
 
 const ROOT = join(__dirname, '..', '..');
+/** A sample log file that holds MediaPackage write calls. */
+const SAMPLE_LOG =
+  'samples/AWSLogs/111122223333/CloudTrail/us-west-2/2025/03/14/111122223333_CloudTrail_us-west-2_20250314T0910Z_WPjqspSWNA8v2gvx.json.gz';
 const { version } = jest.requireActual<{ version: string }>('../../package.json');
 
 /** Runs the real executable, as a user would, from another directory. */
@@ -41,6 +52,11 @@ describe('Function: main', () => {
     ['scan', '--max-inflated-mb', ['rules check', '--from-dlq']],
     ['rules', 'rules test <rules>', ['--max-inflated-mb', '--from-dlq']],
     ['replay', '--from-dlq', ['--max-inflated-mb', 'rules check']],
+    [
+      'test-alert',
+      `--stack-name <name>        Stack to read it from (default ${DEFAULT_STACK_NAME})`,
+      ['--from-dlq'],
+    ],
   ])('prints only the help of %s for <command> --help', async (command, shown, notShown) => {
     // Prepare
     const io = captureIo();
@@ -66,7 +82,16 @@ describe('Function: main', () => {
     // Assess
     expect(code).toBe(0);
     const help = io.stdout.join('\n');
-    for (const text of ['--max-inflated-mb', 'rules check', '--from-dlq', '--version']) {
+    for (const text of [
+      '--max-inflated-mb',
+      'rules check',
+      '--from-dlq',
+      '--version',
+      '--quiet',
+      'NO_COLOR',
+      'test-alert',
+      'check email and Slack after deploy',
+    ]) {
       expect(help).toContain(text);
     }
   });
@@ -88,6 +113,93 @@ describe('Function: main', () => {
     expect(io.stderr).toHaveLength(2);
     expect(io.stderr[0]).toContain(`mp-audit: ${problem}`);
     expect(io.stderr[1]).toBe(hint);
+  });
+});
+
+describe('Command: test-alert', () => {
+  afterEach(() => {
+    jest.mocked(runTestAlert).mockClear();
+  });
+
+  it('hands its options to runTestAlert and returns its exit code', async () => {
+    // Prepare
+    const io = captureIo();
+    jest.mocked(runTestAlert).mockResolvedValueOnce(3);
+    const topicArn = 'arn:aws:sns:eu-west-1:111122223333:audit-alerts';
+
+    // Act
+    const code = await main(
+      ['test-alert', '--topic-arn', topicArn, '--stack-name', 'Audit', '--region', 'eu-west-1'],
+      io,
+    );
+
+    // Assess
+    expect(code).toBe(3);
+    expect(runTestAlert).toHaveBeenCalledWith(
+      { topicArn, stackName: 'Audit', region: 'eu-west-1' },
+      expect.objectContaining({ out: io.out, err: io.err }),
+    );
+  });
+
+  it('leaves the defaults to runTestAlert when no option is given', async () => {
+    // Act
+    const code = await main(['test-alert'], captureIo());
+
+    // Assess
+    expect(code).toBe(0);
+    expect(runTestAlert).toHaveBeenCalledWith({}, expect.anything());
+  });
+
+  it('refuses an argument (exit 2) without calling runTestAlert', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await main(['test-alert', 'MyStack'], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.stderr[1]).toBe("Try 'mp-audit test-alert --help'.");
+    expect(runTestAlert).not.toHaveBeenCalled();
+  });
+});
+
+describe('Start-up', () => {
+  it('loads no command module, AWS SDK or pipeline for --help, --version and <command> --help', () => {
+    // Prepare: a fresh process, as a user's; tsx as bin/mp-audit.js uses it.
+    const script = `
+      require('tsx/cjs');
+      const { main } = require('./cli/main.ts');
+      const io = { out: () => undefined, err: () => undefined };
+      (async () => {
+        for (const argv of [['--help'], ['--version'], ['scan', '--help'], ['replay', '--help'], ['rules', '--help'], ['test-alert', '--help']]) {
+          await main(argv, io);
+        }
+        console.log(JSON.stringify(Object.keys(require.cache)));
+      })();`;
+
+    // Act
+    const result = spawnSync(process.execPath, ['-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+    // Assess
+    expect(result.status).toBe(0);
+    const loaded = (JSON.parse(result.stdout) as string[])
+      .filter((path) => !path.includes('node_modules'))
+      .map((path) => path.slice(ROOT.length + 1))
+      .sort();
+    expect(loaded).toEqual([
+      'cli/errors.ts',
+      'cli/main.ts',
+      'cli/terminal.ts',
+      'lambda/alert/redact.ts',
+      'lambda/contract.ts',
+    ]);
+    expect(result.stdout).not.toContain('@aws-sdk');
+    expect(result.stdout).not.toContain('zod');
   });
 });
 
@@ -163,5 +275,49 @@ describe('Executable: bin/mp-audit.js', () => {
     expect(replay.stderr).not.toContain('NodeVersionSupportWarning');
     expect(scan.status).toBe(0);
     expect(scan.stderr).not.toContain('NodeVersionSupportWarning');
+  });
+
+  it('colours the error prefix for FORCE_COLOR, and not when NO_COLOR is set too', () => {
+    // Act
+    const forced = runBin(['frobnicate'], { FORCE_COLOR: '1' });
+    const noColour = runBin(['frobnicate'], { FORCE_COLOR: '1', NO_COLOR: '1' });
+    const pipe = runBin(['frobnicate']);
+
+    // Assess
+    expect(forced.status).toBe(2);
+    expect(forced.stderr.startsWith('\u001b[31mmp-audit:\u001b[0m unknown command')).toBe(true);
+    expect(noColour.stderr).toMatch(/^mp-audit: unknown command/);
+    expect(pipe.stderr).not.toContain('\u001b');
+  });
+
+  it('scans the repository root without reading node_modules or other files as logs (exit 0)', () => {
+    // Act
+    const result = runBin(['scan', '--json', '.']);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toContain('cannot read');
+    expect(result.stderr).toMatch(/skipped \d+ \([^)]*not-a-log-file-name: \d+/);
+    expect(result.stderr).toMatch(/ignored-folder: \d+/);
+  });
+
+  it('reads standard input for -', () => {
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'mp-audit.js'), 'scan', '--json', '-'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        input: readFileSync(join(ROOT, SAMPLE_LOG)),
+        timeout: 60_000,
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n').filter((line) => line !== '').length).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(/^mp-audit scan: files 1, /);
   });
 });

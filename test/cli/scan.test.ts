@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type * as MpAudit from '../../bin/mp-audit';
-import { runScan } from '../../cli/scan';
+import { expandPaths, localSkipReason, runScan, STDIN_PATH } from '../../cli/scan';
 import {
   ACCOUNT_ID,
   USER_ARN,
@@ -14,6 +14,7 @@ import {
   otherServiceRecord,
 } from '../../scripts/cloudtrail-factory';
 import { captureIo } from '../support/captured-io';
+import { chunked } from '../support/streams';
 
 // Jest would resolve '../../bin/mp-audit' to the executable shim mp-audit.js, which runs the CLI
 // on import: load the TypeScript module itself.
@@ -28,6 +29,11 @@ interface AlertLine {
   awsRegion: string;
   userArn: string;
   sourceFile: string;
+}
+
+/** The eventIDs of JSON alert lines, in order. */
+function alertIds(lines: readonly string[]): string[] {
+  return lines.map((line) => (JSON.parse(line) as AlertLine).eventID);
 }
 
 function dayFolder(root: string, region: string, trailFolder = 'CloudTrail'): string {
@@ -153,7 +159,7 @@ describe('Function: main', () => {
       io.stderr.some((line) => line.includes('CorruptCorrupt12') && line.includes('corrupt-gzip')),
     ).toBe(true);
     expect(io.stderr[io.stderr.length - 1]).toBe(
-      'mp-audit scan: files 3, records 4, alerts 3, bad records 0, skipped 1 (digest-file: 1), unreadable 1 (corrupt-gzip: 1)',
+      'mp-audit scan: files 3, records 4, alerts 3, bad records 0, skipped 2 (not-a-log-file-name: 1, digest-file: 1), unreadable 1 (corrupt-gzip: 1)',
     );
   });
 
@@ -166,9 +172,7 @@ describe('Function: main', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.map((line) => (JSON.parse(line) as AlertLine).eventID)).toEqual([
-      rotation.eventID,
-    ]);
+    expect(alertIds(io.stdout)).toEqual([rotation.eventID]);
     expect(io.stderr).toEqual([
       'mp-audit scan: files 1, records 2, alerts 1, bad records 0, skipped 1 (digest-file: 1), unreadable 0',
     ]);
@@ -229,9 +233,7 @@ describe('Function: main', () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(io.stdout.map((line) => (JSON.parse(line) as AlertLine).eventID)).toEqual([
-      first.eventID,
-    ]);
+    expect(alertIds(io.stdout)).toEqual([first.eventID]);
     expect(io.stderr.some((line) => line.includes('byte-budget'))).toBe(true);
   });
 
@@ -272,9 +274,7 @@ describe('Function: runScan', () => {
     // Assess
     expect(code).toBe(1);
     expect(io.stderr[0]).toBe(`mp-audit: cannot read ${missing}: ENOENT`);
-    expect(io.stdout.map((line) => (JSON.parse(line) as AlertLine).eventID)).toEqual([
-      failedDelete.eventID,
-    ]);
+    expect(alertIds(io.stdout)).toEqual([failedDelete.eventID]);
   });
 
   it('waits for a slow reader of its output before printing more (memory does not pile up)', async () => {
@@ -322,5 +322,273 @@ describe('Function: runScan', () => {
     // Assess
     expect(code).toBe(0);
     expect(io.stdout.map((line) => (JSON.parse(line) as AlertLine).sourceFile)).toEqual([copy]);
+  });
+});
+
+describe('Function: runScan with standard input (-)', () => {
+  it.each([
+    ['gzip', true],
+    ['plain JSON', false],
+  ])('reads %s from the injected standard input', async (_name, gzip) => {
+    // Prepare: the bytes arrive in pieces, as from a pipe.
+    const bytes = logFileBody([rotation], gzip);
+    const io = captureIo({ stdin: () => chunked(bytes, [1, 7, 100]) });
+
+    // Act
+    const code = await runScan({ paths: [STDIN_PATH], json: true }, io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(alertIds(io.stdout)).toEqual([rotation.eventID]);
+    expect(io.stderr.at(-1)).toMatch(/^mp-audit scan: files 1, records 1, alerts 1,/);
+  });
+
+  it('says standard input cannot be read when there is none, and exits 1', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await runScan({ paths: [STDIN_PATH], json: true }, io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr[0]).toBe(
+      'mp-audit: cannot read standard input: standard input is not available',
+    );
+  });
+});
+
+describe('Function: runScan in folders', () => {
+  let folder: string;
+  let exported: string;
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'mp-audit-scan-names-'));
+    // A valid log body under a name CloudTrail never gives, beside files that are no logs.
+    exported = await put(join(folder, 'export.json'), logFileBody([update], false));
+    await put(join(folder, 'package.json'), '{"name":"not-a-log"}');
+    await put(join(folder, 'notes.txt'), 'hello');
+    const logName = `${ACCOUNT_ID}_CloudTrail_us-west-2_20240501T1205Z_Vx2sT8bQ0kLmN3pR.json.gz`;
+    await put(join(folder, 'node_modules', 'pkg', logName), logFileBody([update]));
+    await put(join(folder, '.cache', logName), logFileBody([update]));
+  });
+
+  afterAll(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('counts files not named as CloudTrail names them as skipped, reads none, and exits 0', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await main(['scan', '--json', folder], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stdout).toEqual([]);
+    expect(io.stderr).toEqual([
+      `mp-audit scan: no CloudTrail log files found in ${folder} (5 skipped: ignored-folder: 2, not-a-log-file-name: 3)`,
+    ]);
+  });
+
+  it('reads the same file when it is named explicitly', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await main(['scan', '--json', exported], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(alertIds(io.stdout)).toEqual([update.eventID]);
+  });
+
+  it('says an empty folder holds no log files, and exits 0', async () => {
+    // Prepare
+    const empty = await mkdtemp(join(tmpdir(), 'mp-audit-scan-empty-'));
+    const io = captureIo();
+
+    // Act
+    const code = await main(['scan', empty], io);
+    await rm(empty, { recursive: true, force: true });
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stderr).toEqual([`mp-audit scan: no CloudTrail log files found in ${empty}`]);
+  });
+
+  it('says so in the summary when files were read but nothing alerts', async () => {
+    // Prepare
+    const quietFile = await put(
+      join(
+        folder,
+        'quiet',
+        `${ACCOUNT_ID}_CloudTrail_eu-west-1_20240501T1300Z_Aa1Bb2Cc3Dd4Ee5F.json.gz`,
+      ),
+      logFileBody([otherServiceRecord(createRng(2), { call: 's3:PutBucketPolicy' })]),
+    );
+    const io = captureIo();
+
+    // Act
+    const code = await main(['scan', join(folder, 'quiet')], io);
+    await rm(quietFile);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stderr).toEqual([
+      'mp-audit scan: files 1, records 1, no changes that alert, bad records 0, skipped 0, unreadable 0',
+    ]);
+  });
+
+  it('lists log, digest and Insights names and the gunzipped .json, and counts what it left', async () => {
+    // Prepare
+    const trail = await mkdtemp(join(tmpdir(), 'mp-audit-scan-expand-'));
+    const names = [
+      `${ACCOUNT_ID}_CloudTrail_us-west-2_20240501T1205Z_Vx2sT8bQ0kLmN3pR.json.gz`,
+      `${ACCOUNT_ID}_CloudTrail_us-west-2_20240501T1210Z_Qw3rTy7uI0pAsD1f.json`,
+      `${ACCOUNT_ID}_CloudTrail-Digest_us-west-2_trail_us-west-2_20240501T120512Z.json.gz`,
+      `${ACCOUNT_ID}_CloudTrail-Insight_us-west-2_20240501T1205Z_Zx9Yw8Vu7Ts6Rq5P.json.gz`,
+    ];
+    for (const name of names) await put(join(trail, name), 'x');
+    await put(join(trail, `${ACCOUNT_ID}_CloudTrail_us-west-2_20240501T1205Z.json.gz`), 'x');
+    await put(join(trail, 'copy-of-log.json.gz'), 'x');
+    await put(join(trail, '.git', 'config'), 'x');
+
+    // Act
+    const expanded = await expandPaths([trail, STDIN_PATH, STDIN_PATH]);
+    await rm(trail, { recursive: true, force: true });
+
+    // Assess
+    expect(expanded.files).toEqual([...names.map((name) => join(trail, name)).sort(), STDIN_PATH]);
+    // `-` sorts before `_`: the digest and Insights names come first.
+    expect(expanded.files.map((file) => localSkipReason(file))).toEqual([
+      'digest-file',
+      'insights-file',
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(Object.fromEntries(expanded.skipped)).toEqual({
+      'not-a-log-file-name': 2,
+      'ignored-folder': 1,
+    });
+    expect(expanded.bytes).toBe(4);
+  });
+});
+
+describe('Function: runScan on a terminal', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  /** A clock that moves 300 ms each time it is read: every file is a slow one. */
+  function slowClock(): void {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    jest.spyOn(Date, 'now').mockImplementation(() => (now += 300));
+  }
+
+  it('draws a progress line of files, bytes, rate and alerts, and clears it at the end', async () => {
+    // Prepare
+    slowClock();
+    const io = captureIo({ terminal: true });
+
+    // Act
+    const code = await runScan({ paths: [goodRoot], json: true }, io);
+
+    // Assess
+    expect(code).toBe(0);
+    const drawn = io.statusLines.filter((line) => line !== '');
+    expect(drawn.length).toBeGreaterThan(0);
+    for (const line of drawn) {
+      expect(line).toMatch(/^files \d\/2, \d+ KB of \d+ KB, \d+\.\d MB\/s, alerts \d$/);
+    }
+    expect(io.statusLines.at(-1)).toBe('');
+    expect(io.stderr.join('\n')).not.toContain('MB/s');
+  });
+
+  it('draws nothing when standard error is not a terminal, or with --quiet', async () => {
+    // Prepare
+    slowClock();
+    const pipe = captureIo();
+    const quiet = captureIo({ terminal: true, quiet: true });
+
+    // Act
+    await runScan({ paths: [goodRoot], json: true }, pipe);
+    await runScan({ paths: [goodRoot], json: true }, quiet);
+
+    // Assess
+    expect(pipe.statusLines).toEqual([]);
+    expect(pipe.stderr.join('\n')).not.toContain('MB/s');
+    expect(quiet.statusLines).toEqual([]);
+    expect(quiet.stderr).toEqual([]);
+    expect(quiet.stdout).toHaveLength(1);
+  });
+
+  it('colours the severity tag of text alerts only when told, and never JSON', async () => {
+    // Prepare
+    const coloured = captureIo({ colour: { out: true, err: true } });
+    const plain = captureIo({ colour: { out: false, err: false } });
+    const json = captureIo({ colour: { out: true, err: true } });
+
+    // Act
+    await runScan({ paths: [jsonFile], json: false }, coloured);
+    await runScan({ paths: [jsonFile], json: false }, plain);
+    await runScan({ paths: [jsonFile], json: true }, json);
+
+    // Assess
+    expect(coloured.stdout[0]?.split('\n')[0]).toBe(
+      '\u001b[31m[HIGH]\u001b[0m FAILED MediaPackage DeleteChannel on channel live-1 (eu-west-1)',
+    );
+    expect(plain.stdout[0]).toMatch(/^\[HIGH\] FAILED/);
+    expect(plain.stdout.join('')).not.toContain('\u001b');
+    expect(json.stdout.join('')).not.toContain('\u001b');
+    expect((): unknown => JSON.parse(json.stdout[0] ?? '')).not.toThrow();
+  });
+
+  it('colours the prefix of an error line only when told', async () => {
+    // Prepare
+    const missing = join(root, 'no-such.json.gz');
+    const coloured = captureIo({ colour: { out: false, err: true } });
+    const plain = captureIo({ colour: { out: true, err: false } });
+
+    // Act
+    await runScan({ paths: [missing], json: true }, coloured);
+    await runScan({ paths: [missing], json: true }, plain);
+
+    // Assess
+    expect(coloured.stderr[0]).toBe(`\u001b[31mmp-audit:\u001b[0m cannot read ${missing}: ENOENT`);
+    expect(plain.stderr[0]).toBe(`mp-audit: cannot read ${missing}: ENOENT`);
+  });
+});
+
+describe('Option: --quiet', () => {
+  it.each([[['-q', 'scan']], [['--quiet', 'scan']], [['scan', '--quiet']], [['scan', '-q']]])(
+    'prints alerts and no summary for %j',
+    async (args) => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      const code = await main([...args, '--json', goodRoot], io);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(io.stdout).toHaveLength(1);
+      expect(io.stderr).toEqual([]);
+    },
+  );
+
+  it('still prints errors', async () => {
+    // Prepare
+    const io = captureIo();
+    const missing = join(root, 'gone.json.gz');
+
+    // Act
+    const code = await main(['-q', 'scan', missing], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr).toEqual([`mp-audit: cannot read ${missing}: ENOENT`]);
   });
 });
