@@ -31,6 +31,7 @@ import {
   otherServiceRecord,
   s3Event,
 } from '../../scripts/cloudtrail-factory';
+import { captureIo } from '../support/captured-io';
 import type { FaultProxy } from '../support/fault-proxy';
 import { startFaultProxy } from '../support/fault-proxy';
 import type { LocalAws } from '../support/local-aws';
@@ -313,6 +314,46 @@ describe('mp-audit replay end to end', () => {
         sorted([...files.early.writes, ...files.atUntil.writes, ...files.late.writes]),
       );
       expect(everything.err.at(-1)).toMatch(/files 5, .*alerts published 6, already sent 4,/);
+    });
+  });
+
+  describe('on a terminal and with --quiet', () => {
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    it('draws objects done and alerts only when standard error is a terminal, and --quiet keeps only the alerts', async () => {
+      // Prepare: a clock that moves 300 ms each time it is read, so every object is a slow one.
+      let now = Date.now();
+      jest.spyOn(Date, 'now').mockImplementation(() => (now += 300));
+      const backfill = ['replay', '--bucket', BUCKET, '--prefix', PREFIX, '--dry-run'];
+      const terminal = captureIo({ terminal: true });
+      const pipe = captureIo();
+      const quiet = captureIo({ terminal: true });
+
+      // Act
+      const codes = [
+        await main(backfill, terminal),
+        await main(backfill, pipe),
+        await main(['-q', ...backfill], quiet),
+      ];
+
+      // Assess
+      expect(codes).toEqual([0, 0, 0]);
+      const drawn = terminal.statusLines.filter((line) => line !== '');
+      expect(drawn.length).toBeGreaterThan(0);
+      for (const line of drawn) {
+        expect(line).toMatch(/^objects [1-5]\/5, alerts \d+, already sent 0$/);
+      }
+      expect(terminal.statusLines.at(-1)).toBe('');
+      expect(pipe.statusLines).toEqual([]);
+      expect(pipe.stderr).toEqual([
+        expect.stringMatching(/^mp-audit replay \(dry run\): files 5, /),
+      ]);
+      expect(quiet.statusLines).toEqual([]);
+      expect(quiet.stderr).toEqual([]);
+      expect(sorted(printedEventIds(quiet.stdout))).toEqual(sorted(printedEventIds(pipe.stdout)));
+      expect(printedEventIds(quiet.stdout).length).toBeGreaterThan(0);
     });
   });
 
