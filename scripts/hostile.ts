@@ -6,7 +6,7 @@
  * case lost an alert, sent one twice, leaked a planted secret, ran past its deadline, went over
  * 512 MB or crashed.
  *
- *   npm run hostile [-- --only <name part>] [--keep <dir>] [--strict]
+ *   npm run hostile [-- --only <name part>] [--keep <dir>] [--strict]   (--help for details)
  *
  * The handler runs in a child process like a Lambda execution environment: `createHandler()`
  * configured by its environment against the local S3/SNS emulator (fauxqs, 127.0.0.1), invoked
@@ -53,6 +53,7 @@ import {
   writeHostileLog,
 } from '../test/support/hostile-logs';
 import { localClientConfig, startLocalAws } from '../test/support/local-aws';
+import { HOSTILE_COMMAND_LINE, parseHostileArgs, settleCommandLine } from './bench/options';
 import { s3Event } from './cloudtrail-factory';
 
 const ROOT = join(__dirname, '..');
@@ -742,9 +743,9 @@ function printTable(rows: readonly Row[]): void {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
-  const keep = argv.includes('--keep') ? argv[argv.indexOf('--keep') + 1] : undefined;
-  const strict = argv.includes('--strict');
+  const settled = settleCommandLine(parseHostileArgs(argv), HOSTILE_COMMAND_LINE);
+  if ('exitCode' in settled) return settled.exitCode;
+  const { only, keep, strict } = settled.options;
   const cases = fullCases().filter(
     (item) => only === undefined || (item.label ?? item.log.name).includes(only),
   );

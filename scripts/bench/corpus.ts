@@ -19,6 +19,8 @@ import type {
   OtherServiceCall,
   Rng,
 } from '../cloudtrail-factory';
+import type { ParsedArgs, ScriptCommandLine } from './options';
+import { fraction, parseCommandLine, parseSize, settleCommandLine, wholeNumber } from './options';
 import {
   createRng,
   logObjectKey,
@@ -208,45 +210,34 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusMani
   return manifest;
 }
 
-/** `200MB`, `1.5GB`, `512KB`, or plain bytes. */
-export function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?$/i.exec(text.trim());
-  if (match === null) throw new Error(`--size expects a size like 200MB, got '${text}'`);
-  const unit = (match[2] ?? 'B').toUpperCase();
-  const factor = unit === 'GB' ? 1e9 : unit === 'MB' ? 1e6 : unit === 'KB' ? 1e3 : 1;
-  return Math.round(Number(match[1]) * factor);
-}
+export const CORPUS_USAGE = `usage: npm run corpus -- --out DIR [options]
 
-export const CORPUS_USAGE = `usage: npm run corpus -- --out DIR [--size 20MB] [--seed 1] [--files 1] [--mediapackage-share 0.005] [--write-share 0.4]
-
-Writes gzipped CloudTrail log files of --size uncompressed JSON in all (200MB, 1.5GB, 512KB or
-bytes), split into --files files, under DIR in CloudTrail's key layout, and DIR/expected-alerts.json
-with the eventIDs that must alert. Seeded: the same options give the same files.
+Writes gzipped CloudTrail log files of --size uncompressed JSON in all, split into --files
+files, under DIR in CloudTrail's key layout, and DIR/expected-alerts.json with the eventIDs
+that must alert. Seeded: the same options give the same files.
 
 options:
   --out DIR                   where to write (required)
-  --size SIZE                 uncompressed JSON in all (default 20MB)
+  --size SIZE                 uncompressed JSON in all: 200MB, 1.5GB, 512KB or bytes (default 20MB)
   --seed N                    generator seed (default 1)
   --files N                   number of log files (default 1)
   --mediapackage-share X      share of records that are MediaPackage calls, 0 to 1 (default 0.005)
   --write-share X             share of those calls that are writes, 0 to 1 (default 0.4; 0 gives
                               a file whose MediaPackage calls are all reads)
   -h, --help                  print this and exit
+
+example:
+  npm run corpus -- --out corpus/ --size 200MB --seed 7
 `;
 
-export type ParsedCorpusArgs =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'error'; readonly message: string }
-  | { readonly kind: 'run'; readonly options: CorpusOptions };
+export const CORPUS_COMMAND_LINE: ScriptCommandLine = { name: 'corpus', usage: CORPUS_USAGE };
 
 /** The command line of `npm run corpus`, parsed without side effects. */
-export function parseCorpusArgs(argv: readonly string[]): ParsedCorpusArgs {
-  try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
+export function parseCorpusArgs(argv: readonly string[]): ParsedArgs<CorpusOptions> {
+  return parseCommandLine(argv, (args) => {
+    const { values } = parseArgs({
+      args,
       options: {
-        help: { type: 'boolean', short: 'h', default: false },
         size: { type: 'string', default: '20MB' },
         out: { type: 'string' },
         seed: { type: 'string', default: '1' },
@@ -255,51 +246,22 @@ export function parseCorpusArgs(argv: readonly string[]): ParsedCorpusArgs {
         'write-share': { type: 'string', default: '0.4' },
       },
     });
-    if (values.help) return { kind: 'help' };
-    if (positionals.length > 0) throw new Error(`unexpected argument '${positionals.join(' ')}'`);
     if (values.out === undefined) throw new Error('--out DIR is required');
-    const whole = (name: string, text: string, min: number): number => {
-      if (!/^\d+$/.test(text) || Number(text) < min)
-        throw new Error(`--${name} expects a whole number of at least ${min}, got '${text}'`);
-      return Number(text);
-    };
-    const fraction = (name: string, text: string): number => {
-      const value = Number(text);
-      if (text.trim() === '' || !(value >= 0 && value <= 1))
-        throw new Error(`--${name} expects a number from 0 to 1, got '${text}'`);
-      return value;
-    };
-    const mediaPackageShare = fraction('mediapackage-share', values['mediapackage-share']);
-    const writeShare = fraction('write-share', values['write-share']);
-    const sizeBytes = parseSize(values.size);
-    if (sizeBytes <= 0) throw new Error(`--size must be more than 0, got '${values.size}'`);
     return {
-      kind: 'run',
-      options: {
-        out: values.out,
-        sizeBytes,
-        seed: whole('seed', values.seed, 0),
-        files: whole('files', values.files, 1),
-        mediaPackageShare,
-        writeShare,
-      },
+      out: values.out,
+      sizeBytes: parseSize('size', values.size),
+      seed: wholeNumber('seed', values.seed, 0),
+      files: wholeNumber('files', values.files, 1),
+      mediaPackageShare: fraction('mediapackage-share', values['mediapackage-share']),
+      writeShare: fraction('write-share', values['write-share']),
     };
-  } catch (error) {
-    return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
-  }
+  });
 }
 
 if (require.main === module) {
-  const parsed = parseCorpusArgs(process.argv.slice(2));
-  if (parsed.kind === 'help') {
-    process.stdout.write(CORPUS_USAGE);
-    process.exit(0);
-  }
-  if (parsed.kind === 'error') {
-    process.stderr.write(`${parsed.message}\n\n${CORPUS_USAGE}`);
-    process.exit(2);
-  }
-  const options = parsed.options;
+  const settled = settleCommandLine(parseCorpusArgs(process.argv.slice(2)), CORPUS_COMMAND_LINE);
+  if ('exitCode' in settled) process.exit(settled.exitCode);
+  const options = settled.options;
   const started = Date.now();
   generateCorpus(options).then(
     (manifest) => {
