@@ -3,8 +3,10 @@
  * loopback, the sample CloudTrail log files uploaded to a bucket, the Lambda handler invoked
  * with the S3 events S3 would send, and the alerts printed as their subscribers see them.
  *
- *   npm run demo              alerts as email and Slack show them
- *   npm run demo -- --logs    also the function's own structured log lines
+ *   npm run demo                a line per file, one email and one Slack rendering per
+ *                               severity, totals
+ *   npm run demo -- --verbose   every alert as email and Slack show it
+ *   npm run demo -- --logs      also the function's own structured log lines
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -16,14 +18,16 @@ import {
   startLocalAws,
 } from '../test/support/local-aws';
 import { s3Event, s3TestEvent } from './cloudtrail-factory';
+import type { DemoFile } from './demo-report';
+import { demoAlertOf, demoReport } from './demo-report';
+
+// Read when the first SDK client is built (below, not at import): a demo on Node 20 is not news.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const SAMPLES = join(__dirname, '..', 'samples');
 const BUCKET = 'demo-cloudtrail-logs';
 const showLogs = process.argv.includes('--logs');
-
-interface ChatbotNotification {
-  content: { title: string; description: string; nextSteps?: string[] };
-}
+const verbose = process.argv.includes('--verbose');
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -37,17 +41,8 @@ async function listFiles(dir: string): Promise<string[]> {
   return files.flat().sort();
 }
 
-/** Slack shows client-markdown; a terminal shows the same text without the markup. */
-function slackRendering(notification: ChatbotNotification): string {
-  const plain = (text: string): string => text.replace(/<([^|>]+)\|([^>]+)>/g, '$2 ($1)');
-  return [
-    `  ${notification.content.title}`,
-    ...notification.content.description.split('\n').map((line) => `  ${line}`),
-    ...(notification.content.nextSteps ?? []).map((step) => `  > ${plain(step)}`),
-  ].join('\n');
-}
-
 async function main(): Promise<void> {
+  const started = performance.now();
   const local = await startLocalAws();
   try {
     const config = localClientConfig(local.endpoint);
@@ -72,41 +67,28 @@ async function main(): Promise<void> {
     process.env.POWERTOOLS_METRICS_DISABLED = showLogs ? 'false' : 'true';
     const { handler } = await import('../lambda/handler');
 
-    console.log(`Local AWS emulator (fauxqs) at ${local.endpoint}`);
-    console.log(`Bucket ${BUCKET}, topic ${TopicArn}\n`);
+    console.log(
+      `Local AWS emulator (fauxqs) at ${local.endpoint}: bucket ${BUCKET}, topic ${TopicArn}`,
+    );
 
     // S3 sends a test event when a notification is first configured.
     await handler(s3TestEvent(BUCKET));
 
-    const files = (await listFiles(SAMPLES)).filter((file) => /\.json(\.gz)?$/.test(file));
-    for (const file of files) {
-      const key = relative(SAMPLES, file).split(sep).join('/');
-      const body = await readFile(file);
+    const paths = (await listFiles(SAMPLES)).filter((file) => /\.json(\.gz)?$/.test(file));
+    const files: DemoFile[] = [];
+    for (const path of paths) {
+      const key = relative(SAMPLES, path).split(sep).join('/');
+      const body = await readFile(path);
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
       const summary = await handler(s3Event([key], { bucket: BUCKET, size: body.length }));
-      const outcome =
-        summary.skippedObjects > 0
-          ? 'skipped (not a log file)'
-          : `${summary.records} records, ${summary.alertsPublished} alerts`;
-      console.log(`uploaded ${key}: ${outcome}`);
+      files.push({ key, ...summary });
     }
 
-    const messages = await drainQueue(sqs, queueUrl);
-    for (const message of messages) {
-      const envelope = JSON.parse(message.Body ?? '{}') as { Subject?: string; Message: string };
-      // Real SNS hands each protocol its own key; the emulator delivers the whole structure.
-      const structure = JSON.parse(envelope.Message) as { email: string; https: string };
-      console.log(
-        `\n${'='.repeat(78)}\nEMAIL  Subject: ${envelope.Subject ?? ''}\n${'-'.repeat(78)}`,
-      );
-      console.log(structure.email);
-      console.log(`${'-'.repeat(78)}\nSLACK (AWS Chatbot custom notification)`);
-      console.log(slackRendering(JSON.parse(structure.https) as ChatbotNotification));
-    }
-    const received = messages.length;
-    console.log(
-      `\n${received} alert(s) received by the subscriber from ${files.length} uploaded object(s).`,
+    const alerts = (await drainQueue(sqs, queueUrl)).map((message) =>
+      demoAlertOf(message.Body ?? '{}'),
     );
+    const elapsedMs = performance.now() - started;
+    console.log(demoReport({ files, alerts, elapsedMs }, { verbose }).join('\n'));
   } finally {
     await local.stop();
   }
