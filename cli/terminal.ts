@@ -95,7 +95,10 @@ export function terminalIo(streams: ProcessStreams): CommandIo {
           status: (line: string) => {
             if (line === '') return clearStatus();
             // A line wider than the terminal wraps, and `\r` then redraws only its last part.
-            const width = Math.max((stderr.columns ?? 80) - 1, 10);
+            // A terminal of unknown size (columns 0, as some ptys report) is taken as 80 wide.
+            const columns =
+              stderr.columns === undefined || stderr.columns < 1 ? 80 : stderr.columns;
+            const width = Math.max(columns - 1, 10);
             stderr.write(`${CLEAR_LINE}${line.slice(0, width)}`);
             statusShown = true;
           },

@@ -6,7 +6,11 @@ import { chunked } from '../support/streams';
 const CLEAR_LINE = '\r\u001b[2K';
 
 /** Fake process streams: what each received, in order, and whether each is a terminal. */
-function fakeStreams(tty: { stdout: boolean; stderr: boolean }, env: NodeJS.ProcessEnv = {}) {
+function fakeStreams(
+  tty: { stdout: boolean; stderr: boolean },
+  env: NodeJS.ProcessEnv = {},
+  columns = 40,
+) {
   const written: { stream: 'stdout' | 'stderr'; text: string }[] = [];
   const streams: ProcessStreams = {
     stdout: {
@@ -16,7 +20,7 @@ function fakeStreams(tty: { stdout: boolean; stderr: boolean }, env: NodeJS.Proc
     },
     stderr: {
       isTTY: tty.stderr,
-      columns: 40,
+      columns,
       write: (text) => written.push({ stream: 'stderr', text }),
     },
     stdin: () => chunked(new Uint8Array()),
@@ -116,5 +120,17 @@ describe('Function: terminalIo', () => {
       { stream: 'stderr', text: CLEAR_LINE },
       { stream: 'stdout', text: 'an alert\n' },
     ]);
+  });
+
+  it('takes a terminal of unknown width (columns 0) as 80 wide', () => {
+    // Prepare
+    const { streams, written } = fakeStreams({ stdout: false, stderr: true }, {}, 0);
+    const io = terminalIo(streams);
+
+    // Act
+    io.status?.('x'.repeat(100));
+
+    // Assess
+    expect(written).toEqual([{ stream: 'stderr', text: `${CLEAR_LINE}${'x'.repeat(79)}` }]);
   });
 });
