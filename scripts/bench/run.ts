@@ -1,27 +1,37 @@
 /**
- * `npm run bench [-- --json] [--sizes 1,20,200] [--runs 3] [--corpus DIR] [--lambda-like [--memory-mb 512]]`
+ * `npm run bench [-- --only reader,function-load,startup,cli-scan] [--json] [--sizes 1,20,200] [--runs 3] [--corpus DIR] [--lambda-like [--memory-mb 512]]`
  * (`npm run bench -- --help` for all options)
  *
  * Prints, for CloudTrail log files of each size (generated, seeded, cached in .bench/), the
  * throughput in MB/s of uncompressed JSON and the peak RSS of three ways to read them: gunzip
  * alone (the floor), the naive load-and-JSON.parse, and this pipeline's reader and matcher;
  * plus pipeline/gunzip. Each measurement runs in its own process. Alert counts are checked
- * against the generator's list. Also the bundled function's size and module load time.
+ * against the generator's list. Also the bundled function's size and module load time, and the
+ * CLI as users run it, whole processes (whole-process.ts): start-up against bare Node.js, and
+ * `mp-audit scan --json` against gunzip.
  *
  * With --lambda-like each measured process runs in its own cgroup with a CPU quota and a memory
  * limit like a Lambda function's of --memory-mb (see lambda-like.ts); the report adds the wall
  * time per file, the cgroup's peak memory, OOM kills and what a 5-minute timeout covers.
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildSync } from 'esbuild';
 import { FUNCTION_ALIASES, FUNCTION_MAIN_FIELDS } from '../../lib/bundling';
 import type { CorpusManifest } from './corpus';
-import { generateCorpus } from './corpus';
-import type { CgroupStats, Quota, RunCgroup } from './lambda-like';
+import type { Confinement, Log, Spread } from './harness';
+import {
+  BENCH_DIR,
+  generatedCorpus,
+  median,
+  ROOT,
+  runningChild,
+  runProcess,
+  spread,
+} from './harness';
+import type { CgroupStats, Quota } from './lambda-like';
 import {
   CgroupSandbox,
   cpuMaxLine,
@@ -30,35 +40,16 @@ import {
   LAMBDA_MB_PER_VCPU,
   quotaFor,
 } from './lambda-like';
-import type { RunOptions } from './options';
-import { parseRunArgs, RUN_USAGE } from './options';
+import type { BenchSection, RunOptions } from './options';
+import { parseRunArgs, RUN_COMMAND_LINE, settleCommandLine } from './options';
 import type { WorkerResult } from './worker';
+import type { CliScanReport, NotBuilt, StartupReport } from './whole-process';
+import { cliScanLines, measureCliScan, measureStartup, startupLines } from './whole-process';
 
-const ROOT = join(__dirname, '..', '..');
-const BENCH_DIR = join(ROOT, '.bench');
 const MODES = ['gunzip', 'naive', 'pipeline'] as const;
 type Mode = (typeof MODES)[number];
 /** Lambda's longest timeout, and this function's. */
 const TIMEOUT_SECONDS = 300;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-interface Spread {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-function spread(values: readonly number[]): Spread | null {
-  if (values.length === 0) return null;
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
-}
 
 /** Bundles like the construct does (esbuild, minified, SDK included) for the worker and the function. */
 function bundle(entry: string, outfile: string): void {
@@ -75,79 +66,6 @@ function bundle(entry: string, outfile: string): void {
     minify: true,
     sourcemap: 'external',
     logLevel: 'error',
-  });
-}
-
-/** How the measured processes run: as they are, in a cgroup, or pinned to one core. */
-type Confinement =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'cgroup'; readonly sandbox: CgroupSandbox }
-  | { readonly kind: 'taskset' };
-
-interface ProcessOutcome {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  /** From spawn to exit: Node.js start-up included. */
-  readonly wallSeconds: number;
-  readonly run: RunCgroup | null;
-  readonly stats: CgroupStats | null;
-}
-
-/** The measured process running now, so that Ctrl-C can stop it before removing its cgroup. */
-let currentChild: ChildProcess | null = null;
-
-function runProcess(
-  confinement: Confinement,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<ProcessOutcome> {
-  let run: RunCgroup | null = null;
-  let command: string = process.execPath;
-  let commandArgs: string[] = [...args];
-  if (confinement.kind === 'cgroup') {
-    run = confinement.sandbox.create();
-    [command, commandArgs] = confinement.sandbox.wrap(run, process.execPath, args);
-  } else if (confinement.kind === 'taskset') {
-    command = 'taskset';
-    commandArgs = ['-c', '0', process.execPath, ...args];
-  }
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, commandArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    currentChild = child;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    const finish = (error: Error | null, code: number | null, signal: NodeJS.Signals | null) => {
-      currentChild = null;
-      let stats: CgroupStats | null = null;
-      if (run !== null && confinement.kind === 'cgroup') {
-        try {
-          stats = confinement.sandbox.stats(run);
-        } finally {
-          for (const failure of confinement.sandbox.remove(run))
-            console.error(`could not remove cgroup ${failure}`);
-        }
-      }
-      if (error !== null) {
-        reject(error);
-        return;
-      }
-      resolve({
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        code,
-        signal,
-        wallSeconds: Number(process.hrtime.bigint() - started) / 1e9,
-        run,
-        stats,
-      });
-    };
-    child.once('error', (error) => finish(error, null, null));
-    child.once('close', (code, signal) => finish(null, code, signal));
   });
 }
 
@@ -233,14 +151,6 @@ interface FileReport {
   readonly naiveOverGunzip: number | null;
 }
 
-function corpusFor(sizeMB: number, seed: number): CorpusManifest {
-  const out = join(BENCH_DIR, `corpus-${sizeMB}MB-seed${seed}`);
-  const manifestPath = join(out, 'expected-alerts.json');
-  if (existsSync(manifestPath))
-    return JSON.parse(readFileSync(manifestPath, 'utf8')) as CorpusManifest;
-  throw new Error(`missing ${manifestPath}`);
-}
-
 function listLogFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .map((name) => join(dir, name))
@@ -267,7 +177,7 @@ async function coldStart(
         '-e',
         `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`,
       ],
-      { ...process.env, AWS_REGION: 'us-east-1' },
+      { env: { ...process.env, AWS_REGION: 'us-east-1' } },
     );
     if (outcome.code !== 0)
       throw new Error(`loading the bundled function failed: ${outcome.stderr.trim()}`);
@@ -385,7 +295,7 @@ function installCleanup(sandbox: CgroupSandbox): void {
       for (const failure of sandbox.removeAll()) console.error(`could not remove ${failure}`);
       process.exit(signal === 'SIGINT' ? 130 : 143);
     };
-    const child = currentChild;
+    const child = runningChild();
     if (child !== null && child.exitCode === null && child.signalCode === null) {
       child.once('close', finish);
       child.kill('SIGKILL');
@@ -399,7 +309,7 @@ function installCleanup(sandbox: CgroupSandbox): void {
   process.on('SIGHUP', onSignal);
   process.on('exit', () => {
     // Last resort (an error thrown past main): stop the child and wait a little for it to go.
-    const child = currentChild;
+    const child = runningChild();
     if (child !== null && child.exitCode === null) child.kill('SIGKILL');
     const pause = new Int32Array(new SharedArrayBuffer(4));
     for (let attempt = 0; attempt < 20 && sandbox.liveDirs().length > 0; attempt += 1) {
@@ -419,7 +329,6 @@ function fmtSpread(value: Spread | null, digits = 0): string {
   return `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
 }
 
-type Log = (line: string) => void;
 type Machine = ReturnType<typeof machine>;
 
 /** --lambda-like: the confinement, announced with its limits; or null, with why not on stderr. */
@@ -471,17 +380,11 @@ function corpusTargets(corpus: string): Target[] {
   return targets;
 }
 
-/** --sizes: the generated corpus of each size, generated now if it is not cached in .bench/. */
+/** --sizes: the generated corpus of each size. */
 async function generatedTargets(options: RunOptions, log: Log): Promise<Target[]> {
-  const { seed } = options;
   const targets: Target[] = [];
   for (const sizeMB of options.sizes) {
-    const out = join(BENCH_DIR, `corpus-${sizeMB}MB-seed${seed}`);
-    if (!existsSync(join(out, 'expected-alerts.json'))) {
-      log(`generating ${sizeMB} MB corpus in ${relative(ROOT, out)} ...`);
-      await generateCorpus({ out, sizeBytes: sizeMB * 1e6, seed });
-    }
-    for (const file of corpusFor(sizeMB, seed).files) {
+    for (const file of (await generatedCorpus(sizeMB, options.seed, log)).files) {
       targets.push({ file: file.path, expected: file.alertEventIds, records: file.records });
     }
   }
@@ -619,8 +522,11 @@ function timeoutCoverage(largest: FileReport | undefined): TimeoutCoverage | nul
 /** Everything measured: what the report and --json are made of. */
 interface BenchResult {
   readonly runs: number;
+  /** Empty, and the rest null, for the sections not run (--only). */
   readonly files: readonly FileReport[];
-  readonly cold: ColdStart;
+  readonly cold: ColdStart | null;
+  readonly startup: StartupReport | NotBuilt | null;
+  readonly cliScan: CliScanReport | NotBuilt | null;
   readonly lambdaLike: LambdaLikeSetup | null;
   /** The largest file: its pipeline rate sizes the timeout. */
   readonly largest: FileReport | undefined;
@@ -628,7 +534,7 @@ interface BenchResult {
 }
 
 function resultJson(bench: BenchResult, host: Machine): object {
-  const { lambdaLike, files: reports, cold } = bench;
+  const { lambdaLike, files: reports, cold, startup, cliScan } = bench;
   return {
     node: process.version,
     machine: host,
@@ -650,24 +556,42 @@ function resultJson(bench: BenchResult, host: Machine): object {
             timeout: bench.timeout,
           },
     files: reports,
-    coldStart: {
-      bundleKB: cold.bundleBytes / 1024,
-      moduleLoadMs: cold.moduleLoadMs,
-      processMs: cold.processMs,
-    },
-    correct: allCorrect(reports),
+    coldStart:
+      cold === null
+        ? null
+        : {
+            bundleKB: cold.bundleBytes / 1024,
+            moduleLoadMs: cold.moduleLoadMs,
+            processMs: cold.processMs,
+          },
+    cliStartup: startup,
+    cliScan,
+    correct: allCorrect(bench),
   };
 }
 
-function allCorrect(reports: readonly FileReport[]): boolean {
-  return reports.every(
-    (report) =>
-      report.modes.pipeline.countsMatch !== false && report.modes.naive.countsMatch !== false,
+function allCorrect({ files, cliScan }: BenchResult): boolean {
+  return (
+    files.every(
+      (report) =>
+        report.modes.pipeline.countsMatch !== false && report.modes.naive.countsMatch !== false,
+    ) &&
+    (cliScan?.status !== 'measured' || cliScan.alerts === cliScan.expectedAlerts)
   );
 }
 
 /** The report without --lambda-like: one row per file. */
 function printTable({ files: reports, cold, runs }: BenchResult): void {
+  if (reports.length > 0) printFileTable(reports, runs);
+  if (cold !== null) {
+    console.log('');
+    console.log(
+      `Bundled function: ${(cold.bundleBytes / 1024).toFixed(0)} KB minified; module load ${cold.moduleLoadMs.toFixed(0)} ms (median of 7, ${process.version})`,
+    );
+  }
+}
+
+function printFileTable(reports: readonly FileReport[], runs: number): void {
   console.log('');
   console.log(
     '| file (MB) | gunzip MB/s | naive MB/s | pipeline MB/s | pipeline/gunzip | peak RSS gunzip / naive / pipeline (MB) | alerts (expected) |',
@@ -681,10 +605,6 @@ function printTable({ files: reports, cold, runs }: BenchResult): void {
         `${pipeline.alerts ?? '-'} (${report.expectedAlerts ?? '?'})${pipeline.countsMatch === false || naive.countsMatch === false ? ' MISMATCH' : ''} |`,
     );
   }
-  console.log('');
-  console.log(
-    `Bundled function: ${(cold.bundleBytes / 1024).toFixed(0)} KB minified; module load ${cold.moduleLoadMs.toFixed(0)} ms (median of 7, ${process.version})`,
-  );
   console.log(
     `Medians of ${runs} runs per mode; each measurement in its own process. Ratios are per run, then the median.`,
   );
@@ -692,6 +612,7 @@ function printTable({ files: reports, cold, runs }: BenchResult): void {
 
 /** The --lambda-like table: one row per file and mode, medians with their ranges. */
 function printLambdaLikeTable(setup: LambdaLikeSetup, { files: reports, runs }: BenchResult): void {
+  if (reports.length === 0) return;
   const { quota } = setup;
   const approximate = setup.mechanism === 'taskset-approximation';
   const limits = approximate
@@ -749,10 +670,13 @@ function printLambdaLikeNotes(setup: LambdaLikeSetup, bench: BenchResult): void 
         `1:${timeout.compressionRatio.toFixed(0)} compression (pipeline median on the ${bench.largest?.uncompressedMB.toFixed(0)} MB file).`,
     );
   }
-  console.log(
-    `Bundled function: ${(cold.bundleBytes / 1024).toFixed(0)} KB minified; under the same limits module load ${cold.moduleLoadMs.toFixed(0)} ms, ` +
-      `Node.js start plus load ${cold.processMs.toFixed(0)} ms (medians of 7).`,
-  );
+  if (cold !== null) {
+    console.log(
+      `Bundled function: ${(cold.bundleBytes / 1024).toFixed(0)} KB minified; under the same limits module load ${cold.moduleLoadMs.toFixed(0)} ms, ` +
+        `Node.js start plus load ${cold.processMs.toFixed(0)} ms (medians of 7).`,
+    );
+  }
+  if (reports.length === 0) return;
   console.log(
     'Wall s is the reading alone (Node.js start-up excluded); CPU share is CPU time over wall time while reading ' +
       '(all threads). cgroup peak counts the pages charged to the cgroup (not file pages already cached ' +
@@ -760,17 +684,13 @@ function printLambdaLikeNotes(setup: LambdaLikeSetup, bench: BenchResult): void 
   );
 }
 
-/** Measures every file in every mode, then the cold start; null if --lambda-like cannot run here. */
-async function measure(options: RunOptions, host: Machine, log: Log): Promise<BenchResult | null> {
-  let lambdaLike: LambdaLikeSetup | null = null;
-  if (options.lambdaLike) {
-    lambdaLike = startLambdaLike(options, host, log);
-    if (lambdaLike === null) return null;
-  }
-  const confinement: Confinement = lambdaLike?.confinement ?? { kind: 'none' };
-  log(
-    `machine: ${host.cores} cores (${host.cpuModel}), ${host.memoryGiB} GiB, Linux ${host.kernel}, Node.js ${host.node}`,
-  );
+/** Every file in every mode, --runs times; the largest file's rate sizes the timeout. */
+async function measureReader(
+  options: RunOptions,
+  confinement: Confinement,
+  lambdaLike: LambdaLikeSetup | null,
+  log: Log,
+): Promise<FileReport[]> {
   const worker = join(BENCH_DIR, 'worker.js');
   bundle('scripts/bench/worker.ts', worker);
   const targets =
@@ -784,23 +704,58 @@ async function measure(options: RunOptions, host: Machine, log: Log): Promise<Be
     reports.push(report);
     log(progressLine(report));
   }
-  const cold = await coldStart(confinement);
+  return reports;
+}
+
+/** Measures the sections --only names, in order; null if --lambda-like cannot run here. */
+async function measure(options: RunOptions, host: Machine, log: Log): Promise<BenchResult | null> {
+  const runs = (section: BenchSection): boolean => options.only.includes(section);
+  let lambdaLike: LambdaLikeSetup | null = null;
+  if (options.lambdaLike) {
+    lambdaLike = startLambdaLike(options, host, log);
+    if (lambdaLike === null) return null;
+  }
+  const confinement: Confinement = lambdaLike?.confinement ?? { kind: 'none' };
+  log(
+    `machine: ${host.cores} cores (${host.cpuModel}), ${host.memoryGiB} GiB, Linux ${host.kernel}, Node.js ${host.node}`,
+  );
+  const reports = runs('reader') ? await measureReader(options, confinement, lambdaLike, log) : [];
+  const cold = runs('function-load') ? await coldStart(confinement) : null;
+  // As users run the CLI: never under the Lambda-like limits.
+  const startup = runs('startup') ? await measureStartup(options.startupRuns) : null;
+  const cliScan = runs('cli-scan')
+    ? await measureCliScan(options.scanSizeMB, options.seed, options.scanRuns, log)
+    : null;
   const largest = [...reports].sort((a, b) => b.uncompressedMB - a.uncompressedMB)[0];
   const timeout = timeoutCoverage(largest);
-  return { runs: options.runs, files: reports, cold, lambdaLike, largest, timeout };
+  return {
+    runs: options.runs,
+    files: reports,
+    cold,
+    startup,
+    cliScan,
+    lambdaLike,
+    largest,
+    timeout,
+  };
+}
+
+/** The CLI sections, after the function's: whole processes, unconfined. */
+function printWholeProcess({ startup, cliScan }: BenchResult): void {
+  for (const lines of [
+    startup === null ? null : startupLines(startup),
+    cliScan === null ? null : cliScanLines(cliScan),
+  ]) {
+    if (lines === null) continue;
+    console.log('');
+    for (const line of lines) console.log(line);
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseRunArgs(argv);
-  if (parsed.kind === 'help') {
-    process.stdout.write(RUN_USAGE);
-    return 0;
-  }
-  if (parsed.kind === 'error') {
-    process.stderr.write(`${parsed.message}\n\n${RUN_USAGE}`);
-    return 2;
-  }
-  const options = parsed.options;
+  const settled = settleCommandLine(parseRunArgs(argv), RUN_COMMAND_LINE);
+  if ('exitCode' in settled) return settled.exitCode;
+  const { options } = settled;
   const log: Log = (line) => {
     if (!options.json) console.log(line);
   };
@@ -815,7 +770,8 @@ async function main(argv: readonly string[]): Promise<number> {
     printLambdaLikeTable(bench.lambdaLike, bench);
     printLambdaLikeNotes(bench.lambdaLike, bench);
   }
-  if (!allCorrect(bench.files)) {
+  if (!options.json) printWholeProcess(bench);
+  if (!allCorrect(bench)) {
     console.error("alert counts do not match the generator's list");
     return 1;
   }
