@@ -2,6 +2,9 @@ import ipaddr from 'ipaddr.js';
 // zod/mini: the same validation as zod's classic API at a thirtieth of the bundle size, which
 // matters for the function's cold start (measured: 14 KB against 450 KB minified).
 import * as z from 'zod/mini';
+// Named from the core: `z.core.X` keeps all of zod's core (locales, JSON Schema) in the bundle.
+import type { $ZodType } from 'zod/v4/core';
+import { $ZodArray, $ZodDefault, $ZodObject, $ZodOptional, $ZodPipe, $ZodUnion } from 'zod/v4/core';
 import { MediaPackageAuditError } from '../contract';
 import { MEDIAPACKAGE_EVENT_SOURCES } from './event-sources';
 
@@ -349,12 +352,12 @@ export function closestKey<K extends string>(key: string, known: readonly K[]): 
  * The keys the schema allows in the object at `path` (as zod reports it), found by walking the
  * schema itself so that a new nested object gets suggestions without a list to keep in step.
  */
-function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] | undefined {
-  if (schema instanceof z.core.$ZodDefault || schema instanceof z.core.$ZodOptional) {
+function keysAt(schema: $ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  if (schema instanceof $ZodDefault || schema instanceof $ZodOptional) {
     return keysAt(schema._zod.def.innerType, path);
   }
-  if (schema instanceof z.core.$ZodPipe) return keysAt(schema._zod.def.in, path);
-  if (schema instanceof z.core.$ZodUnion) {
+  if (schema instanceof $ZodPipe) return keysAt(schema._zod.def.in, path);
+  if (schema instanceof $ZodUnion) {
     for (const option of schema._zod.def.options) {
       const keys = keysAt(option, path);
       if (keys !== undefined) return keys;
@@ -362,10 +365,10 @@ function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[]
     return undefined;
   }
   const [head, ...rest] = path;
-  if (schema instanceof z.core.$ZodArray) {
+  if (schema instanceof $ZodArray) {
     return typeof head === 'number' ? keysAt(schema._zod.def.element, rest) : undefined;
   }
-  if (!(schema instanceof z.core.$ZodObject)) return undefined;
+  if (!(schema instanceof $ZodObject)) return undefined;
   const { shape } = schema._zod.def;
   if (head === undefined) return Object.keys(shape);
   const child = typeof head === 'string' ? shape[head] : undefined;

@@ -464,7 +464,7 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       );
       expect(
         () => new MediaPackageAuditAlerts(newStack(), 'A', { rulesFile: `${file}.missing` }),
-      ).toThrow(/cannot read the file: ENOENT/);
+      ).toThrow(/rules file .+\.missing not found/);
     });
 
     it('refuses invalid rules given as an object, naming the construct', () => {
