@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/bench/redaction.ts [--runs N]`
+ * `npm run bench:redaction [-- --runs N]` (`-- --help` for the usage)
  *
  * How long redaction takes on the hostile inputs the redaction tests use
  * (test/support/hostile-text.ts: about 1 MB of text each, built so that a backtracking or
@@ -8,9 +8,9 @@
  * tests expect. The tests assert what redaction returns; the time belongs here, where it is
  * read on the machine that measured it.
  */
-import { parseArgs } from 'node:util';
 import { redactSecrets, redactText } from '../../lambda/alert/redact';
 import { HOSTILE_TEXTS, nested } from '../../test/support/hostile-text';
+import { parseRedactionArgs, REDACTION_COMMAND_LINE, settleCommandLine } from './options';
 
 interface Row {
   readonly input: string;
@@ -40,12 +40,9 @@ function measure(
 }
 
 function main(argv: readonly string[]): number {
-  const { values } = parseArgs({ args: [...argv], options: { runs: { type: 'string' } } });
-  const runs = Number(values.runs ?? 5);
-  if (!Number.isInteger(runs) || runs < 1) {
-    console.error('usage: npx tsx scripts/bench/redaction.ts [--runs N]  (N a positive integer)');
-    return 2;
-  }
+  const settled = settleCommandLine(parseRedactionArgs(argv), REDACTION_COMMAND_LINE);
+  if ('exitCode' in settled) return settled.exitCode;
+  const { runs } = settled.options;
   const rows: Row[] = HOSTILE_TEXTS.map(({ name, text, redacted }) => {
     const { medianMs, maxMs, ok } = measure(runs, () => redactText(text) === redacted);
     return { input: `redactText: ${name}`, chars: text.length, medianMs, maxMs, expected: ok };

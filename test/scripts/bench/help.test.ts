@@ -1,5 +1,5 @@
 /**
- * `npm run bench|corpus|hostile -- --help` as a user runs it: a child process each, because the
+ * `npm run bench|corpus|hostile|bench:redaction -- --help` as a user runs it: a child process each, because the
  * crash this guards against happened at start-up, before any parsing function was called.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +13,7 @@ describe('npm run <bench script> -- --help', () => {
     ['scripts/bench/run.ts', /^usage: npm run bench/],
     ['scripts/bench/corpus.ts', /^usage: npm run corpus/],
     ['scripts/hostile.ts', /^usage: npm run hostile/],
+    ['scripts/bench/redaction.ts', /^usage: npm run bench:redaction/],
   ])('%s prints its usage and exits 0, with no stack trace', (script, usage) => {
     const result = spawnSync(process.execPath, [TSX, script, '--help'], {
       cwd: ROOT,

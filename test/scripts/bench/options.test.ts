@@ -5,7 +5,9 @@ import {
   HOSTILE_COMMAND_LINE,
   HOSTILE_USAGE,
   parseHostileArgs,
+  parseRedactionArgs,
   parseRunArgs,
+  REDACTION_USAGE,
   RUN_COMMAND_LINE,
   RUN_USAGE,
   settleCommandLine,
@@ -172,6 +174,24 @@ describe('npm run hostile arguments', () => {
     [['--stric'], /^unknown option '--stric'$/],
   ])('rejects %j with one line', (argv, message) => {
     const parsed = parseHostileArgs(argv);
+    expect(parsed.kind === 'error' && parsed.message).toMatch(message);
+  });
+});
+
+describe('npm run bench:redaction arguments', () => {
+  it('takes --runs, 5 by default, and answers --help', () => {
+    expect(parseRedactionArgs([])).toEqual({ kind: 'run', options: { runs: 5 } });
+    expect(parseRedactionArgs(['--runs', '9'])).toEqual({ kind: 'run', options: { runs: 9 } });
+    expect(parseRedactionArgs(['-h'])).toEqual({ kind: 'help' });
+    expect(listedOptions(REDACTION_USAGE)).toEqual(['--runs', '--help']);
+  });
+
+  it.each([
+    [['--runs', '0'], /^--runs expects a number from 1 to 1000, got 0$/],
+    [['--runs', '2.5'], /^--runs expects a whole number/],
+    [['--rusn', '3'], /^unknown option '--rusn'$/],
+  ])('rejects %j with one line', (argv, message) => {
+    const parsed = parseRedactionArgs(argv);
     expect(parsed.kind === 'error' && parsed.message).toMatch(message);
   });
 });
