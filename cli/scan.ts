@@ -94,9 +94,13 @@ const IGNORED_FOLDER = /^(?:node_modules|\..+)$/;
  * Expands folders (recursively) into the CloudTrail log, digest and Insights files they hold,
  * by CloudTrail's file names; anything else inside a folder, and node_modules and dot-folders,
  * is counted in `skipped`. Paths named explicitly are kept whatever their name, and `-` stands
- * for standard input.
+ * for standard input. `onEntry` is told of each entry found in a folder (progress while a big
+ * tree is listed).
  */
-export async function expandPaths(paths: readonly string[]): Promise<ExpandedPaths> {
+export async function expandPaths(
+  paths: readonly string[],
+  onEntry?: () => void,
+): Promise<ExpandedPaths> {
   const files: string[] = [];
   const missing: { path: string; reason: string }[] = [];
   const skipped = new Map<FolderSkipReason, number>();
@@ -111,14 +115,22 @@ export async function expandPaths(paths: readonly string[]): Promise<ExpandedPat
           addCount(skipped, 'ignored-folder');
           return;
         }
-        entries = await readdir(path);
+        entries = await readdir(path, { withFileTypes: true });
       }
     } catch (error) {
       missing.push({ path, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
       return;
     }
     if (entries !== undefined) {
-      for (const entry of entries.sort()) await walk(join(path, entry), false);
+      for (const entry of entries.sort(byName)) {
+        onEntry?.();
+        // A plain file's name is enough to skip it: no stat per file of a big tree.
+        if (entry.isFile() && localFileKind(entry.name) === undefined) {
+          addCount(skipped, 'not-a-log-file-name');
+        } else {
+          await walk(join(path, entry.name), false);
+        }
+      }
     } else if (explicit || localFileKind(basename(path)) !== undefined) {
       files.push(path);
       bytes += info.size;
@@ -131,6 +143,10 @@ export async function expandPaths(paths: readonly string[]): Promise<ExpandedPat
     else if (!files.includes(STDIN_PATH)) files.push(STDIN_PATH);
   }
   return { files, missing, skipped, bytes };
+}
+
+function byName(a: { readonly name: string }, b: { readonly name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** What a file's name says it is, or undefined when it is none of CloudTrail's. */
@@ -187,7 +203,14 @@ interface ScanTally {
  * the alerts. Returns the exit code: 0 when every file was read, 1 when one was not.
  */
 export async function runScan(options: ScanCommandOptions, io: CommandIo): Promise<number> {
-  const expanded = await expandPaths(options.paths);
+  let listed = 0;
+  let progressText = (): string => `listing: ${listed} entries`;
+  // One line from the start: listing a big tree takes a while before any file is read.
+  const progress = startProgress(io, () => progressText());
+  const expanded = await expandPaths(options.paths, () => {
+    listed += 1;
+    progress.tick();
+  });
   const tally: ScanTally = {
     startedAt: Date.now(),
     skipped: new Map(expanded.skipped),
@@ -200,7 +223,7 @@ export async function runScan(options: ScanCommandOptions, io: CommandIo): Promi
     badRecordsShown: 0,
     bytesRead: 0,
   };
-  const progress = startProgress(io, () => scanProgressText(tally, expanded));
+  progressText = () => scanProgressText(tally, expanded);
   for (const { path, reason } of expanded.missing) {
     io.err(errorLine(io, `cannot read ${path}: ${reason}`));
     addCount(tally.unreadable, reason);

@@ -500,9 +500,14 @@ describe('Function: runScan on a terminal', () => {
     expect(code).toBe(0);
     const drawn = io.statusLines.filter((line) => line !== '');
     expect(drawn.length).toBeGreaterThan(0);
+    // First while the folders are listed, then while the files are read.
     for (const line of drawn) {
-      expect(line).toMatch(/^files \d\/2, \d+ KB of \d+ KB, \d+\.\d MB\/s, alerts \d$/);
+      expect(line).toMatch(
+        /^(listing: \d+ entries|files \d\/2, \d+ KB of \d+ KB, \d+\.\d MB\/s, alerts \d)$/,
+      );
     }
+    expect(drawn[0]).toMatch(/^listing: /);
+    expect(drawn.at(-1)).toMatch(/^files 2\/2, /);
     expect(io.statusLines.at(-1)).toBe('');
     expect(io.stderr.join('\n')).not.toContain('MB/s');
   });
