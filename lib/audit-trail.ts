@@ -3,6 +3,7 @@ import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { throwIfInvalid } from './errors';
 import { acknowledgeWildcardResource } from './nag-findings';
@@ -96,6 +97,10 @@ export class AuditTrail extends Construct {
 
   public constructor(scope: Construct, id: string, props: AuditTrailProps = {}) {
     super(scope, id);
+    // S3 delivers server access logs under a bucket policy here, whatever the app's feature
+    // flags: without this flag (an app without cdk.json's recommended flags) CDK falls back to
+    // the LogDeliveryWrite ACL, which the enforced bucket ownership refuses at synth.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const logExpiration = props.logExpiration ?? AUDIT_TRAIL_DEFAULTS.logExpiration;
     throwIfInvalid(this, [
       checkDuration('logExpiration', logExpiration, AUDIT_TRAIL_LIMITS.logExpiration, 'days'),
