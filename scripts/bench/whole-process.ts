@@ -5,6 +5,7 @@
  * on the machine costs each of them alike; each section's ratios come from the same minute.
  */
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Log, ProcessSpec, Spread } from './harness';
 import { generatedCorpus, ROOT, runProcess, spread } from './harness';
@@ -48,6 +49,8 @@ async function interleave(commands: readonly Command[], runs: number): Promise<n
 export interface StartupReport {
   readonly status: 'measured';
   readonly runs: number;
+  /** The 1-minute load average when the section started: above the core count, times stretch. */
+  readonly loadAverage: number;
   /** Medians and ranges, ms from spawn to exit. */
   readonly bareNodeMs: Spread;
   readonly helpMs: Spread;
@@ -61,6 +64,7 @@ export interface StartupReport {
 export async function measureStartup(runs: number): Promise<StartupReport | NotBuilt> {
   const skipped = notBuilt();
   if (skipped !== null) return skipped;
+  const loadAverage = loadavg()[0] ?? 0;
   const [bare, help, version] = (
     await interleave(
       [
@@ -74,6 +78,7 @@ export async function measureStartup(runs: number): Promise<StartupReport | NotB
   return {
     status: 'measured',
     runs,
+    loadAverage,
     bareNodeMs: bare,
     helpMs: help,
     versionMs: version,
@@ -87,6 +92,7 @@ export interface CliScanReport {
   readonly file: string;
   readonly uncompressedMB: number;
   readonly runs: number;
+  readonly loadAverage: number;
   readonly gunzipSeconds: Spread;
   readonly scanSeconds: Spread;
   /** Per round, gunzip's time over scan's, then the median: 1 is gunzip's speed. */
@@ -117,6 +123,7 @@ export async function measureCliScan(
   const entry = manifest.files[0];
   if (entry === undefined) throw new Error(`the ${sizeMB} MB corpus has no files`);
   const file = entry.path;
+  const loadAverage = loadavg()[0] ?? 0;
   const alerts = await scanAlerts(file);
   const toDevNull: ProcessSpec = { stdout: 'ignore' };
   const [gunzip = [], scan = []] = await interleave(
@@ -132,6 +139,7 @@ export async function measureCliScan(
     file: relative(ROOT, file),
     uncompressedMB: entry.uncompressedBytes / 1e6,
     runs,
+    loadAverage,
     gunzipSeconds: seconds(gunzip),
     scanSeconds: seconds(scan),
     gunzipOverScan: spread(
@@ -142,17 +150,18 @@ export async function measureCliScan(
   };
 }
 
-const ms = (value: number): string => `${value.toFixed(0)} ms`;
+const signedMs = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(0)} ms`;
+const load = (value: number): string => `load average ${value.toFixed(1)}`;
 const range = (value: Spread, digits: number): string =>
   `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
 
 export function startupLines(report: StartupReport | NotBuilt): string[] {
   if (report.status !== 'measured') return [`CLI start-up: ${report.status}`];
   return [
-    `CLI start-up, whole processes, medians of ${report.runs} interleaved runs (min–max), ms:`,
+    `CLI start-up, whole processes, medians of ${report.runs} interleaved runs (min–max), ms; ${load(report.loadAverage)}:`,
     `  node -e 0                        ${range(report.bareNodeMs, 0)}`,
-    `  node bin/mp-audit.js --help      ${range(report.helpMs, 0)}  (+${ms(report.helpOverBareMs)} over bare node; target within 100 ms)`,
-    `  node bin/mp-audit.js --version   ${range(report.versionMs, 0)}  (+${ms(report.versionOverBareMs)} over bare node)`,
+    `  node bin/mp-audit.js --help      ${range(report.helpMs, 0)}  (${signedMs(report.helpOverBareMs)} over bare node; target within 100 ms)`,
+    `  node bin/mp-audit.js --version   ${range(report.versionMs, 0)}  (${signedMs(report.versionOverBareMs)} over bare node)`,
   ];
 }
 
@@ -160,7 +169,7 @@ export function cliScanLines(report: CliScanReport | NotBuilt): string[] {
   if (report.status !== 'measured') return [`Whole-process scan vs gunzip: ${report.status}`];
   const { alerts, expectedAlerts } = report;
   return [
-    `Whole-process scan vs gunzip on ${report.file} (${report.uncompressedMB.toFixed(0)} MB of JSON), output to /dev/null, medians of ${report.runs} interleaved runs (min–max), s:`,
+    `Whole-process scan vs gunzip on ${report.file} (${report.uncompressedMB.toFixed(0)} MB of JSON), output to /dev/null, medians of ${report.runs} interleaved runs (min–max), s; ${load(report.loadAverage)}:`,
     `  gunzip -c                        ${range(report.gunzipSeconds, 2)}`,
     `  mp-audit scan --json             ${range(report.scanSeconds, 2)}`,
     `  gunzip time / scan time          ${range(report.gunzipOverScan, 2)}  (per round, then the median; target >= 0.85)`,

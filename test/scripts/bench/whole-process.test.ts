@@ -4,6 +4,17 @@ import { cliScanLines, startupLines } from '../../../scripts/bench/whole-process
 
 const spreadOf = (median: number) => ({ median, min: median * 0.9, max: median * 1.2 });
 
+const startup: StartupReport = {
+  status: 'measured',
+  runs: 15,
+  loadAverage: 0.4,
+  bareNodeMs: spreadOf(40),
+  helpMs: spreadOf(95),
+  versionMs: spreadOf(70),
+  helpOverBareMs: 55,
+  versionOverBareMs: 30,
+};
+
 describe('Function: startupLines', () => {
   it('says how to build the CLI when dist/cli.js is missing', () => {
     expect(startupLines({ status: 'not built: run npm run build' })).toEqual([
@@ -12,19 +23,15 @@ describe('Function: startupLines', () => {
   });
 
   it('gives each median and the difference to bare node', () => {
-    const report: StartupReport = {
-      status: 'measured',
-      runs: 15,
-      bareNodeMs: spreadOf(40),
-      helpMs: spreadOf(95),
-      versionMs: spreadOf(70),
-      helpOverBareMs: 55,
-      versionOverBareMs: 30,
-    };
-    const text = startupLines(report).join('\n');
-    expect(text).toMatch(/medians of 15 interleaved runs/);
+    const text = startupLines(startup).join('\n');
+    expect(text).toMatch(/medians of 15 interleaved runs .*; load average 0\.4:/);
     expect(text).toMatch(/--help +95 \(86–114\) +\(\+55 ms over bare node; target within 100 ms\)/);
     expect(text).toMatch(/--version +70 .*\(\+30 ms over bare node\)/);
+  });
+
+  it('signs a difference below bare node', () => {
+    const faster = { ...startup, helpOverBareMs: -3 };
+    expect(startupLines(faster).join('\n')).toMatch(/\(-3 ms over bare node/);
   });
 });
 
@@ -34,6 +41,7 @@ describe('Function: cliScanLines', () => {
     file: '.bench/corpus-200MB-seed1/a.json.gz',
     uncompressedMB: 200,
     runs: 5,
+    loadAverage: 3.2,
     gunzipSeconds: spreadOf(1.7),
     scanSeconds: spreadOf(2),
     gunzipOverScan: spreadOf(0.85),
