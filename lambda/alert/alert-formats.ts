@@ -82,8 +82,9 @@ const SUBJECT_SHRINKS: readonly SubjectShrink[] = [
  * printable ASCII on one line, under 100 characters. When room is short the resource type goes
  * first, then `MediaPackage` becomes `MP`, then the event name and last the resource id lose
  * their middle (`live-channel-e...-primary-1`), so the id's start and end stay readable.
+ * A caller that adds a prefix (`[TEST] `) passes a smaller `maxChars` rather than cutting.
  */
-export function formatSubject(alert: MediaPackageAlert): string {
+export function formatSubject(alert: MediaPackageAlert, maxChars = SUBJECT_MAX_CHARS): string {
   const id = alert.resource.id === null ? '' : asciiLine(alert.resource.id);
   let parts: SubjectParts = {
     tag: `[${alert.severity.toUpperCase()}]${alert.outcome === 'failed' ? ' FAILED' : ''}${alert.category === 'self-protection' ? ' Audit pipeline:' : ''}`,
@@ -94,7 +95,7 @@ export function formatSubject(alert: MediaPackageAlert): string {
     region: cut(asciiLine(alert.awsRegion), SUBJECT_MAX_REGION_CHARS),
   };
   for (const shrink of SUBJECT_SHRINKS) {
-    const excess = renderSubject(parts).length - SUBJECT_MAX_CHARS;
+    const excess = renderSubject(parts).length - maxChars;
     if (excess <= 0) break;
     parts = shrink(parts, excess);
   }

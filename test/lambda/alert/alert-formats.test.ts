@@ -305,6 +305,18 @@ describe('Function: formatSubject and resource ids', () => {
     expect(subject).toMatch(/ on live-channel-e+\.\.\.e+-primary-1 \(us-west-2\)$/);
   });
 
+  it('leaves room for a prefix when asked for fewer characters', () => {
+    // Prepare
+    const alert = alertWith({ id: `live-channel-${'e'.repeat(200)}-primary-1` });
+
+    // Act
+    const subject = formatSubject(alert, SUBJECT_MAX_CHARS - '[TEST] '.length);
+
+    // Assess
+    expect(subject.length).toBe(SUBJECT_MAX_CHARS - '[TEST] '.length);
+    expect(subject).toMatch(/ on live-channel-e+\.\.\.e+-primary-1 \(us-west-2\)$/);
+  });
+
   it('drops the resource type before it cuts the id', () => {
     // Prepare
     const alert = alertFor(
