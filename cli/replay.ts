@@ -12,7 +12,7 @@ import { classifyObjectKey } from '../lambda/pipeline/log-object-key';
 import type { CompiledRules } from '../lambda/match/matcher';
 import type { PipelineDeps, TriggerSummary } from '../lambda/pipeline/process-trigger';
 import { addSummaries, EMPTY_SUMMARY, processLogObject } from '../lambda/pipeline/process-trigger';
-import { noMetrics } from '../lambda/pipeline/ports';
+import { noMetrics, redactingLogger } from '../lambda/pipeline/ports';
 import type { PipelineLogger } from '../lambda/pipeline/ports';
 import type { CreatedObject } from '../lambda/pipeline/trigger-event';
 import { parseTriggerEvent } from '../lambda/pipeline/trigger-event';
@@ -234,7 +234,8 @@ function replayDeps(
   delivery.registerContext?.(CLI_CONTEXT);
   return {
     s3: clients.s3,
-    logger: quietLogger(io),
+    // Its lines may quote a key or an error from input: redacted as the function's are.
+    logger: redactingLogger(quietLogger(io)),
     metrics: noMetrics,
     delivery,
     ...(options.rules === undefined ? {} : { rules: options.rules }),
@@ -304,7 +305,9 @@ function objectsOfDlqMessage(
     return trigger.objects;
   } catch (error) {
     run.io.err(
-      `mp-audit replay: message ${message.MessageId ?? '?'} is not a failed invocation record: ${(error as Error).message}; left in the queue`,
+      redactText(
+        `mp-audit replay: message ${message.MessageId ?? '?'} is not a failed invocation record: ${(error as Error).message}; left in the queue`,
+      ),
     );
     run.failed += 1;
     return undefined;
