@@ -8,6 +8,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SNSClient, Subscription } from '@aws-sdk/client-sns';
 import type { MediaPackageAlert } from '../lambda/alert/alert';
 import { buildAlert } from '../lambda/alert/alert';
+import { SUBJECT_MAX_CHARS, formatSubject } from '../lambda/alert/alert-formats';
 import { redactText } from '../lambda/alert/redact';
 import type { AlertMessage, ProtocolMessages } from '../lambda/alert/sns-message';
 import { buildAlertMessage } from '../lambda/alert/sns-message';
@@ -55,8 +56,6 @@ export const TEST_ALERT_NOTE =
   'TEST ALERT sent by `mp-audit test-alert` to check delivery: no MediaPackage change happened and nothing needs doing.';
 
 const TEST_PREFIX = '[TEST] ';
-/** SNS `Subject` must be under 100 characters. */
-const SUBJECT_MAX_CHARS = 99;
 
 /** An SNS topic ARN: `arn:<partition>:sns:<region>:<account>:<name>`. */
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):[A-Za-z0-9_-]{1,256}$/;
@@ -140,7 +139,8 @@ export function testAlertMessage(alert: MediaPackageAlert): AlertMessage {
   };
   return {
     ...message,
-    subject: `${TEST_PREFIX}${message.subject}`.slice(0, SUBJECT_MAX_CHARS),
+    // Room for the prefix: the subject rule cuts the middle of long names, never the Region.
+    subject: `${TEST_PREFIX}${formatSubject(alert, SUBJECT_MAX_CHARS - TEST_PREFIX.length)}`,
     message: JSON.stringify(marked),
     attributes: {
       ...message.attributes,
