@@ -59,7 +59,9 @@ const COMMAND_HELP = {
                                  --topic-arn) so you can check email and Slack after deploy.
       --topic-arn <arn>          Alert topic (default: the stack's output).
       --stack-name <name>        Stack to read it from (default ${STACK_NAME_SHOWN}).
-      --region <region>          AWS Region (default AWS_REGION).`,
+      --region <region>          AWS Region (default AWS_REGION).
+      --severity <level>         high, medium, low or info (default low: email and Slack
+                                 get it, a pager limited to high does not).`,
 } as const;
 type CommandName = keyof typeof COMMAND_HELP;
 
@@ -121,6 +123,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   'topic-arn': { type: 'string' },
   'stack-name': { type: 'string' },
+  severity: { type: 'string' },
   'idempotency-table': { type: 'string' },
   'max-inflated-mb': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -307,12 +310,22 @@ async function testAlertCommand(
       'test-alert',
     );
   }
+  const { SEVERITIES } = await import('../lambda/match/rules-schema');
+  const severity = SEVERITIES.find((level) => level === values.severity);
+  if (values.severity !== undefined && severity === undefined) {
+    return usageError(
+      io,
+      `test-alert: --severity expects one of ${SEVERITIES.join(', ')}`,
+      'test-alert',
+    );
+  }
   const { runTestAlert } = await import('./test-alert');
   return runTestAlert(
     {
       ...(values['topic-arn'] === undefined ? {} : { topicArn: values['topic-arn'] }),
       ...(values['stack-name'] === undefined ? {} : { stackName: values['stack-name'] }),
       ...(values.region === undefined ? {} : { region: values.region }),
+      ...(severity === undefined ? {} : { severity }),
     },
     io,
   );

@@ -2,7 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as MpAudit from '../../bin/mp-audit';
-import { DEFAULT_STACK_NAME, runTestAlert } from '../../cli/test-alert';
+import { SEVERITIES } from '../../lambda/match/rules-schema';
+import {
+  DEFAULT_STACK_NAME,
+  runTestAlert,
+  TEST_ALERT_DEFAULT_SEVERITY,
+} from '../../cli/test-alert';
 import { captureIo } from '../support/captured-io';
 
 // test-alert talks to AWS; here only what main hands it matters.
@@ -129,14 +134,24 @@ describe('Command: test-alert', () => {
 
     // Act
     const code = await main(
-      ['test-alert', '--topic-arn', topicArn, '--stack-name', 'Audit', '--region', 'eu-west-1'],
+      [
+        'test-alert',
+        '--topic-arn',
+        topicArn,
+        '--stack-name',
+        'Audit',
+        '--region',
+        'eu-west-1',
+        '--severity',
+        'high',
+      ],
       io,
     );
 
     // Assess
     expect(code).toBe(3);
     expect(runTestAlert).toHaveBeenCalledWith(
-      { topicArn, stackName: 'Audit', region: 'eu-west-1' },
+      { topicArn, stackName: 'Audit', region: 'eu-west-1', severity: 'high' },
       expect.objectContaining({ out: io.out, err: io.err }),
     );
   });
@@ -150,18 +165,34 @@ describe('Command: test-alert', () => {
     expect(runTestAlert).toHaveBeenCalledWith({}, expect.anything());
   });
 
-  it('refuses an argument (exit 2) without calling runTestAlert', async () => {
+  it('names the severities and the default in its help', async () => {
     // Prepare
     const io = captureIo();
 
     // Act
-    const code = await main(['test-alert', 'MyStack'], io);
+    await main(['test-alert', '--help'], io);
 
     // Assess
-    expect(code).toBe(2);
-    expect(io.stderr[1]).toBe("Try 'mp-audit test-alert --help'.");
-    expect(runTestAlert).not.toHaveBeenCalled();
+    const help = io.stdout.join('\n');
+    expect(help).toContain(`${SEVERITIES.slice(0, -1).join(', ')} or ${SEVERITIES.at(-1) ?? ''}`);
+    expect(help).toContain(`(default ${TEST_ALERT_DEFAULT_SEVERITY}:`);
   });
+
+  it.each([[['test-alert', 'MyStack']], [['test-alert', '--severity', 'urgent']]])(
+    'refuses %j (exit 2) without calling runTestAlert',
+    async (argv) => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      const code = await main(argv, io);
+
+      // Assess
+      expect(code).toBe(2);
+      expect(io.stderr[1]).toBe("Try 'mp-audit test-alert --help'.");
+      expect(runTestAlert).not.toHaveBeenCalled();
+    },
+  );
 });
 
 describe('Start-up', () => {
