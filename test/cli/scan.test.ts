@@ -404,19 +404,22 @@ describe('Function: runScan in folders', () => {
     expect(alertIds(io.stdout)).toEqual([update.eventID]);
   });
 
-  it('says an empty folder holds no log files, and exits 0', async () => {
-    // Prepare
-    const empty = await mkdtemp(join(tmpdir(), 'mp-audit-scan-empty-'));
-    const io = captureIo();
+  it.each([[[] as string[]], [['--quiet']]])(
+    'says an empty folder holds no log files, and exits 0 (options %j)',
+    async (options) => {
+      // Prepare: a scan of the wrong folder must not look like a clean one, even with --quiet.
+      const empty = await mkdtemp(join(tmpdir(), 'mp-audit-scan-empty-'));
+      const io = captureIo();
 
-    // Act
-    const code = await main(['scan', empty], io);
-    await rm(empty, { recursive: true, force: true });
+      // Act
+      const code = await main(['scan', ...options, empty], io);
+      await rm(empty, { recursive: true, force: true });
 
-    // Assess
-    expect(code).toBe(0);
-    expect(io.stderr).toEqual([`mp-audit scan: no CloudTrail log files found in ${empty}`]);
-  });
+      // Assess
+      expect(code).toBe(0);
+      expect(io.stderr).toEqual([`mp-audit scan: no CloudTrail log files found in ${empty}`]);
+    },
+  );
 
   it('says so in the summary when files were read but nothing alerts', async () => {
     // Prepare
