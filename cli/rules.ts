@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { loadRulesFile, RulesFileError } from '../lib/rules-file';
 import type { CompiledRules } from '../lambda/match/matcher';
 import { compileRules, suppressionExpired, suppressionExpiresAt } from '../lambda/match/matcher';
@@ -10,7 +9,7 @@ import type { MediaPackageAlert } from '../lambda/alert/alert';
 import type { SuppressedDecision } from '../lambda/pipeline/scan-log-object';
 import { scanLogObject } from '../lambda/pipeline/scan-log-object';
 import type { CommandIo } from './io';
-import { countText, expandPaths, localSkipReason } from './scan';
+import { countText, expandPaths, localSkipReason, openLocalFile } from './scan';
 
 /** The default rules file, relative to the working directory. */
 export const DEFAULT_RULES_PATH = 'config/rules.json';
@@ -184,13 +183,15 @@ export async function runRulesTest(
   const now = options.now ?? new Date();
   // Before the decisions: an expired suppression explains an alert the user expected silenced.
   for (const line of suppressionNotices(config, now)) io.err(line);
-  const { files, missing } = await expandPaths(options.paths);
+  const { files, missing, skipped: skippedInFolders } = await expandPaths(options.paths);
   let failed = missing.length;
   for (const { path, reason } of missing) io.err(`mp-audit: cannot read ${path}: ${reason}`);
   let alerts = 0;
   const suppressedBy = new Map<string, number>();
   let read = 0;
-  const skipped = new Map<string, number>();
+  // Exactly what scan skips: names that are not CloudTrail's in folders, then digest and
+  // Insights files.
+  const skipped = new Map<string, number>(skippedInFolders);
   for (const file of files) {
     const skipReason = localSkipReason(file);
     if (skipReason !== undefined) {
@@ -200,7 +201,7 @@ export async function runRulesTest(
     read += 1;
     // Decisions are printed as they are found: memory does not grow with their number.
     const scan = await scanLogObject(
-      createReadStream(file),
+      openLocalFile(file, io),
       { bucket: '', key: file },
       {
         objectName: file,
@@ -228,11 +229,13 @@ export async function runRulesTest(
       failed += 1;
     }
   }
-  io.err(
-    `mp-audit rules test: files ${read}, alerts ${alerts}, suppressed ${countText(suppressedBy)}, ` +
-      `expired suppressions ${expiredCount(config, now)}, ` +
-      `skipped ${countText(skipped)}, unreadable ${failed}`,
-  );
+  if (io.quiet !== true) {
+    io.err(
+      `mp-audit rules test: files ${read}, alerts ${alerts}, suppressed ${countText(suppressedBy)}, ` +
+        `expired suppressions ${expiredCount(config, now)}, ` +
+        `skipped ${countText(skipped)}, unreadable ${failed}`,
+    );
+  }
   return failed > 0 ? 1 : 0;
 }
 

@@ -443,10 +443,39 @@ describe('Command: mp-audit rules', () => {
       expect(code).toBe(0);
       expect(scanCode).toBe(0);
       const summary = io.stderr.at(-1) ?? '';
-      expect(summary).toMatch(/, skipped 1 \(digest-file: 1\), unreadable 0$/);
+      expect(summary).toMatch(
+        /, skipped \d+ \(not-a-log-file-name: \d+, digest-file: 1\), unreadable 0$/,
+      );
       expect(io.stderr).toHaveLength(1);
       const filesRead = (line: string) => /files (\d+)/.exec(line)?.[1];
-      expect(filesRead(summary)).toBe(filesRead(scanIo.stderr.at(-1) ?? ''));
+      const skippedText = (line: string) => /skipped (\d+ \([^)]*\))/.exec(line)?.[1];
+      const scanSummary = scanIo.stderr.at(-1) ?? '';
+      expect(filesRead(summary)).toBe(filesRead(scanSummary));
+      expect(skippedText(summary)).toBe(skippedText(scanSummary));
+    });
+
+    it('reads standard input for -, and prints no summary with --quiet', async () => {
+      // Prepare
+      const body = Buffer.from(logFileBody(Object.values(records)));
+      const io = captureIo({
+        stdin: async function* () {
+          yield body;
+        },
+      });
+      const fromFolder = captureIo();
+
+      // Act
+      const code = await main(['rules', 'test', '--quiet', rulesPath, '-'], io);
+      await main(['rules', 'test', rulesPath, logsDir], fromFolder);
+
+      // Assess: the same decisions as from the file; warnings, but no summary.
+      expect(code).toBe(0);
+      expect(io.stderr.filter((line) => !line.startsWith('warning: '))).toEqual([]);
+      expect(fromFolder.stderr.at(-1)).toMatch(/^mp-audit rules test: /);
+      const decisions = (lines: readonly string[]) =>
+        lines.map((line) => line.split(' ')[0]).sort();
+      expect(io.stdout.length).toBeGreaterThan(0);
+      expect(decisions(io.stdout)).toEqual(decisions(fromFolder.stdout));
     });
 
     it('prints one JSON decision per line with --json', async () => {
