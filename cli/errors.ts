@@ -27,16 +27,27 @@ export function describeCliError(error: unknown, context: ErrorContext = {}): st
   const is = (...names: string[]): boolean => name.some((n) => names.includes(n));
   let text: string;
   if (name.some((n) => n.includes('Credentials'))) {
-    text = "no AWS credentials found: set AWS_PROFILE or run 'aws configure'";
+    text =
+      "no AWS credentials found: run 'aws configure' (or 'aws sso login'), or choose a profile with AWS_PROFILE=<name>";
+  } else if (is('ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired')) {
+    text = "your AWS session has expired: sign in again ('aws sso login', or new credentials)";
   } else if (/Region is missing/i.test(message)) {
-    text = 'no AWS Region: set AWS_REGION or pass --region';
+    text = 'no AWS Region: pass --region <region> or set AWS_REGION';
   } else if (is('NoSuchBucket')) {
     const bucket = typeof shape.BucketName === 'string' ? shape.BucketName : context.bucket;
-    text = `bucket not found: ${bucket ?? '(unnamed)'}`;
+    text = `bucket not found: ${bucket ?? '(unnamed)'}; check the name (the stack's LogBucketName output) and that your credentials are for its account`;
   } else if (is('AWS.SimpleQueueService.NonExistentQueue', 'QueueDoesNotExist')) {
-    text = 'queue not found';
-  } else if (is('AccessDenied', 'AccessDeniedException')) {
-    text = `access denied: ${message}`;
+    text =
+      "queue not found: check the URL (the stack's DeadLetterQueueUrl output), its Region and that your credentials are for its account";
+  } else if (is('NotFound', 'NotFoundException') && /topic/i.test(message)) {
+    text = "topic not found: check the ARN (the stack's AlertTopicArn output) and its account";
+  } else if (
+    is('AuthorizationError') ||
+    (is('AccessDenied', 'AccessDeniedException') && /sns:Publish/.test(message))
+  ) {
+    text = `not allowed to publish alerts (${message}): the topic accepts only the function and the stack's alertPublisherArns; run as one of those roles`;
+  } else if (is('AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation')) {
+    text = `access denied (${message}): run as a role allowed to do this, e.g. one of the stack's alertPublisherArns for replay`;
   } else {
     text = message;
   }
