@@ -310,7 +310,7 @@ async function testAlertCommand(
       'test-alert',
     );
   }
-  const { SEVERITIES } = await import('../lambda/match/rules-schema');
+  const { SEVERITIES, runTestAlert } = await import('./test-alert');
   const severity = SEVERITIES.find((level) => level === values.severity);
   if (values.severity !== undefined && severity === undefined) {
     return usageError(
@@ -319,7 +319,6 @@ async function testAlertCommand(
       'test-alert',
     );
   }
-  const { runTestAlert } = await import('./test-alert');
   return runTestAlert(
     {
       ...(values['topic-arn'] === undefined ? {} : { topicArn: values['topic-arn'] }),

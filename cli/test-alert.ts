@@ -13,6 +13,9 @@ import { redactText } from '../lambda/alert/redact';
 import type { AlertMessage, ProtocolMessages } from '../lambda/alert/sns-message';
 import { buildAlertMessage } from '../lambda/alert/sns-message';
 import type { Severity } from '../lambda/match/rules-schema';
+
+// For main.ts, which checks --severity without loading the rules module itself.
+export { SEVERITIES } from '../lambda/match/rules-schema';
 import type { CommandIo } from './io';
 
 /** Options of `mp-audit test-alert`. */

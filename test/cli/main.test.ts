@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as MpAudit from '../../bin/mp-audit';
 import { SEVERITIES } from '../../lambda/match/rules-schema';
@@ -235,6 +236,36 @@ describe('Start-up', () => {
 });
 
 describe('Executable: bin/mp-audit.js', () => {
+  it('loads only the compiled main file for --help: no command bundle, SDK or TypeScript', () => {
+    // Prepare: a preload that reports every module loaded, at exit.
+    const dir = mkdtempSync(join(tmpdir(), 'mp-audit-preload-'));
+    const preload = join(dir, 'report-modules.js');
+    writeFileSync(
+      preload,
+      'process.on("exit", () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));',
+    );
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      ['--require', preload, join(ROOT, 'bin', 'mp-audit.js'), '--help'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    rmSync(dir, { recursive: true, force: true });
+    // Assess
+    expect(result.status).toBe(0);
+    const loaded = (JSON.parse(result.stderr) as string[])
+      .filter((path) => path !== preload)
+      .map((path) => path.slice(ROOT.length + 1));
+    expect(loaded.sort()).toEqual(['bin/mp-audit.js', 'dist/cli.js']);
+    // ... and that file holds no command: the reader and zod are in the commands' own bundles.
+    const main = readFileSync(join(ROOT, 'dist', 'cli.js'), 'utf8');
+    expect(main.includes('function scanLogObject')).toBe(false);
+    expect(main.includes('zod')).toBe(false);
+    expect(readFileSync(join(ROOT, 'dist', 'cli-scan.js'), 'utf8')).toContain(
+      'function scanLogObject',
+    );
+  });
+
   it('prints the version from package.json when run as node bin/mp-audit.js', () => {
     // Act
     const result = runBin(['--version']);
@@ -264,7 +295,7 @@ describe('Executable: bin/mp-audit.js', () => {
     // Assess
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      "mp-audit: no AWS credentials found: set AWS_PROFILE or run 'aws configure'\n",
+      "mp-audit: no AWS credentials found: run 'aws configure' (or 'aws sso login'), or choose a profile with AWS_PROFILE=<name>\n",
     );
   });
 
@@ -291,7 +322,9 @@ describe('Executable: bin/mp-audit.js', () => {
 
     // Assess
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe('mp-audit: no AWS Region: set AWS_REGION or pass --region\n');
+    expect(result.stderr).toBe(
+      'mp-audit: no AWS Region: pass --region <region> or set AWS_REGION\n',
+    );
   });
 
   it('does not print the SDK Node-version warning', () => {
