@@ -49,7 +49,7 @@ const LAYERS = [
     rules: restrict(CDK, HANDLER, CLI, LIB, stage('pipeline', 'aws')),
   },
   {
-    files: ['cli/**/*.ts', 'bin/mp-audit.ts'],
+    files: ['cli/**/*.ts'],
     rules: restrict(CDK, HANDLER, {
       regex: '(^|/)lib/(?!rules-file$)',
       message:

@@ -7,7 +7,6 @@
 const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  // bin/mp-audit.js runs the CLI when loaded: tests import the TypeScript module instead.
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   transform: { '^.+\\.tsx?$': 'ts-jest' },
   setupFiles: ['<rootDir>/test/support/env.ts'],

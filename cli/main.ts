@@ -1,6 +1,6 @@
 /**
  * The `mp-audit` command line: parses arguments and runs one command (cli/scan.ts,
- * cli/rules.ts, cli/replay.ts, cli/test-alert.ts). bin/mp-audit.ts only calls `run`.
+ * cli/rules.ts, cli/replay.ts, cli/test-alert.ts). bin/mp-audit.js only calls `run` (compiled to dist/cli.js).
  *
  * Start-up matters (`--help` is typed often): this module imports only small leaf modules, and
  * each command's module (with the AWS SDK and the pipeline) is loaded when that command runs.

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as MpAudit from '../../bin/mp-audit';
+import { main } from '../../cli/main';
 import { SEVERITIES } from '../../lambda/match/rules-schema';
 import {
   DEFAULT_STACK_NAME,
@@ -16,10 +16,6 @@ jest.mock('../../cli/test-alert', () => ({
   ...jest.requireActual<object>('../../cli/test-alert'),
   runTestAlert: jest.fn(() => Promise.resolve(0)),
 }));
-
-// Jest would resolve '../../bin/mp-audit' to the executable shim mp-audit.js, which runs the CLI
-// on import: load the TypeScript module itself.
-const { main } = jest.requireActual<typeof MpAudit>('../../bin/mp-audit.ts');
 
 const ROOT = join(__dirname, '..', '..');
 /** A sample log file that holds MediaPackage write calls. */

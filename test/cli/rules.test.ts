@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { main } from '../../bin/mp-audit';
+import { main } from '../../cli/main';
 import { runRulesCheck } from '../../cli/rules';
 import type { GeneratedRecord } from '../../scripts/cloudtrail-factory';
 import {
@@ -13,6 +13,7 @@ import {
   otherServiceRecord,
 } from '../../scripts/cloudtrail-factory';
 import { captureIo } from '../support/captured-io';
+import { chunked } from '../support/streams';
 import { DEPLOY_REASON, TEAM_RULES } from '../support/team-rules';
 
 interface DecisionLine {
@@ -457,11 +458,7 @@ describe('Command: mp-audit rules', () => {
     it('reads standard input for -, and prints no summary with --quiet', async () => {
       // Prepare
       const body = Buffer.from(logFileBody(Object.values(records)));
-      const io = captureIo({
-        stdin: async function* () {
-          yield body;
-        },
-      });
+      const io = captureIo({ stdin: () => chunked(body, [1, 7, 100]) });
       const fromFolder = captureIo();
 
       // Act

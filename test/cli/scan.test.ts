@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type * as MpAudit from '../../bin/mp-audit';
+import { main } from '../../cli/main';
 import { expandPaths, localSkipReason, runScan, STDIN_PATH } from '../../cli/scan';
 import {
   ACCOUNT_ID,
@@ -15,10 +15,6 @@ import {
 } from '../../scripts/cloudtrail-factory';
 import { captureIo } from '../support/captured-io';
 import { chunked } from '../support/streams';
-
-// Jest would resolve '../../bin/mp-audit' to the executable shim mp-audit.js, which runs the CLI
-// on import: load the TypeScript module itself.
-const { main } = jest.requireActual<typeof MpAudit>('../../bin/mp-audit.ts');
 
 interface AlertLine {
   eventID: string;

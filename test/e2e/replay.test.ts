@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { main } from '../../bin/mp-audit';
+import { main } from '../../cli/main';
 import type { ReplayOptions } from '../../cli/replay';
 import { runReplay } from '../../cli/replay';
 import type { CommandIo } from '../../cli/io';
