@@ -193,6 +193,8 @@ interface ScanTally {
   scanned: number;
   records: number;
   alerts: number;
+  /** Events the rules' suppressions silenced. */
+  suppressed: number;
   badRecords: number;
   badRecordsShown: number;
   bytesRead: number;
@@ -219,6 +221,7 @@ export async function runScan(options: ScanCommandOptions, io: CommandIo): Promi
     scanned: 0,
     records: 0,
     alerts: 0,
+    suppressed: 0,
     badRecords: 0,
     badRecordsShown: 0,
     bytesRead: 0,
@@ -248,11 +251,21 @@ export async function runScan(options: ScanCommandOptions, io: CommandIo): Promi
     io.err(
       `mp-audit scan: files ${tally.scanned}, records ${tally.records}, ` +
         `${tally.alerts === 0 ? 'no changes that alert' : `alerts ${tally.alerts}`}, ` +
+        suppressedText(tally.suppressed, options.rules !== undefined) +
         `bad records ${tally.badRecords}, skipped ${countText(tally.skipped)}, ` +
         `unreadable ${countText(tally.unreadable)}`,
     );
   }
   return unreadableCount > 0 ? 1 : 0;
+}
+
+/**
+ * `suppressed 3 (...), ` when the rules silenced events, so a quiet scan is not mistaken for a
+ * quiet account; said as `suppressed 0` too when the user gave rules.
+ */
+function suppressedText(suppressed: number, customRules: boolean): string {
+  if (suppressed === 0) return customRules ? 'suppressed 0, ' : '';
+  return `suppressed ${suppressed} (mp-audit rules test shows which), `;
 }
 
 /** Reads one file into the tally; a file that cannot be read is said and counted, not thrown. */
@@ -282,6 +295,8 @@ async function scanFile(
           io.out(options.json ? alertJsonLine(alert) : `${alertText(alert, io.colour?.out)}\n`);
           return io.drained?.();
         },
+        // Counted, not kept: `rules test` shows which suppression silenced which event.
+        onSuppressed: () => undefined,
         onBadRecord: (bad) => {
           tally.badRecordsShown += 1;
           if (tally.badRecordsShown <= BAD_RECORDS_SHOWN) {
@@ -302,6 +317,7 @@ async function scanFile(
   }
   tally.scanned += 1;
   tally.records += scan.stats.records;
+  tally.suppressed += scan.suppressedCount;
   tally.badRecords += scan.badRecordCount;
   if (scan.readError !== null) {
     io.err(errorLine(io, redactText(scan.readError.message)));

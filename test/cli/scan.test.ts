@@ -321,6 +321,44 @@ describe('Function: runScan', () => {
   });
 });
 
+describe('Function: main, scan --rules', () => {
+  it('counts the events a suppression silenced in the summary, and only then', async () => {
+    // Prepare: the same user rotates a credential and updates a channel; the rules trust the
+    // rotation.
+    const folder = await mkdtemp(join(tmpdir(), 'mp-audit-scan-rules-'));
+    const logs = await put(join(folder, 'logs.json.gz'), logFileBody([rotation, update]));
+    const rulesFile = await put(
+      join(folder, 'rules.json'),
+      JSON.stringify({
+        version: 1,
+        suppressions: [
+          {
+            reason: 'Nightly rotation',
+            principalArn: USER_ARN,
+            eventName: 'RotateIngestEndpointCredentials',
+          },
+        ],
+      }),
+    );
+    const withRules = captureIo();
+    const withoutRules = captureIo();
+
+    // Act
+    const code = await main(['scan', '--json', '--rules', rulesFile, logs], withRules);
+    await main(['scan', '--json', logs], withoutRules);
+    await rm(folder, { recursive: true, force: true });
+
+    // Assess
+    expect(code).toBe(0);
+    expect(alertIds(withRules.stdout)).toEqual([update.eventID]);
+    expect(withRules.stderr.at(-1)).toContain(
+      'alerts 1, suppressed 1 (mp-audit rules test shows which), ',
+    );
+    expect(alertIds(withoutRules.stdout)).toEqual([rotation.eventID, update.eventID]);
+    expect(withoutRules.stderr.at(-1)).not.toContain('suppressed');
+  });
+});
+
 describe('Function: runScan with standard input (-)', () => {
   it.each([
     ['gzip', true],
