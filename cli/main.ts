@@ -135,6 +135,19 @@ const OPTIONS = {
 /** Options that may come before the command as well as after it. */
 const GLOBAL_FLAGS = new Set(['--debug', '--quiet', '-q']);
 
+/**
+ * parseArgs' error in a few words: its message for an unknown option goes on to explain `--`,
+ * which is noise next to the hint to read the command's help.
+ */
+function parseArgsProblem(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return `unknown option ${/'[^']*'/.exec(text)?.[0] ?? text}`;
+  }
+  return text;
+}
+
 /** A wrong usage: the problem and where to read more, not the whole usage (exit 2). */
 function usageError(io: CommandIo, message: string, command?: CommandName): number {
   io.err(errorLine(io, message));
@@ -161,7 +174,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   try {
     parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true });
   } catch (error) {
-    return usageError(io, (error as Error).message, command);
+    return usageError(io, parseArgsProblem(error), command);
   }
   if (parsed.values.help === true) {
     io.out(commandUsage(command));

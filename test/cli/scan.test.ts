@@ -212,6 +212,15 @@ describe('Function: main', () => {
     expect(io.stderr[1]).toMatch(/^Try 'mp-audit( scan)? --help'\.$/);
   });
 
+  it('names an unknown option in a few words', async () => {
+    // Prepare
+    const io = captureIo();
+    // Act
+    await main(['scan', '--bogus', '.'], io);
+    // Assess
+    expect(io.stderr[0]).toBe("mp-audit: unknown option '--bogus'");
+  });
+
   it('stops a file at --max-inflated-mb after printing what came before, and exits 1', async () => {
     // Prepare: a write, then 3 MiB of whitespace, then another write.
     const first = cloudTrailRecord();
