@@ -27,6 +27,12 @@ export const FUNCTION_ENV = {
   localRules: 'MP_AUDIT_RULES',
   /** `true`: S3 path-style addressing (local emulators). */
   s3ForcePathStyle: 'MP_AUDIT_S3_FORCE_PATH_STYLE',
+  /**
+   * The Regions whose events reach the function through EventBridge (comma-separated): the
+   * home Region and each forwarded one. Unset: no fast path. An alert the log file path sends
+   * for an event in one of them counts as `FastPathMissed`.
+   */
+  fastPathRegions: 'MP_AUDIT_FAST_PATH_REGIONS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
@@ -72,6 +78,27 @@ export const MEDIAPACKAGE_EVENT_SOURCES = [
   'mediapackage-vod.amazonaws.com',
 ] as const;
 
+/** The `detail-type` of the event CloudTrail sends EventBridge for each management call. */
+export const CLOUDTRAIL_API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+
+/**
+ * The EventBridge `source`s of the fast path: MediaPackage's three APIs, and CloudTrail for the
+ * calls that tamper with the trail (self-protection).
+ */
+export const FAST_PATH_EVENT_SOURCES = [
+  'aws.mediapackage',
+  'aws.mediapackagev2',
+  'aws.mediapackage-vod',
+  'aws.cloudtrail',
+] as const;
+
+/**
+ * How an alert's event was found: its `AWS API Call via CloudTrail` event on EventBridge
+ * (seconds), or the CloudTrail log file delivered to S3 (minutes).
+ */
+export const DETECTION_PATHS = ['eventbridge', 'log-file'] as const;
+export type DetectionPath = (typeof DETECTION_PATHS)[number];
+
 /** Why a log object could not be read to the end: the `reason` of `LogReadError`. */
 export const LOG_READ_FAILURES = [
   'empty',
@@ -112,8 +139,12 @@ export const PIPELINE_METRIC_NAMES = {
   recordsScanned: 'RecordsScanned',
   bytesRead: 'BytesRead',
   processingDuration: 'ProcessingDuration',
-  /** + `severity` */
+  /** + `severity`; and again + `path` (DetectionPath) */
   alertsPublished: 'AlertsPublished',
+  /** Milliseconds from the call (`eventTime`) to its alert's publication, + `path` */
+  detectionDelay: 'DetectionDelay',
+  /** Alerts the log file path sent for an event the fast path should have delivered first */
+  fastPathMissed: 'FastPathMissed',
   /** + `eventName` */
   alertsByEventName: 'AlertsByEventName',
   alertsAlreadyPublished: 'AlertsAlreadyPublished',
@@ -138,6 +169,7 @@ export const METRIC_DIMENSIONS = {
   severity: 'severity',
   eventName: 'eventName',
   reason: 'reason',
+  path: 'path',
 } as const;
 export type MetricDimension = (typeof METRIC_DIMENSIONS)[keyof typeof METRIC_DIMENSIONS];
 
