@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { S3Event, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
+import { CLOUDTRAIL_API_CALL_DETAIL_TYPE } from '../lambda/contract';
 import type { CloudTrailRecord } from '../lambda/read/cloudtrail-record';
 import { isReadOnlyCall } from '../lambda/read/cloudtrail-record';
 
@@ -1978,6 +1979,42 @@ export function eventBridgeEvent(
       'source-ip-address': `198.51.100.${1 + stableInt(seed, 254)}`,
       reason: 'PutObject',
     },
+  };
+}
+
+/** An EventBridge `AWS API Call via CloudTrail` event: the envelope around one record. */
+export interface ApiCallEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': typeof CLOUDTRAIL_API_CALL_DETAIL_TYPE;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: unknown;
+}
+
+/**
+ * The event CloudTrail sends the default event bus for a management call: `source` is
+ * `aws.<service>` from the record's `eventSource`, `detail` the record itself (the same
+ * `eventID` as in the log file), `time` its `eventTime`.
+ */
+export function apiCallEvent(record: GeneratedRecord | CloudTrailRecord): ApiCallEvent {
+  const fields = record as Record<string, unknown>;
+  const text = (value: unknown, fallback: string): string =>
+    typeof value === 'string' ? value : fallback;
+  const eventSource = text(fields.eventSource, 'unknown.amazonaws.com');
+  return {
+    version: '0',
+    id: stableUuid(`api-call:${text(fields.eventID, JSON.stringify(record))}`),
+    'detail-type': CLOUDTRAIL_API_CALL_DETAIL_TYPE,
+    source: `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`,
+    account: text(fields.recipientAccountId, ACCOUNT_ID),
+    time: text(fields.eventTime, isoSeconds(DEFAULT_TIME)),
+    region: text(fields.awsRegion, REGION),
+    resources: [],
+    detail: record,
   };
 }
 

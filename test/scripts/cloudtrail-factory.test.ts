@@ -1,4 +1,5 @@
 import {
+  apiCallEvent,
   IDENTITY_PRESETS,
   cloudTrailRecord,
   createRng,
@@ -245,6 +246,28 @@ describe('Function: s3Event', () => {
     });
     expect(test).toMatchObject({ Service: 'Amazon S3', Event: 's3:TestEvent' });
     expect('Records' in test).toBe(false);
+  });
+});
+
+describe('Function: apiCallEvent', () => {
+  it('wraps the record as CloudTrail sends it to EventBridge', () => {
+    // Prepare
+    const record = mediaPackageRecord(createRng(7), {
+      source: 'mediapackage-vod.amazonaws.com',
+      eventName: 'DeleteAsset',
+    });
+    // Act
+    const event = apiCallEvent(record);
+    // Assess
+    expect(event).toMatchObject({
+      'detail-type': 'AWS API Call via CloudTrail',
+      source: 'aws.mediapackage-vod',
+      region: record.awsRegion,
+      time: record.eventTime,
+      account: record.recipientAccountId,
+    });
+    expect(event.detail).toBe(record);
+    expect(apiCallEvent(record).id).toBe(event.id);
   });
 });
 
