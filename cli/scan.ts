@@ -36,7 +36,7 @@ export function alertJsonLine(alert: MediaPackageAlert): string {
     outcome: alert.outcome,
     awsRegion: alert.awsRegion,
     userArn: alert.actor.arn,
-    sourceFile: alert.logObject.key,
+    sourceFile: alert.logObject?.key ?? null,
     eventTime: alert.eventTime,
     accountId: alert.accountId,
     alert,

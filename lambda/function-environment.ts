@@ -112,6 +112,24 @@ export class FunctionEnvironment {
   }
 
   /**
+   * The Regions whose calls reach the function through EventBridge
+   * (`MP_AUDIT_FAST_PATH_REGIONS`, comma-separated), or undefined when there is no fast path.
+   */
+  public get fastPathRegions(): ReadonlySet<string> | undefined {
+    const raw = this.text(FUNCTION_ENV.fastPathRegions);
+    if (raw === undefined) return undefined;
+    const regions = raw.split(',').map((region) => region.trim());
+    const wrong = regions.filter((region) => !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region));
+    if (wrong.length > 0) {
+      throw new FunctionEnvironmentError(
+        FUNCTION_ENV.fastPathRegions,
+        `${FUNCTION_ENV.fastPathRegions} must be Region names separated by commas, e.g. us-east-1,eu-west-1; got '${raw.slice(0, 200)}'`,
+      );
+    }
+    return new Set(regions);
+  }
+
+  /**
    * The pipeline's own resources: those the stack declares (`MP_AUDIT_OWN_RESOURCES`), the
    * function's own name (Lambda's `AWS_LAMBDA_FUNCTION_NAME`) and its alert topic.
    */

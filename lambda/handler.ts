@@ -78,7 +78,14 @@ export function pipelineDepsFromEnvironment(
       ...(idempotency === undefined ? {} : { idempotencyTableName: idempotency.tableName }),
     },
     ...(overrides.publishOptions === undefined ? {} : { publishOptions: overrides.publishOptions }),
+    ...optionalFastPath(overrides.fastPathRegions ?? environment.fastPathRegions),
   };
+}
+
+function optionalFastPath(
+  regions: ReadonlySet<string> | undefined,
+): Pick<PipelineDeps, 'fastPathRegions'> {
+  return regions === undefined ? {} : { fastPathRegions: regions };
 }
 
 /**

@@ -166,7 +166,8 @@ export function formatEmail(
     `  ${alert.service} console: ${alert.links.console}`,
     '',
     `Event ID: ${alert.eventID}   Request ID: ${alert.requestID ?? '-'}`,
-    `Log file: ${logObjectName(alert)}`,
+    `Detected: ${detectionText(alert)}`,
+    ...(alert.logObject === null ? [] : [`Log file: ${logObjectName(alert)}`]),
   ];
   return lines.join('\n');
 }
@@ -193,6 +194,7 @@ export function formatChatbot(
     `*When:* ${slackText(alert.eventTime ?? '-')}`,
     `*Where:* ${slackText(alert.awsRegion)}, account ${slackText(alert.accountId ?? '-')}, from ${slackText(alert.sourceIPAddress ?? '-')}`,
     `*Outcome:* ${outcome}`,
+    `*Detected:* ${slackText(detectionText(alert))}`,
     ...alert.notes.map((note) => `*Note:* ${slackText(note)}`),
     `*Parameters:* \`\`\`${slackCodeBody(renderParameters(alert, budget))}\`\`\``,
   ].join('\n');
@@ -221,6 +223,7 @@ export function formatChatbot(
         eventID: alert.eventID,
         severity: alert.severity,
         outcome: alert.outcome,
+        detection: alert.detection.path,
       },
     },
   };
@@ -292,10 +295,42 @@ export function renderParameters(alert: MediaPackageAlert, budget: number): stri
   return `${rendered.slice(0, Math.max(0, budget))}\n... [cut: ${budget} of ${rendered.length} characters shown; full event: ${alert.links.cloudTrailEvent}]`;
 }
 
-/** `s3://bucket/key` for S3 objects; the path alone for local files (empty bucket). */
+/**
+ * `s3://bucket/key` for S3 objects; the path alone for local files (empty bucket); `EventBridge`
+ * for an event found there (no log file yet).
+ */
 export function logObjectName(alert: MediaPackageAlert): string {
+  if (alert.logObject === null) return 'EventBridge';
   const { bucket, key } = alert.logObject;
   return bucket === '' ? key : `s3://${bucket}/${key}`;
+}
+
+/** `via EventBridge, 8 s after the call`, or `from the CloudTrail log file, 5 min 12 s after the call`. */
+export function detectionText(alert: MediaPackageAlert): string {
+  const how =
+    alert.detection.path === 'eventbridge' ? 'via EventBridge' : 'from the CloudTrail log file';
+  const delay = alert.detection.delaySeconds;
+  return delay === null ? how : `${how}, ${durationText(delay)} after the call`;
+}
+
+/** `8 s`, `5 min 12 s`, `3 h 2 min`, `2 d 4 h`: the two largest units. */
+export function durationText(seconds: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['min', 60],
+    ['s', 1],
+  ];
+  const parts: string[] = [];
+  let rest = Math.max(0, Math.round(seconds));
+  for (const [unit, size] of units) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0 || (parts.length === 0 && size === 1)) parts.push(`${count} ${unit}`);
+    if (parts.length === 2) break;
+    if (parts.length === 1 && count === 0) break;
+  }
+  return parts.join(' ');
 }
 
 function severityIcon(alert: MediaPackageAlert): string {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DetectionPath } from '../contract';
 import type { CloudTrailRecord, LogObjectRef, ReadRecord } from '../read/cloudtrail-record';
 import { OMITTED_PARTS } from '../read/cloudtrail-record';
 import { consolePath, serviceName } from '../match/event-sources';
@@ -31,6 +32,17 @@ export interface AlertResource {
   readonly arn: string | null;
 }
 
+/** How and how fast the event was found. */
+export interface AlertDetection {
+  /** `eventbridge`: its `AWS API Call via CloudTrail` event; `log-file`: the log file in S3. */
+  readonly path: DetectionPath;
+  /**
+   * Whole seconds from the call (`eventTime`) to when the alert was built; null when the record
+   * gives no readable time. Clocks differ a little: never below 0.
+   */
+  readonly delaySeconds: number | null;
+}
+
 /**
  * One MediaPackage change, ready to format for email, Slack or machines. Every text in it has
  * already been through the redactor (`redactText`, `redactSecrets`): formats only lay it out.
@@ -57,7 +69,10 @@ export interface MediaPackageAlert {
   readonly error: { readonly code: string; readonly message: string | null } | null;
   readonly sourceIPAddress: string | null;
   readonly userAgent: string | null;
-  readonly logObject: LogObjectRef;
+  /** The log file the event was read from; null when it was found on EventBridge. */
+  readonly logObject: LogObjectRef | null;
+  /** Added to v1: consumers that ignore it lose nothing. */
+  readonly detection: AlertDetection;
   readonly links: { readonly cloudTrailEvent: string; readonly console: string };
   /**
    * What the alert could not show, e.g. request parameters the reader dropped from an oversized
@@ -84,11 +99,16 @@ const RESOURCE_NOUNS: readonly [RegExp, string][] = [
 ];
 
 /**
- * Builds the alert for a matched event. Pure: everything comes from the record. This is where
+ * Builds the alert for a matched event, found in `logObject` or, when that is null, on
+ * EventBridge. Pure: everything comes from the record, and the delay from `builtAt`. This is where
  * redaction happens, once for every format: each text field goes through `redactText` (then is
  * cut to FIELD_MAX_CHARS), the request parameters through `redactSecrets`.
  */
-export function buildAlert(match: MatchedEvent, logObject: LogObjectRef): MediaPackageAlert {
+export function buildAlert(
+  match: MatchedEvent,
+  logObject: LogObjectRef | null,
+  builtAt: Date = new Date(),
+): MediaPackageAlert {
   const { record } = match;
   const known = findSecrets(withoutIdentity(record));
   const text = (value: unknown): string | null => fieldText(value, known);
@@ -117,13 +137,28 @@ export function buildAlert(match: MatchedEvent, logObject: LogObjectRef): MediaP
         : null,
     sourceIPAddress: text(record.sourceIPAddress),
     userAgent: text(record.userAgent),
-    logObject: { bucket: text(logObject.bucket) ?? '', key: text(logObject.key) ?? '' },
+    logObject:
+      logObject === null
+        ? null
+        : { bucket: text(logObject.bucket) ?? '', key: text(logObject.key) ?? '' },
+    detection: {
+      path: logObject === null ? 'eventbridge' : 'log-file',
+      delaySeconds: delaySeconds(record.eventTime, builtAt),
+    },
     links: {
       cloudTrailEvent: `https://console.aws.amazon.com/cloudtrail/home?region=${encodeURIComponent(region)}#/events/${encodeURIComponent(eventID)}`,
       console: `https://console.aws.amazon.com/${encodeURIComponent(consolePath(eventSource))}/home?region=${encodeURIComponent(region)}`,
     },
     notes: omittedNotes(record, text),
   };
+}
+
+/** Whole seconds from `eventTime` to `at`, or null when the time cannot be read. */
+function delaySeconds(eventTime: unknown, at: Date): number | null {
+  if (typeof eventTime !== 'string') return null;
+  const called = Date.parse(eventTime);
+  if (Number.isNaN(called)) return null;
+  return Math.max(0, Math.round((at.getTime() - called) / 1000));
 }
 
 /** A field as the alert shows it: redacted and cut, or null when absent or empty. */

@@ -1,15 +1,19 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { MediaPackageAlert } from '../alert/alert';
+import { buildAlert } from '../alert/alert';
 import type { LogObjectRef } from '../read/cloudtrail-record';
 import type { BadRecordError, LogReadError } from '../errors';
 import type { PipelineMetricName } from '../contract';
 import {
+  FAST_PATH_EVENT_SOURCES,
   INCOMPLETE_READ_MESSAGE,
   isBudgetFailure,
   MediaPackageAuditError,
   PIPELINE_METRIC_NAMES,
 } from '../contract';
+import { isReadOnlyCall } from '../read/cloudtrail-record';
+import { DEFAULT_COMPILED_RULES, evaluateRecord } from '../match/matcher';
 import { classifyObjectKey } from './log-object-key';
 import type { CompiledRules } from '../match/matcher';
 import type { PipelineLogger, PipelineMetrics } from './ports';
@@ -18,7 +22,7 @@ import type { PublishOptions } from '../deliver/publisher';
 import type { LogObjectScan, SuppressedDecision } from './scan-log-object';
 import { scanLogObject } from './scan-log-object';
 import { buildAlertMessage } from '../alert/sns-message';
-import type { CreatedObject } from './trigger-event';
+import type { ApiCall, CreatedObject } from './trigger-event';
 import { parseTriggerEvent } from './trigger-event';
 
 /** Where the command logged for an unfinished read sends what is left (see replayCommand). */
@@ -44,10 +48,17 @@ export interface PipelineDeps {
   readonly maxInflatedBytes?: number;
   /** Named in the replay command logged for an unfinished read. @default none named */
   readonly replayTarget?: ReplayTarget;
+  /**
+   * The Regions whose calls reach the function through EventBridge: an alert the log file path
+   * sends for one of them counts as `FastPathMissed`. @default no fast path
+   */
+  readonly fastPathRegions?: ReadonlySet<string>;
 }
 
 /** What one invocation did (or one object: see processLogObject), returned and logged. */
 export interface TriggerSummary {
+  /** `AWS API Call via CloudTrail` events decided on (the fast path). */
+  readonly apiCalls: number;
   readonly logFiles: number;
   readonly skippedObjects: number;
   readonly records: number;
@@ -80,6 +91,7 @@ export class TriggerProcessingError extends MediaPackageAuditError {
 }
 
 export const EMPTY_SUMMARY: TriggerSummary = {
+  apiCalls: 0,
   logFiles: 0,
   skippedObjects: 0,
   records: 0,
@@ -116,6 +128,9 @@ export async function processTriggerEvent(
   for (const ignored of trigger.ignored) {
     logger.info('Event part ignored: it names no log object to read', { ...ignored });
     metrics.add(PIPELINE_METRIC_NAMES.eventsIgnored, 1, 'Count', { reason: ignored.reason });
+  }
+  if (trigger.apiCalls.length > 0) {
+    summary = addSummaries(summary, await processApiCalls(trigger.apiCalls, deps));
   }
   const failures: { object: LogObjectRef; error: unknown }[] = [];
   for (const object of trigger.objects) {
@@ -154,6 +169,91 @@ export const DELIVERY_BATCH_ALERTS = 25;
 export const DELIVERY_BATCH_MAX_WAIT_MS = 1_000;
 
 type ObjectWhere = { readonly bucket: string; readonly s3Key: string };
+/** What log lines about an alert's delivery name: its object, or its EventBridge event. */
+type DeliveryWhere = Readonly<Record<string, string>>;
+
+/**
+ * The fast path: decides on each call EventBridge delivered, with the same rules as a log file,
+ * and delivers its alert at once through the same idempotency record (keyed on the eventID), so
+ * whichever path sees an event first alerts and the other sends nothing. A delivery failure is
+ * thrown: Lambda retries the event, then sends it to the dead-letter queue; the log file path
+ * still has the event either way.
+ */
+export async function processApiCalls(
+  calls: readonly ApiCall[],
+  deps: PipelineDeps,
+): Promise<TriggerSummary> {
+  const alerts: MediaPackageAlert[] = [];
+  let suppressed = 0;
+  let badRecords = 0;
+  for (const call of calls) {
+    const where = apiCallWhere(call);
+    const now = new Date();
+    try {
+      const decision = evaluateRecord(call.record, deps.rules ?? DEFAULT_COMPILED_RULES, now);
+      if (decision.kind === 'alert') {
+        alerts.push(buildAlert(decision.match, null, now));
+      } else if (decision.kind === 'suppressed') {
+        suppressed += 1;
+        logSuppressed(decision, deps, where);
+      } else {
+        const reason = isReadOnlyCall(call.record) ? 'read-only-call' : 'not-watched';
+        deps.logger.info('API call event ignored: the rules do not alert on it', {
+          ...where,
+          reason,
+        });
+        deps.metrics.add(PIPELINE_METRIC_NAMES.eventsIgnored, 1, 'Count', { reason });
+      }
+    } catch (error) {
+      // A record no rule or format anticipated costs only itself; its log file is read later.
+      badRecords += 1;
+      deps.logger.error(
+        'API call event could not be turned into an alert; the log file path reads it again',
+        { ...where, error: describeError(error) },
+      );
+      deps.metrics.add(PIPELINE_METRIC_NAMES.badRecords, 1, 'Count');
+    }
+  }
+  if (suppressed > 0) deps.metrics.add(PIPELINE_METRIC_NAMES.alertsSuppressed, suppressed, 'Count');
+  const delivered = new DeliveryTally();
+  if (alerts.length > 0) {
+    await deliverBatch(alerts, deps, { path: 'eventbridge' }, delivered);
+  }
+  return {
+    ...EMPTY_SUMMARY,
+    apiCalls: calls.length,
+    alertsPublished: delivered.published,
+    alertsAlreadyPublished: delivered.alreadyPublished,
+    alertsSuppressed: suppressed,
+    badRecords,
+  };
+}
+
+/** How log lines name an API call event: its ids and what was called, cut to a sane length. */
+function apiCallWhere(call: ApiCall): DeliveryWhere {
+  const field = (name: string): string => {
+    const value = (call.record as Record<string, unknown>)[name];
+    return typeof value === 'string' ? value.slice(0, 200) : '-';
+  };
+  return {
+    path: 'eventbridge',
+    eventBridgeId: call.eventBridgeId ?? '-',
+    eventID: field('eventID'),
+    eventSource: field('eventSource'),
+    eventName: field('eventName'),
+    awsRegion: field('awsRegion'),
+  };
+}
+
+/** Whether the fast path should have delivered this alert's event (its source and Region). */
+export function fastPathCovers(
+  alert: MediaPackageAlert,
+  fastPathRegions: ReadonlySet<string> | undefined,
+): boolean {
+  if (fastPathRegions === undefined || !fastPathRegions.has(alert.awsRegion)) return false;
+  const source = `aws.${alert.eventSource.replace(/\.amazonaws\.com$/, '')}`;
+  return (FAST_PATH_EVENT_SOURCES as readonly string[]).includes(source);
+}
 
 /**
  * Processes one created object: open → read and match → deliver (in batches, as alerts are
@@ -265,7 +365,7 @@ function reportLogObject(
 function logSuppressed(
   { match, suppression, suppressionIndex }: SuppressedDecision,
   deps: PipelineDeps,
-  where: ObjectWhere,
+  where: DeliveryWhere,
 ): void {
   deps.logger.info('Alert suppressed by a rule', {
     ...where,
@@ -392,7 +492,7 @@ class DeliveryTally {
 async function deliverBatch(
   alerts: readonly MediaPackageAlert[],
   deps: PipelineDeps,
-  where: ObjectWhere,
+  where: DeliveryWhere,
   tally: DeliveryTally,
 ): Promise<void> {
   const { logger, metrics } = deps;
@@ -422,11 +522,41 @@ async function deliverBatch(
       eventSource: alert.eventSource,
       severity: alert.severity,
       outcome: alert.outcome,
+      detection: alert.detection.path,
+      delaySeconds: alert.detection.delaySeconds,
     });
     metrics.add(PIPELINE_METRIC_NAMES.alertsPublished, 1, 'Count', { severity: alert.severity });
+    reportDetection(alert, deps, where);
     metrics.add(PIPELINE_METRIC_NAMES.alertsByEventName, 1, 'Count', {
       eventName: alert.eventName,
     });
+  }
+}
+
+/**
+ * Publication by path, the delay from the call to it, and `FastPathMissed` when the log file
+ * path had to send what EventBridge should have delivered first.
+ */
+function reportDetection(alert: MediaPackageAlert, deps: PipelineDeps, where: DeliveryWhere): void {
+  const { path } = alert.detection;
+  deps.metrics.add(PIPELINE_METRIC_NAMES.alertsPublished, 1, 'Count', { path });
+  const called = alert.eventTime === null ? Number.NaN : Date.parse(alert.eventTime);
+  if (!Number.isNaN(called)) {
+    deps.metrics.add(
+      PIPELINE_METRIC_NAMES.detectionDelay,
+      Math.max(0, Date.now() - called),
+      'Milliseconds',
+      { path },
+    );
+  }
+  if (path === 'log-file' && fastPathCovers(alert, deps.fastPathRegions)) {
+    deps.logger.info('Alert sent from the log file: EventBridge had not delivered the event', {
+      ...where,
+      eventID: alert.eventID,
+      awsRegion: alert.awsRegion,
+      delaySeconds: alert.detection.delaySeconds,
+    });
+    deps.metrics.add(PIPELINE_METRIC_NAMES.fastPathMissed, 1, 'Count');
   }
 }
 

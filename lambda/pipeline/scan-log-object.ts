@@ -110,7 +110,7 @@ export async function scanLogObject(
     })) {
       let alert: MediaPackageAlert | undefined;
       try {
-        alert = alertOf(record, rules, now, object, found);
+        alert = alertOf(record, rules, now, object, found, options.now);
       } catch (error) {
         // A record no rule or format anticipated must cost itself, never the file.
         found.badRecord(
@@ -139,6 +139,8 @@ function alertOf(
   now: Date,
   object: LogObjectRef,
   found: Findings,
+  /** When the alert is built (its detection delay): the caller's clock, else now. */
+  builtAt?: Date,
 ): MediaPackageAlert | undefined {
   const decision = evaluateRecord(record, rules, now);
   if (decision.kind === 'ignored') return undefined;
@@ -148,7 +150,7 @@ function alertOf(
     found.suppressed(decision);
     return undefined;
   }
-  return buildAlert(decision.match, object);
+  return buildAlert(decision.match, object, builtAt ?? new Date());
 }
 
 /**

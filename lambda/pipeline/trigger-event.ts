@@ -1,13 +1,23 @@
-import type { LogObjectRef } from '../read/cloudtrail-record';
+import { CLOUDTRAIL_API_CALL_DETAIL_TYPE } from '../contract';
+import type { CloudTrailRecord, LogObjectRef } from '../read/cloudtrail-record';
 
 /** An object the trigger says was created. */
 export interface CreatedObject extends LogObjectRef {
   readonly size: number | null;
 }
 
-/** What the function was invoked with, reduced to what it must read. */
+/** A management call EventBridge delivered (`AWS API Call via CloudTrail`): the fast path. */
+export interface ApiCall {
+  /** The EventBridge event's own id, for logs. */
+  readonly eventBridgeId: string | null;
+  /** The CloudTrail record: the event's `detail`, as in the log file. */
+  readonly record: CloudTrailRecord;
+}
+
+/** What the function was invoked with, reduced to what it must read or decide. */
 export interface TriggerEvent {
   readonly objects: readonly CreatedObject[];
+  readonly apiCalls: readonly ApiCall[];
   /** Parts of the event that name no object to read, with why. */
   readonly ignored: readonly { readonly reason: string; readonly detail: string }[];
 }
@@ -20,31 +30,32 @@ export function decodeS3NotificationKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
+/** Nothing to read or decide, for this reason. */
+function ignoredEvent(reason: string, detail: string): TriggerEvent {
+  return { objects: [], apiCalls: [], ignored: [{ reason, detail }] };
+}
+
 /**
- * Reads the objects from any event shape the function is wired to: an S3 event notification,
- * an EventBridge `Object Created` event, or S3's `s3:TestEvent` (which names no object).
+ * Reads what to do from any event shape the function is wired to: an S3 event notification,
+ * an EventBridge `Object Created` event, S3's `s3:TestEvent` (which names no object), or an
+ * EventBridge `AWS API Call via CloudTrail` event (a call to decide on now).
  */
 export function parseTriggerEvent(event: unknown): TriggerEvent {
-  if (!isObject(event)) {
-    return { objects: [], ignored: [{ reason: 'unrecognised-event', detail: typeof event }] };
-  }
-  if (event.Event === 's3:TestEvent') {
-    return { objects: [], ignored: [{ reason: 's3-test-event', detail: String(event.Bucket) }] };
-  }
+  if (!isObject(event)) return ignoredEvent('unrecognised-event', typeof event);
+  if (event.Event === 's3:TestEvent') return ignoredEvent('s3-test-event', String(event.Bucket));
+  if (event['detail-type'] === CLOUDTRAIL_API_CALL_DETAIL_TYPE) return apiCallOf(event);
   if (event.source === 'aws.s3' && event['detail-type'] === 'Object Created') {
     const detail = isObject(event.detail) ? event.detail : {};
     const bucket = isObject(detail.bucket) ? detail.bucket.name : undefined;
     const object = isObject(detail.object) ? detail.object : {};
     if (typeof bucket !== 'string' || typeof object.key !== 'string') {
-      return {
-        objects: [],
-        ignored: [{ reason: 'malformed-event', detail: 'EventBridge event without bucket or key' }],
-      };
+      return ignoredEvent('malformed-event', 'EventBridge event without bucket or key');
     }
     return {
       objects: [
         { bucket, key: object.key, size: typeof object.size === 'number' ? object.size : null },
       ],
+      apiCalls: [],
       ignored: [],
     };
   }
@@ -56,11 +67,39 @@ export function parseTriggerEvent(event: unknown): TriggerEvent {
       if ('reason' in parsed) ignored.push(parsed);
       else objects.push(parsed);
     }
-    return { objects, ignored };
+    return { objects, apiCalls: [], ignored };
+  }
+  const detailType = event['detail-type'];
+  return ignoredEvent(
+    'unrecognised-event',
+    typeof detailType === 'string'
+      ? `detail-type ${detailType.slice(0, 100)}`
+      : Object.keys(event).slice(0, 20).join(',').slice(0, 200),
+  );
+}
+
+/**
+ * The call in an `AWS API Call via CloudTrail` event. Its `detail` is the CloudTrail record; one
+ * that is not an object, or has no `eventName`/`eventSource`, cannot be decided on.
+ */
+function apiCallOf(event: Record<string, unknown>): TriggerEvent {
+  const { detail } = event;
+  if (!isObject(detail)) {
+    return ignoredEvent('malformed-event', 'API call event without a detail object');
+  }
+  const missing = ['eventSource', 'eventName'].filter((field) => typeof detail[field] !== 'string');
+  if (missing.length > 0) {
+    return ignoredEvent('malformed-event', `API call event without ${missing.join(' or ')}`);
   }
   return {
     objects: [],
-    ignored: [{ reason: 'unrecognised-event', detail: Object.keys(event).join(',') }],
+    apiCalls: [
+      {
+        eventBridgeId: typeof event.id === 'string' ? event.id.slice(0, 100) : null,
+        record: detail,
+      },
+    ],
+    ignored: [],
   };
 }
 

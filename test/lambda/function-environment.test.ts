@@ -220,6 +220,28 @@ describe('Class: FunctionEnvironment', () => {
     });
   });
 
+  describe('fastPathRegions', () => {
+    it('reads the Regions whose calls arrive through EventBridge, and none when unset', () => {
+      // Act
+      const regions = new FunctionEnvironment({
+        MP_AUDIT_FAST_PATH_REGIONS: 'us-west-2, eu-west-1,ap-southeast-4',
+      }).fastPathRegions;
+      // Assess
+      expect([...(regions ?? [])]).toEqual(['us-west-2', 'eu-west-1', 'ap-southeast-4']);
+      expect(new FunctionEnvironment({}).fastPathRegions).toBeUndefined();
+    });
+
+    it('names the variable when a Region is not one', () => {
+      // Act
+      const read = (): unknown =>
+        new FunctionEnvironment({ MP_AUDIT_FAST_PATH_REGIONS: 'us-west-2,${Token[AWS.Region]}' })
+          .fastPathRegions;
+      // Assess
+      expect(read).toThrow(FunctionEnvironmentError);
+      expect(read).toThrow(/^MP_AUDIT_FAST_PATH_REGIONS must be Region names separated by commas/);
+    });
+  });
+
   describe('s3ForcePathStyle', () => {
     it.each([
       [{ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4566' }, true],

@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import type { MediaPackageAlert } from '../../../lambda/alert/alert';
+import { buildAlert } from '../../../lambda/alert/alert';
+import { matchEvent } from '../../../lambda/match/matcher';
 import {
   SUBJECT_MAX_CHARS,
   SUBJECT_MIN_ID_CHARS,
+  durationText,
   formatChatbot,
   formatEmail,
   formatJson,
@@ -455,6 +458,55 @@ describe('Function: formatChatbot', () => {
     expect(notification.content.description.length).toBeLessThanOrEqual(3000);
     // Long fields are cut where the alert is built, with a note saying so.
     expect(notification.content.description).toContain('[cut: 10000 characters]');
+  });
+});
+
+describe('Formats: how the event was detected', () => {
+  it('says EventBridge and the delay, and names no log file, for the fast path', () => {
+    // Prepare
+    const record = cloudTrailRecord({ eventTime: '2025-03-14T09:00:00Z' });
+    const match = matchEvent(record);
+    if (match === undefined) throw new Error('fixture does not match');
+    const alert = buildAlert(match, null, new Date('2025-03-14T09:00:08Z'));
+    // Act
+    const email = formatEmail(alert);
+    const chatbot = JSON.parse(formatChatbot(alert)) as { content: { description: string } };
+    // Assess
+    expect(alert.detection).toEqual({ path: 'eventbridge', delaySeconds: 8 });
+    expect(email).toContain('Detected: via EventBridge, 8 s after the call');
+    expect(email).not.toContain('Log file:');
+    expect(chatbot.content.description).toContain(
+      '*Detected:* via EventBridge, 8 s after the call',
+    );
+  });
+
+  it('says the log file and its delay for the log file path', () => {
+    // Prepare
+    const record = cloudTrailRecord({ eventTime: '2025-03-14T09:00:00Z' });
+    const match = matchEvent(record);
+    if (match === undefined) throw new Error('fixture does not match');
+    const alert = buildAlert(
+      match,
+      { bucket: 'logs', key: 'k.json.gz' },
+      new Date('2025-03-14T09:05:12Z'),
+    );
+    // Act
+    const email = formatEmail(alert);
+    // Assess
+    expect(email).toContain('Detected: from the CloudTrail log file, 5 min 12 s after the call');
+    expect(email).toContain('Log file: s3://logs/k.json.gz');
+  });
+
+  it.each([
+    [0, '0 s'],
+    [8, '8 s'],
+    [312, '5 min 12 s'],
+    [3_600, '1 h'],
+    [10_920, '3 h 2 min'],
+    [187_200, '2 d 4 h'],
+  ])('durationText(%p) is %p', (seconds, text) => {
+    // Act / Assess
+    expect(durationText(seconds)).toBe(text);
   });
 });
 

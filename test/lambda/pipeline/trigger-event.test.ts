@@ -4,6 +4,8 @@ import {
   ACCOUNT_ID,
   BUCKET,
   REGION,
+  apiCallEvent,
+  cloudTrailRecord,
   digestFileKey,
   eventBridgeEvent,
   logFileKey,
@@ -37,7 +39,11 @@ describe('Function: parseTriggerEvent', () => {
 
     // Assess
     expect(JSON.stringify(event)).toContain('audit+logs/prod%2Beu/AWSLogs/');
-    expect(trigger).toEqual({ objects: [{ bucket: BUCKET, key, size: 1024 }], ignored: [] });
+    expect(trigger).toEqual({
+      objects: [{ bucket: BUCKET, key, size: 1024 }],
+      apiCalls: [],
+      ignored: [],
+    });
   });
 
   it('reads every record of a notification in order', () => {
@@ -61,6 +67,7 @@ describe('Function: parseTriggerEvent', () => {
     // Assess
     expect(trigger).toEqual({
       objects: [],
+      apiCalls: [],
       ignored: [{ reason: 's3-test-event', detail: BUCKET }],
     });
   });
@@ -73,7 +80,36 @@ describe('Function: parseTriggerEvent', () => {
     const trigger = parseTriggerEvent(eventBridgeEvent(key));
 
     // Assess
-    expect(trigger).toEqual({ objects: [{ bucket: BUCKET, key, size: 2048 }], ignored: [] });
+    expect(trigger).toEqual({
+      objects: [{ bucket: BUCKET, key, size: 2048 }],
+      apiCalls: [],
+      ignored: [],
+    });
+  });
+
+  it('reads the CloudTrail record of an AWS API Call via CloudTrail event', () => {
+    // Prepare
+    const record = cloudTrailRecord({ eventName: 'DeleteOriginEndpoint' });
+    const event = apiCallEvent(record);
+
+    // Act
+    const trigger = parseTriggerEvent(event);
+
+    // Assess
+    expect(trigger).toEqual({
+      objects: [],
+      apiCalls: [{ eventBridgeId: event.id, record }],
+      ignored: [],
+    });
+  });
+
+  it('names the detail type of an event it does not handle, cut short', () => {
+    // Act
+    const trigger = parseTriggerEvent({ 'detail-type': `Custom ${'x'.repeat(500)}`, detail: {} });
+
+    // Assess
+    expect(trigger.ignored[0]?.detail.length).toBeLessThanOrEqual('detail-type '.length + 100);
+    expect(trigger.ignored[0]?.detail).toMatch(/^detail-type Custom x+$/);
   });
 
   it('ignores records that are not ObjectCreated and keeps the others', () => {
@@ -130,6 +166,24 @@ describe('Function: parseTriggerEvent', () => {
       'an EventBridge event without a bucket',
       { source: 'aws.s3', 'detail-type': 'Object Created', detail: { object: { key: 'k' } } },
       'malformed-event',
+    ],
+    [
+      'an API call event without a detail',
+      { 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.mediapackage' },
+      'malformed-event',
+    ],
+    [
+      'an API call event whose detail has no eventName',
+      {
+        'detail-type': 'AWS API Call via CloudTrail',
+        detail: { eventSource: 'mediapackage.amazonaws.com' },
+      },
+      'malformed-event',
+    ],
+    [
+      'another CloudTrail detail type',
+      { 'detail-type': 'AWS Console Sign In via CloudTrail', detail: {} },
+      'unrecognised-event',
     ],
     ['an unknown event', { hello: 'world' }, 'unrecognised-event'],
     ['a non-object event', 'text', 'unrecognised-event'],
