@@ -90,6 +90,8 @@ export function alertAttributes(alert: MediaPackageAlert): Record<string, Messag
     eventSource: alert.eventSource,
     awsRegion: alert.awsRegion,
     accountId: alert.accountId ?? 'unknown',
+    // `eventbridge` or `log-file`: a subscriber may want only the fast path's alerts.
+    detection: alert.detection.path,
   };
   return Object.fromEntries(
     Object.entries(values).map(([name, value]) => [

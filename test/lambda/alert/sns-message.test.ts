@@ -82,6 +82,7 @@ describe('Function: buildAlertMessage', () => {
       eventSource: { DataType: 'String', StringValue: 'mediapackagev2.amazonaws.com' },
       awsRegion: { DataType: 'String', StringValue: REGION },
       accountId: { DataType: 'String', StringValue: ACCOUNT_ID },
+      detection: { DataType: 'String', StringValue: 'log-file' },
     });
     expect(alertAttributes(alert)).toEqual(message.attributes);
   });
