@@ -206,3 +206,16 @@ export async function createLocalPipeline(
   const queueUrl = await subscribeNewQueue(sns, sqs, TopicArn, names.queue);
   return { s3, sns, sqs, topicArn: TopicArn, queueUrl };
 }
+
+/**
+ * The alert JSON of each message SNS delivered to a subscriber queue. fauxqs does not split
+ * `MessageStructure: json` by protocol: the queue gets the whole structure, whose `sqs` key is
+ * what real SNS would hand a queue.
+ */
+export function alertsOfMessages<Alert>(messages: readonly Message[]): Alert[] {
+  return messages.map((message) => {
+    const envelope = JSON.parse(message.Body ?? '') as { Message: string };
+    const structure = JSON.parse(envelope.Message) as { sqs: string };
+    return JSON.parse(structure.sqs) as Alert;
+  });
+}
