@@ -4,7 +4,7 @@
  * sandbox, which cannot run the bundle's dynamic imports) and invokes its `handler` with each
  * event the parent sends over IPC. Started by test/support/bundled-function.ts.
  *
- * Message in:  {"id": n, "event": ..., "timeoutMs": n}
+ * Message in:  {"id": n, "event": ..., "context": {...}, "timeoutMs": n}
  * Message out: {"id": n, "ok": true, "summary": ...} or {"id": n, "ok": false, "error": {...}}
  */
 const { join } = require('node:path');
@@ -12,24 +12,14 @@ const { join } = require('node:path');
 const BUNDLE = join(__dirname, '..', '..', 'dist', 'function', 'index.js');
 const { handler } = require(BUNDLE);
 
-/** What Lambda passes as the context: a deadline, a request id, the function's name. */
-function context(id, timeoutMs) {
+/** The context Lambda passes: the fields the parent sent, and the time left. */
+function context(fields, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'mediapackage-audit-alerts',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:mediapackage-audit-alerts',
-    memoryLimitInMB: '512',
-    awsRequestId: `local-${process.pid}-${id}`,
-    logGroupName: '/aws/lambda/mediapackage-audit-alerts',
-    logStreamName: `local/[$LATEST]${process.pid}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-  };
+  return { ...fields, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
 }
 
-process.on('message', ({ id, event, timeoutMs }) => {
-  handler(event, context(id, timeoutMs)).then(
+process.on('message', ({ id, event, context: fields, timeoutMs }) => {
+  handler(event, context(fields, timeoutMs)).then(
     (summary) => process.send({ id, ok: true, summary }),
     (error) =>
       process.send({

@@ -8,6 +8,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TriggerSummary } from '../../lambda/pipeline/process-trigger';
+import { localLambdaContextFields } from './lambda-context';
 
 export const FUNCTION_BUNDLE = join(__dirname, '..', '..', 'dist', 'function', 'index.js');
 const RUNNER = join(__dirname, 'bundled-function-runner.cjs');
@@ -77,7 +78,8 @@ export async function startBundledFunction(
           else if (message.ok) resolve(message.summary);
           else reject(new InvocationError(message.error.name, message.error.message));
         });
-        child.send({ id, event, timeoutMs });
+        const context = localLambdaContextFields(`local-${child.pid ?? 0}-${id}`);
+        child.send({ id, event, context, timeoutMs });
       });
     },
     stop: async () => {
