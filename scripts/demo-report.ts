@@ -1,9 +1,12 @@
 /**
- * What `npm run demo` prints, as pure functions of what the demo saw: a line per sample file,
- * one email and one Slack rendering per severity (every alert with `--verbose`), then totals.
- * Kept apart from the emulator and the handler so tests can check the selection and the counts.
+ * What `npm run demo` prints, as pure functions of what the demo saw: what the EventBridge
+ * events alerted on, a line per sample file, one email and one Slack rendering per severity
+ * (every alert with `--verbose`), then totals. Kept apart from the emulator and the handler so
+ * tests can check the selection and the counts.
  */
 import { basename } from 'node:path';
+import type { DetectionPath } from '../lambda/contract';
+import { DETECTION_PATHS } from '../lambda/contract';
 import type { Severity } from '../lambda/match/rules-schema';
 import { SEVERITIES } from '../lambda/match/rules-schema';
 import { classifyObjectKey } from '../lambda/pipeline/log-object-key';
@@ -22,11 +25,24 @@ export interface DemoFile {
   readonly incompleteObjects: number;
 }
 
+/** The fast path's part of the run: one `AWS API Call via CloudTrail` event per invocation. */
+export interface DemoApiCalls {
+  /** Events sent to the handler. */
+  readonly sent: number;
+  /** Calls whose event the demo held back, as EventBridge (best effort) may never deliver one. */
+  readonly withheld: number;
+  readonly alertsPublished: number;
+  readonly alertsAlreadyPublished: number;
+}
+
 /** One alert as the subscriber received it, with the texts each protocol gets. */
 export interface DemoAlert {
+  readonly eventID: string;
   readonly severity: Severity;
-  /** The log file the alert came from (its S3 key). */
-  readonly logKey: string;
+  /** The log file the alert came from (its S3 key); null when EventBridge was first. */
+  readonly logKey: string | null;
+  /** How the event was found, and how many seconds after the call. */
+  readonly detection: { readonly path: DetectionPath; readonly delaySeconds: number | null };
   readonly subject: string;
   readonly email: string;
   /** The AWS Chatbot custom notification (JSON), which Slack renders. */
@@ -35,6 +51,8 @@ export interface DemoAlert {
 
 /** Everything one demo run saw. */
 export interface DemoRun {
+  /** The EventBridge events, sent before the log files. */
+  readonly apiCalls: DemoApiCalls;
   readonly files: readonly DemoFile[];
   readonly alerts: readonly DemoAlert[];
   readonly elapsedMs: number;
@@ -60,23 +78,31 @@ const SLACK_PARAMETERS_START = '*Parameters:* ```';
 export function demoAlertOf(body: string): DemoAlert {
   const envelope = JSON.parse(body) as { Subject?: string; Message: string };
   const structure = JSON.parse(envelope.Message) as { email: string; https: string; sqs: string };
-  const alert = JSON.parse(structure.sqs) as {
-    severity: Severity;
-    logObject: { key: string };
+  const alert = JSON.parse(structure.sqs) as Pick<
+    DemoAlert,
+    'eventID' | 'severity' | 'detection'
+  > & {
+    logObject: { key: string } | null;
   };
   return {
+    eventID: alert.eventID,
     severity: alert.severity,
-    logKey: alert.logObject.key,
+    logKey: alert.logObject?.key ?? null,
+    detection: alert.detection,
     subject: envelope.Subject ?? '',
     email: structure.email,
     chatbot: structure.https,
   };
 }
 
-/** The alerts in the order their files were uploaded (the queue may mix them). */
+/**
+ * The alerts in the order they were sent: EventBridge's first, then by the upload order of
+ * their files (the queue may mix them).
+ */
 function inFileOrder(run: DemoRun): DemoAlert[] {
   const order = new Map(run.files.map((file, index) => [file.key, index]));
-  const rank = (alert: DemoAlert): number => order.get(alert.logKey) ?? run.files.length;
+  const rank = (alert: DemoAlert): number =>
+    alert.logKey === null ? -1 : (order.get(alert.logKey) ?? run.files.length);
   return [...run.alerts].sort((a, b) => rank(a) - rank(b));
 }
 
@@ -117,7 +143,7 @@ export function fileLine(file: DemoFile, alerts: readonly DemoAlert[]): string {
   const counts = severityCounts(own);
   const extras = [
     file.alertsSuppressed > 0 ? `${file.alertsSuppressed} suppressed by rules` : '',
-    file.alertsAlreadyPublished > 0 ? `${file.alertsAlreadyPublished} already published` : '',
+    file.alertsAlreadyPublished > 0 ? `${file.alertsAlreadyPublished} already sent` : '',
     file.badRecords > 0 ? plural(file.badRecords, 'bad record') : '',
     file.unreadableObjects > 0 ? 'unreadable' : '',
     file.incompleteObjects > 0 ? 'not read to the end' : '',
@@ -195,11 +221,52 @@ function alertRendering(alert: DemoAlert, full: boolean): string[] {
   ];
 }
 
+/** Alerts that came by `path`. */
+function byPath(alerts: readonly DemoAlert[], path: DetectionPath): DemoAlert[] {
+  return alerts.filter((alert) => alert.detection.path === path);
+}
+
+/** The median of the alerts' detection delays in whole seconds, or null when none has one. */
+export function medianDelaySeconds(alerts: readonly DemoAlert[]): number | null {
+  const delays = alerts
+    .flatMap((alert) =>
+      alert.detection.delaySeconds === null ? [] : [alert.detection.delaySeconds],
+    )
+    .sort((a, b) => a - b);
+  if (delays.length === 0) return null;
+  const middle = Math.floor(delays.length / 2);
+  const upper = delays[middle] ?? 0;
+  return delays.length % 2 === 1 ? upper : ((delays[middle - 1] ?? upper) + upper) / 2;
+}
+
+/** `median 3 s after the call`, or nothing to say. */
+function delayText(alerts: readonly DemoAlert[]): string {
+  const median = medianDelaySeconds(alerts);
+  return median === null ? '' : `, median ${median} s after the call`;
+}
+
+/** What the EventBridge events did, before any log file was read. */
+export function apiCallLines(run: DemoRun): string[] {
+  const { apiCalls } = run;
+  const fast = byPath(run.alerts, 'eventbridge');
+  const counts = severityCounts(fast);
+  return [
+    `EventBridge: ${plural(apiCalls.sent, 'API call event')} for the samples' MediaPackage writes` +
+      (apiCalls.withheld === 0 ? '' : `, ${apiCalls.withheld} held back (it is best effort)`),
+    `  ${plural(apiCalls.alertsPublished, 'alert')} at once${counts === '' ? '' : ` (${counts})`}${delayText(fast)}` +
+      (apiCalls.alertsAlreadyPublished === 0
+        ? ''
+        : `, ${apiCalls.alertsAlreadyPublished} already sent`),
+  ];
+}
+
 /** The demo's whole report, one string per line. */
 export function demoReport(run: DemoRun, options: DemoReportOptions): string[] {
   const alerts = inFileOrder(run);
   const files = [
-    `Sample files (${run.files.length})`,
+    ...apiCallLines(run),
+    '',
+    `Sample files (${run.files.length}), uploaded at once (CloudTrail delivers one about 5 minutes after its calls)`,
     ...run.files.map((file) => fileLine(file, alerts)),
   ];
   const renderings = options.verbose
@@ -226,15 +293,26 @@ function totals(run: DemoRun): string[] {
   const alreadyPublished = sum((file) => file.alertsAlreadyPublished);
   const badRecords = sum((file) => file.badRecords);
   const counts = severityCounts(run.alerts);
+  const copies = new Map<string, number>();
+  for (const alert of run.alerts) copies.set(alert.eventID, (copies.get(alert.eventID) ?? 0) + 1);
+  const sentTwice = [...copies.values()].filter((count) => count > 1).length;
+  const paths = DETECTION_PATHS.map((path) => {
+    const alerts = byPath(run.alerts, path);
+    const median = medianDelaySeconds(alerts);
+    return `${path} ${alerts.length}${median === null ? '' : ` (median ${median} s after the call)`}`;
+  }).join(', ');
   return [
     'Totals',
     `  files:    ${run.files.length}${skipped === 0 ? '' : ` (${skipped} skipped)`}`,
     `  records:  ${sum((file) => file.records)}${badRecords === 0 ? '' : ` (${plural(badRecords, 'bad record')})`}`,
     `  alerts:   ${run.alerts.length} received by the subscriber${counts === '' ? '' : ` (${counts})`}`,
     ...(suppressed === 0 ? [] : [`  suppressed by rules: ${suppressed}`]),
-    ...(alreadyPublished === 0
-      ? []
-      : [`  duplicates suppressed by idempotency: ${alreadyPublished}`]),
+    `  by path:  ${paths}`,
+    run.apiCalls.sent > 0
+      ? `  already sent by EventBridge: ${alreadyPublished}, sent twice: ${sentTwice}`
+      : alreadyPublished > 0
+        ? `  duplicates suppressed by idempotency: ${alreadyPublished}, sent twice: ${sentTwice}`
+        : `  sent twice: ${sentTwice}`,
     `  time:     ${(run.elapsedMs / 1000).toFixed(1)} s`,
   ];
 }
