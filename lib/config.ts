@@ -25,6 +25,7 @@ import { AUDIT_FUNCTION_DEFAULTS, AUDIT_FUNCTION_LIMITS } from './audit-function
 import { checkAccountId, checkOrganizationId, checkRegion } from './audit-history';
 import { AUDIT_TRAIL_DEFAULTS, AUDIT_TRAIL_LIMITS, MANAGEMENT_EVENTS_MODES } from './audit-trail';
 import { MediaPackageAuditError } from './errors';
+import { DEFAULT_WATCHED_REGIONS } from './mediapackage-regions';
 import { TRIGGER_KINDS } from './log-file-trigger';
 import type { MediaPackageAuditAlertsProp } from './mediapackage-audit-alerts';
 import {
@@ -68,6 +69,8 @@ export const CONFIG_DEFAULTS = {
   functionTimeoutSeconds: AUDIT_FUNCTION_DEFAULTS.timeout.toSeconds(),
   maxInflatedMb: AUDIT_FUNCTION_DEFAULTS.maxInflatedMb,
   athena: MEDIAPACKAGE_AUDIT_DEFAULTS.athena,
+  fastPath: MEDIAPACKAGE_AUDIT_DEFAULTS.fastPath,
+  regions: DEFAULT_WATCHED_REGIONS,
 } as const satisfies Partial<MediaPackageAuditConfig>;
 
 /** Unset: absent, `null`, or a blank string (`-c key=`). */
@@ -257,6 +260,8 @@ const CONTEXT_SHAPE = {
   organizationId: optional(text(checkOrganizationId)),
   athenaAccountIds: optional(list(checkAccountId)),
   athenaRegions: optional(list(checkRegion)),
+  fastPath: optional(boolean()),
+  regions: optional(list(checkRegion)),
 };
 
 /** A context key `parseConfig` understands. */
@@ -356,6 +361,8 @@ const PROP_KEYS: Partial<Record<MediaPackageAuditAlertsProp, ContextKey>> = {
   athenaAccountIds: 'athenaAccountIds',
   athenaRegions: 'athenaRegions',
   athena: 'athena',
+  fastPath: 'fastPath',
+  fastPathRegions: 'regions',
 };
 
 /** A problem of `key`, added by a rule that reads several keys. */
@@ -367,6 +374,7 @@ function checkConditions(values: ContextValues, add: AddProblem): void {
     Object.entries(PROP_KEYS).map(([prop, key]) => [prop, values[key]]),
   ) as Partial<Record<MediaPackageAuditAlertsProp, unknown>>;
   given.athena = values.athena ?? CONFIG_DEFAULTS.athena;
+  given.fastPath = values.fastPath ?? CONFIG_DEFAULTS.fastPath;
   const keyOf = (prop: MediaPackageAuditAlertsProp): string => PROP_KEYS[prop] ?? prop;
   for (const { prop, message } of conditionProblems(given, keyOf)) {
     add(keyOf(prop) as ContextKey, message);
@@ -490,6 +498,8 @@ function toConfig(values: ContextValues): MediaPackageAuditConfig {
     ...(values.organizationId === undefined ? {} : { organizationId: values.organizationId }),
     athenaAccountIds: values.athenaAccountIds ?? [],
     athenaRegions: values.athenaRegions ?? [],
+    fastPath: values.fastPath ?? CONFIG_DEFAULTS.fastPath,
+    regions: values.regions ?? CONFIG_DEFAULTS.regions,
   };
 }
 

@@ -1,12 +1,12 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { functionTarget } from './function-target';
 import { flattenReference } from './nag-findings';
 
 /**
@@ -70,13 +70,7 @@ export class LogFileTrigger extends Construct {
           object: { key: events.Match.wildcard(`${logsPrefix}*/CloudTrail/*${LOG_FILE_SUFFIX}`) },
         },
       },
-      targets: [
-        new targets.LambdaFunction(props.function, {
-          deadLetterQueue: props.deadLetterQueue,
-          // Same age limit as the function's own asynchronous queue; retries stay at the default.
-          maxEventAge: Duration.hours(6),
-        }),
-      ],
+      targets: [functionTarget(props.function, props.deadLetterQueue)],
     });
   }
 }

@@ -5,6 +5,7 @@ import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -20,10 +21,11 @@ import { FUNCTION_ENV } from '../lambda/contract';
 import type { AlertSubscription, SlackConfig } from './alert-topic';
 import { AlertTopic } from './alert-topic';
 import { AuditFunction } from './audit-function';
-import { AuditHistory } from './audit-history';
+import { AuditHistory, checkRegion } from './audit-history';
 import type { ManagementEventsMode } from './audit-trail';
 import { AuditTrail, LOG_FILES_WILDCARD_REASON } from './audit-trail';
 import { throwIfInvalid } from './errors';
+import { FastPathRule, fastPathRegionsValue } from './fast-path-rule';
 import { IdempotencyTable } from './idempotency-table';
 import type { TriggerKind } from './log-file-trigger';
 import { LogFileTrigger } from './log-file-trigger';
@@ -43,9 +45,10 @@ export const MEDIAPACKAGE_AUDIT_DEFAULTS = {
   trigger: 's3',
   dashboard: true,
   athena: true,
+  fastPath: true,
 } as const satisfies Pick<
   Required<MediaPackageAuditAlertsProps>,
-  'trigger' | 'dashboard' | 'athena'
+  'trigger' | 'dashboard' | 'athena' | 'fastPath'
 >;
 
 /**
@@ -95,6 +98,12 @@ export const PROP_CONDITIONS: readonly PropCondition[] = [
     only: 'with',
     other: 'athena',
     why: (name) => `only applies to the Athena history; remove it or set ${name('athena')}=true`,
+  },
+  {
+    props: ['fastPathRegions'],
+    only: 'with',
+    other: 'fastPath',
+    why: (name) => `only applies to the fast path; remove it or set ${name('fastPath')}=true`,
   },
 ];
 
@@ -348,6 +357,26 @@ export interface MediaPackageAuditAlertsProps {
    * @default - every Region of the stack's partition known to aws-cdk-lib
    */
   readonly athenaRegions?: readonly string[];
+
+  /**
+   * The EventBridge fast path: a rule on the stack's default event bus invokes the function
+   * with each MediaPackage (and CloudTrail) `AWS API Call via CloudTrail` event, seconds after
+   * the call, beside the log files that arrive minutes later. The idempotency record per
+   * `eventID` lets only the first path alert.
+   *
+   * @default true
+   */
+  readonly fastPath?: boolean;
+
+  /**
+   * The Regions whose events reach this stack's default event bus: the stack's Region, and those
+   * a {@link FastPathForwarderStack} forwards from. The function reads them
+   * (`MP_AUDIT_FAST_PATH_REGIONS`) to count the alerts the fast path should have sent first
+   * (`FastPathMissed`). The construct creates no forwarder. Only with {@link fastPath}.
+   *
+   * @default - the stack's Region only
+   */
+  readonly fastPathRegions?: readonly string[];
 }
 
 /**
@@ -396,6 +425,8 @@ export class MediaPackageAuditAlerts extends Construct {
   public readonly dashboard?: cloudwatch.Dashboard;
   /** The Athena history (Glue table, workgroup, saved queries), unless turned off. */
   public readonly history?: AuditHistory;
+  /** The fast path's rule on the default event bus, unless turned off. */
+  public readonly fastPathRule?: events.Rule;
   /** The validated rules baked into the function. */
   public readonly rules: RulesConfig;
   /** The resources the function treats as its own: changes to them alert as tampering. */
@@ -460,6 +491,9 @@ export class MediaPackageAuditAlerts extends Construct {
       deadLetterQueue: this.deadLetterQueue,
     });
     this.ownResources = this.addOwnResources();
+    if (props.fastPath ?? MEDIAPACKAGE_AUDIT_DEFAULTS.fastPath) {
+      this.fastPathRule = this.addFastPath(props.fastPathRegions ?? []);
+    }
 
     this.operationsAlarms = this.createAlarms(props, auditFunction);
     if (props.dashboard ?? MEDIAPACKAGE_AUDIT_DEFAULTS.dashboard) {
@@ -489,9 +523,15 @@ export class MediaPackageAuditAlerts extends Construct {
   /** Every contradiction between the props, in one error. */
   private validate(props: MediaPackageAuditAlertsProps): void {
     const athena = props.athena ?? MEDIAPACKAGE_AUDIT_DEFAULTS.athena;
+    const fastPath = props.fastPath ?? MEDIAPACKAGE_AUDIT_DEFAULTS.fastPath;
     throwIfInvalid(this, [
-      ...conditionProblems({ ...props, athena }).map(({ prop, message }) => `${prop} ${message}`),
+      ...conditionProblems({ ...props, athena, fastPath }).map(
+        ({ prop, message }) => `${prop} ${message}`,
+      ),
       checkText('existingLogKeyPrefix', props.existingLogKeyPrefix, checkKeyPrefix),
+      ...(props.fastPathRegions ?? []).map((region) =>
+        checkText('fastPathRegions', region, checkRegion),
+      ),
       props.rules !== undefined && props.rulesFile !== undefined
         ? 'give rules or rulesFile, not both'
         : undefined,
@@ -564,6 +604,22 @@ export class MediaPackageAuditAlerts extends Construct {
       Stack.of(this).toJsonString(ownResources),
     );
     return ownResources;
+  }
+
+  /**
+   * The fast path's rule, and the Regions it receives in the function's environment: an alert
+   * the log file path sends for one of them counts as `FastPathMissed`.
+   */
+  private addFastPath(forwarded: readonly string[]): events.Rule {
+    const { rule } = new FastPathRule(this, 'FastPath', {
+      function: this.alertFunction,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    this.alertFunction.addEnvironment(
+      FUNCTION_ENV.fastPathRegions,
+      fastPathRegionsValue(Stack.of(this), forwarded),
+    );
+    return rule;
   }
 
   private createAlarms(

@@ -79,6 +79,10 @@ export interface MediaPackageAuditConfig {
   readonly athenaAccountIds: readonly string[];
   /** Regions the Athena table projects; empty: its default. */
   readonly athenaRegions: readonly string[];
+  /** The EventBridge fast path (the home rule, and a forwarder stack per other watched Region). */
+  readonly fastPath: boolean;
+  /** The Regions the fast path watches: the home Region's rule and one forwarder per other one. */
+  readonly regions: readonly string[];
 }
 
 /** Properties of {@link MediaPackageAuditStack}. */
@@ -139,6 +143,9 @@ export class MediaPackageAuditStack extends Stack {
         ? {}
         : { athenaAccountIds: config.athenaAccountIds }),
       ...(config.athenaRegions.length === 0 ? {} : { athenaRegions: config.athenaRegions }),
+      fastPath: config.fastPath,
+      // bin/app.ts deploys a forwarder to each of them but the home Region.
+      ...(config.fastPath ? { fastPathRegions: config.regions } : {}),
     });
     this.addOutputs();
   }

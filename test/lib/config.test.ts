@@ -11,6 +11,7 @@ import {
   isCdkContextKey,
   parseConfig,
 } from '../../lib/config';
+import { DEFAULT_WATCHED_REGIONS } from '../../lib/mediapackage-regions';
 import { CDK_JSON_CONTEXT } from './support';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -59,6 +60,8 @@ describe('Function: parseConfig', () => {
       athena: true,
       athenaAccountIds: [],
       athenaRegions: [],
+      fastPath: true,
+      regions: DEFAULT_WATCHED_REGIONS,
     });
     expect(config.alarms).toEqual(ALARM_CONFIG_DEFAULTS);
     // No reservation unless asked for: the account's unreserved pool.
@@ -93,6 +96,7 @@ describe('Function: parseConfig', () => {
       alertSpikeMinutes: '15',
       badRecordRateAlarmPercent: '0.5',
       athena: 'false',
+      fastPath: 'FALSE',
     };
     // Act
     const config = parseConfig(context);
@@ -130,6 +134,8 @@ describe('Function: parseConfig', () => {
       athena: false,
       athenaAccountIds: [],
       athenaRegions: [],
+      fastPath: false,
+      regions: DEFAULT_WATCHED_REGIONS,
     });
   });
 
@@ -371,6 +377,12 @@ describe('Function: parseConfig', () => {
     ['athenaAccountIds', '111122223333', /only applies with existingBucketName/],
     ['athenaRegions', 'eu-west-1,Ireland', /'Ireland' is not a Region name/],
     ['athenaRegions', 'eu-west-1', /only applies to the Athena history/, { athena: false }],
+    ['fastPath', 'off', /'off' is not true or false/],
+    ['fastPath', 1, /1 is not true or false/],
+    ['regions', 'us-east-1,Virginia', /'Virginia' is not a Region name such as eu-west-1/],
+    ['regions', 'us-east-1, eu_west_1', /'eu_west_1' is not a Region name/],
+    ['regions', ['us-east-1', 7], /expected a list of strings, found 7/],
+    ['regions', 'us-east-1', /only applies to the fast path/, { fastPath: 'false' }],
   ])('with %s = %p', (key, value, message, others = {}) => {
     it('stops with a message that names the key and what is expected', () => {
       // Prepare
@@ -397,6 +409,17 @@ describe('Function: parseConfig', () => {
       ['alertEmails', 'existingBucketName', 'functionMemoryMb', 'trigger'].sort(),
     );
     expect(error.message).toMatch(/^Invalid CDK context \(4 problems\):/);
+  });
+
+  it('reads the watched Regions as a comma-separated list, each kept once, and the fast path as a boolean', () => {
+    // Act
+    const config = parseConfig({
+      regions: ' us-east-1,eu-west-1 , us-east-1,ap-northeast-1',
+      fastPath: true,
+    });
+    // Assess
+    expect(config.regions).toEqual(['us-east-1', 'eu-west-1', 'ap-northeast-1']);
+    expect(config.fastPath).toBe(true);
   });
 
   it('documents every key in the context table of docs/infrastructure.md', () => {
@@ -458,6 +481,8 @@ describe('Function: parseConfig with keys it does not know', () => {
     ['logRetention', 'logRetentionDays'],
     ['functionMemory', 'functionMemoryMb'],
     ['pagerEmail', 'pagerEmails'],
+    ['region', 'regions'],
+    ['fastpath', 'fastPath'],
   ])('suggests %s -> %s (edit distance, any case)', (key, closest) => {
     // Act
     const error = configErrorOf({ [key]: 'x' });
@@ -468,7 +493,7 @@ describe('Function: parseConfig with keys it does not know', () => {
     });
   });
 
-  it.each(['region', 'email', 'foo', 'x', 'stage'])(
+  it.each(['email', 'foo', 'x', 'stage'])(
     'suggests nothing for %s, which is close to no known key',
     (key) => {
       // Act

@@ -499,24 +499,160 @@ describe('Stack: MediaPackageAuditStack', () => {
   });
 });
 
-/** Runs `bin/app.ts` as `cdk synth` does, with `context`, into a directory removed after. */
-function runApp(context: Record<string, unknown>): { status: number | null; stderr: string } {
+/** What `bin/app.ts` did: its exit status, its errors and the templates it wrote, by stack. */
+interface AppRun {
+  status: number | null;
+  stderr: string;
+  templates: Record<string, { Resources: Record<string, { Type: string; Properties: unknown }> }>;
+  /** Every finding of the validation report (cdk-nag, CloudFormation validation). */
+  findings: string[];
+}
+
+/**
+ * Runs `bin/app.ts` as `cdk synth` does, with `context` and the home Region the CLI would set
+ * (`CDK_DEFAULT_REGION`; none by default), into a directory removed after.
+ */
+function runApp(context: Record<string, unknown>, homeRegion?: string): AppRun {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-audit-bin-'));
   try {
-    return spawnSync(
+    const result = spawnSync(
       process.execPath,
       [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')],
       {
         encoding: 'utf8',
-        env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outdir },
+        env: {
+          ...process.env,
+          CDK_CONTEXT_JSON: JSON.stringify(context),
+          CDK_OUTDIR: outdir,
+          CDK_DEFAULT_REGION: homeRegion,
+        },
       },
     );
+    const templates: AppRun['templates'] = {};
+    for (const file of fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'))) {
+      templates[file.replace(/\.template\.json$/, '')] = JSON.parse(
+        fs.readFileSync(path.join(outdir, file), 'utf8'),
+      ) as AppRun['templates'][string];
+    }
+    const reportPath = path.join(outdir, 'validation-report.json');
+    const report: ValidationReport = fs.existsSync(reportPath)
+      ? (JSON.parse(fs.readFileSync(reportPath, 'utf8')) as ValidationReport)
+      : { pluginReports: [] };
+    const findings = report.pluginReports.flatMap((plugin) =>
+      plugin.violations.map((v) => `${plugin.pluginName} ${v.ruleName}`),
+    );
+    return { status: result.status, stderr: result.stderr, templates, findings };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 }
 
+/** The resources of `type` in `template`. */
+function resourcesOf(template: AppRun['templates'][string] | undefined, type: string): unknown[] {
+  return Object.values(template?.Resources ?? {})
+    .filter((resource) => resource.Type === type)
+    .map((resource) => resource.Properties);
+}
+
 describe('App: bin/app.ts', () => {
+  describe('with -c regions=us-east-1,eu-west-1,ap-northeast-1, home us-west-2', () => {
+    let run: AppRun;
+
+    beforeAll(() => {
+      // Act
+      run = runApp(
+        {
+          ...CDK_JSON_CONTEXT,
+          alertEmails: 'ops@example.com',
+          regions: 'us-east-1,eu-west-1,ap-northeast-1',
+        },
+        'us-west-2',
+      );
+    });
+
+    it('synthesizes the audit stack and one forwarder per other Region, with no open finding', () => {
+      // Assess
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(Object.keys(run.templates).sort()).toEqual([
+        'MediaPackageAuditAlerts',
+        'MediaPackageAuditForwarder-ap-northeast-1',
+        'MediaPackageAuditForwarder-eu-west-1',
+        'MediaPackageAuditForwarder-us-east-1',
+      ]);
+      expect(run.findings).toEqual([]);
+    });
+
+    it('points every forwarder at the default bus of us-west-2', () => {
+      // Assess
+      for (const region of ['us-east-1', 'eu-west-1', 'ap-northeast-1']) {
+        const [rule] = resourcesOf(
+          run.templates[`MediaPackageAuditForwarder-${region}`],
+          'AWS::Events::Rule',
+        ) as { Targets: { Arn: unknown }[] }[];
+        expect(JSON.stringify(rule?.Targets[0]?.Arn)).toContain(
+          '":events:us-west-2:",{"Ref":"AWS::AccountId"},":event-bus/default"',
+        );
+      }
+    });
+
+    it('gives the audit stack the fast path rule and the function every Region that reaches it', () => {
+      // Prepare
+      const home = run.templates.MediaPackageAuditAlerts;
+      const rules = resourcesOf(home, 'AWS::Events::Rule') as {
+        EventPattern: Record<string, unknown>;
+      }[];
+      const [fn] = resourcesOf(home, 'AWS::Lambda::Function') as {
+        Environment: { Variables: Record<string, unknown> };
+      }[];
+      // Assess
+      expect(rules.map((rule) => rule.EventPattern['detail-type'])).toContainEqual([
+        'AWS API Call via CloudTrail',
+      ]);
+      expect(fn?.Environment.Variables.MP_AUDIT_FAST_PATH_REGIONS).toBe(
+        'us-west-2,us-east-1,eu-west-1,ap-northeast-1',
+      );
+    });
+  });
+
+  it('adds no forwarder for the home Region itself', () => {
+    // Act
+    const run = runApp(
+      { alertEmails: 'ops@example.com', regions: 'us-east-1,eu-west-1,ap-northeast-1' },
+      'us-east-1',
+    );
+    // Assess
+    expect(run.status).toBe(0);
+    expect(Object.keys(run.templates).sort()).toEqual([
+      'MediaPackageAuditAlerts',
+      'MediaPackageAuditForwarder-ap-northeast-1',
+      'MediaPackageAuditForwarder-eu-west-1',
+    ]);
+  });
+
+  it('stops synth saying how to name the home Region when it is unknown and the fast path is on', () => {
+    // Act
+    const run = runApp({ alertEmails: 'ops@example.com' });
+    // Assess
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      'regions: the fast path forwards the events of every watched Region',
+    );
+    expect(run.stderr).toContain('AWS_REGION=');
+    expect(run.stderr).toContain('-c fastPath=false');
+  });
+
+  it('synthesizes the audit stack alone, environment-agnostic, with -c fastPath=false and no Region', () => {
+    // Act
+    const run = runApp({ alertEmails: 'ops@example.com', fastPath: 'false' });
+    // Assess
+    expect(run.status).toBe(0);
+    expect(Object.keys(run.templates)).toEqual(['MediaPackageAuditAlerts']);
+    expect(JSON.stringify(run.templates.MediaPackageAuditAlerts)).not.toContain(
+      'AWS API Call via CloudTrail',
+    );
+  });
+
   it('stops synth with the key and what is expected when a context value is wrong', () => {
     // Act
     const result = runApp({ alertEmails: 'not-an-email', trigger: 'sqs' });
