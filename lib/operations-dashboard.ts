@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { MetricDimension } from '../lambda/contract';
-import { METRIC_DIMENSIONS } from '../lambda/contract';
+import { DETECTION_PATHS, METRIC_DIMENSIONS } from '../lambda/contract';
 import { SEVERITIES } from '../lambda/match/rules-schema';
 import {
   alertsPublishedMetric,
@@ -51,8 +51,8 @@ const HALF = 12;
 
 /**
  * One CloudWatch dashboard for the pipeline: the alarms' states, the work done (files, records,
- * bytes, duration), the alerts (by severity and by call), what was skipped, could not be read or
- * was not read to the end, SNS retries, the function's errors, throttles and duration against
+ * bytes, duration), the alerts (by severity and by call), how they were detected (path, delay,
+ * fast path missed), what was skipped, could not be read or was not read to the end, SNS retries, the function's errors, throttles and duration against
  * its timeout, the dead-letter queue, and Logs Insights tables of the latest alerts and errors.
  */
 export class OperationsDashboard extends Construct {
@@ -84,6 +84,7 @@ export class OperationsDashboard extends Construct {
     );
     this.dashboard.addWidgets(...workWidgets());
     this.dashboard.addWidgets(...alertWidgets());
+    this.dashboard.addWidgets(...detectionWidgets());
     this.dashboard.addWidgets(...unreadWidgets());
     this.dashboard.addWidgets(...functionWidgets(props));
     this.dashboard.addWidgets(...logWidgets(props.logGroup));
@@ -147,6 +148,44 @@ function alertWidgets(): cloudwatch.IWidget[] {
         metric(PIPELINE_METRIC_NAMES.alertsSuppressed, 'Suppressed'),
         metric(PIPELINE_METRIC_NAMES.alertsAlreadyPublished, 'Already published'),
       ],
+      width: THIRD,
+    }),
+  ];
+}
+
+/**
+ * How alerts were found: by the EventBridge fast path or in a log file, how long after the call
+ * (p50 and p90 of `DetectionDelay`), and the alerts the log files sent because the fast path had
+ * not (`FastPathMissed`: best-effort delivery, or a Region without a forwarder).
+ */
+function detectionWidgets(): cloudwatch.IWidget[] {
+  const byPath = (name: string, statistic: string, label: string) =>
+    DETECTION_PATHS.map((path) =>
+      pipelineMetric(name, {
+        dimensions: { [METRIC_DIMENSIONS.path]: path },
+        statistic,
+        period: PERIOD,
+        label: `${path}${label}`,
+      }),
+    );
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Alerts published by detection path',
+      left: byPath(PIPELINE_METRIC_NAMES.alertsPublished, 'Sum', ''),
+      stacked: true,
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Detection delay from the call to the alert (ms)',
+      left: [
+        ...byPath(PIPELINE_METRIC_NAMES.detectionDelay, 'p50', ' p50'),
+        ...byPath(PIPELINE_METRIC_NAMES.detectionDelay, 'p90', ' p90'),
+      ],
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Fast path missed: alerts only the log files sent',
+      left: [metric(PIPELINE_METRIC_NAMES.fastPathMissed, 'Fast path missed')],
       width: THIRD,
     }),
   ];

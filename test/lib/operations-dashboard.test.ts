@@ -1,6 +1,6 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/contract';
+import { DETECTION_PATHS, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/contract';
 import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
 import { LATEST_ALERTS_QUERY, RECENT_ERRORS_QUERY } from '../../lib/operations-dashboard';
 import { logicalId, newStack, renderCfnString } from './support';
@@ -94,6 +94,30 @@ describe('Construct: OperationsDashboard', () => {
       expect(bodyText).toContain(
         `SEARCH('{${METRICS_NAMESPACE},service,eventName} MetricName=\\"AlertsByEventName\\" service=\\"${SERVICE_NAME}\\"', 'Sum', 300)`,
       );
+    });
+
+    it('graphs the alerts and the detection delay (p50, p90) by detection path, and the fast path’s misses', () => {
+      // Prepare
+      const widget = (title: string): string =>
+        JSON.stringify(body.widgets.find((w) => w.properties.title === title)?.properties.metrics);
+      const byPath = widget('Alerts published by detection path');
+      const delay = widget('Detection delay from the call to the alert (ms)');
+      const missed = widget('Fast path missed: alerts only the log files sent');
+      // Assess: exactly the dimensions the function emits, one series per path.
+      for (const path of DETECTION_PATHS) {
+        // CloudWatch's dimensions, sorted by name as CDK writes them.
+        const series = `"${METRICS_NAMESPACE}","AlertsPublished","path","${path}","service","${SERVICE_NAME}"`;
+        expect(byPath).toContain(series);
+        for (const statistic of ['p50', 'p90']) {
+          expect(delay).toContain(
+            `"${METRICS_NAMESPACE}","DetectionDelay","path","${path}","service","${SERVICE_NAME}",{"label":"${path} ${statistic}","stat":"${statistic}"`,
+          );
+        }
+      }
+      expect(missed).toContain(
+        `"${METRICS_NAMESPACE}","FastPathMissed","service","${SERVICE_NAME}"`,
+      );
+      expect(missed).not.toContain('"path"');
     });
 
     it('graphs the log files not read to the end next to the unreadable ones, by reason', () => {

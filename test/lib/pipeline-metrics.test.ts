@@ -3,7 +3,12 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SEVERITIES } from '../../lambda/match/rules-schema';
-import { FUNCTION_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/contract';
+import {
+  DETECTION_PATHS,
+  FUNCTION_ENV,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../lambda/contract';
 import {
   INCOMPLETE_REASONS,
   PIPELINE_METRIC_NAMES,
@@ -30,11 +35,16 @@ interface EmfLine {
   [key: string]: unknown;
 }
 
-/** The namespace and dimension values of each metric the function emitted. */
+/**
+ * The namespace and dimension values of each metric the function emitted. A metric emitted
+ * with several dimension sets (AlertsPublished: by severity, and again by path) has them all.
+ */
 interface Emitted {
   namespace: string;
   dimensionSets: string[][];
   values: Record<string, unknown>;
+  /** Each emission's dimension values, one per dimension set. */
+  emissions: Record<string, unknown>[];
 }
 
 const s3Mock = mockClient(S3Client);
@@ -99,10 +109,17 @@ async function emittedMetrics(): Promise<Map<string, Emitted>> {
     const emf = JSON.parse(line) as EmfLine;
     for (const directive of emf._aws.CloudWatchMetrics) {
       for (const { Name } of directive.Metrics) {
+        const seen = emitted.get(Name);
+        const sets = (seen?.dimensionSets ?? []).concat(
+          directive.Dimensions.filter(
+            (set) => !(seen?.dimensionSets ?? []).some((s) => s.join() === set.join()),
+          ),
+        );
         emitted.set(Name, {
           namespace: directive.Namespace,
-          dimensionSets: directive.Dimensions,
-          values: emf,
+          dimensionSets: sets,
+          values: seen?.values ?? emf,
+          emissions: [...(seen?.emissions ?? []), emf],
         });
       }
     }
@@ -142,12 +159,21 @@ describe('Contract: the metrics the function emits are the ones the alarms watch
     expect(emitted.get(name)?.dimensionSets).toEqual([['service']]);
   });
 
-  it('emits AlertsPublished with exactly service and severity, one of the four severities', () => {
+  it('emits AlertsPublished by service and severity, and again by service and detection path', () => {
     // Prepare
     const metric = emitted.get(PIPELINE_METRIC_NAMES.alertsPublished);
-    // Assess
-    expect(metric?.dimensionSets).toEqual([['service', 'severity']]);
-    expect(SEVERITIES).toContain(metric?.values.severity);
+    const bySeverity = metric?.emissions.find((values) => values.severity !== undefined);
+    const byPath = metric?.emissions.find((values) => values.path !== undefined);
+    // Assess: the dashboard's two graphs name exactly these sets.
+    expect(metric?.dimensionSets).toEqual(
+      expect.arrayContaining([
+        ['service', 'severity'],
+        ['service', 'path'],
+      ]),
+    );
+    expect(metric?.dimensionSets).toHaveLength(2);
+    expect(SEVERITIES).toContain(bySeverity?.severity);
+    expect(DETECTION_PATHS).toContain(byPath?.path);
   });
 
   it('emits ObjectsUnreadable with exactly service and reason, a reason the alarm sums', () => {
