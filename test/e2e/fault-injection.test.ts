@@ -18,6 +18,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, S3Event } from 'aws-lambda';
+import { localLambdaContext } from '../support/lambda-context';
 import { runReplay } from '../../cli/replay';
 import { createHandler } from '../../lambda/handler';
 import type { TriggerSummary } from '../../lambda/pipeline/process-trigger';
@@ -205,18 +206,8 @@ function quickRetries(maxAttempts: number): RetryStrategyV2 {
 
 function lambdaContext(deadline: number, requestId: string): Context {
   return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'mediapackage-audit-alerts',
-    functionVersion: '$LATEST',
+    ...localLambdaContext(requestId, deadline - Date.now()),
     invokedFunctionArn: FUNCTION_ARN,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/mediapackage-audit-alerts',
-    logStreamName: '2025/03/14/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }
 
