@@ -380,9 +380,10 @@ export interface MediaPackageAuditAlertsProps {
 }
 
 /**
- * Alerts within minutes when someone changes AWS Elemental MediaPackage:
- * CloudTrail -> S3 -> Lambda -> SNS (email, Slack through AWS Chatbot, SQS, HTTPS, Lambda),
- * each subscriber optionally limited to some severities.
+ * Alerts within seconds when someone changes AWS Elemental MediaPackage: CloudTrail's
+ * EventBridge events (the fast path, best effort) and its log files minutes later (complete) ->
+ * Lambda -> SNS (email, Slack through AWS Chatbot, SQS, HTTPS, Lambda), each event alerted
+ * once, each subscriber optionally limited to some severities.
  *
  * Creates a multi-Region trail with an encrypted, hardened log bucket, or reads the bucket of an
  * existing trail. The rules are validated at synth and baked into the function's bundle; a
