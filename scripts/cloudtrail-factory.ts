@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { S3Event, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
+import type { S3Event, S3ObjectCreatedNotificationEvent, SQSEvent } from 'aws-lambda';
 import { CLOUDTRAIL_API_CALL_DETAIL_TYPE } from '../lambda/contract';
 import type { CloudTrailRecord } from '../lambda/read/cloudtrail-record';
 import { isReadOnlyCall } from '../lambda/read/cloudtrail-record';
@@ -2015,6 +2015,131 @@ export function apiCallEvent(record: GeneratedRecord | CloudTrailRecord): ApiCal
     region: text(fields.awsRegion, REGION),
     resources: [],
     detail: record,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CloudTrail's SNS notifications, through an SQS queue
+// ---------------------------------------------------------------------------------------------
+
+/** The topic a trail announces delivered log files on, unless told otherwise. */
+export const CLOUDTRAIL_TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT_ID}:cloudtrail-log-delivery`;
+/** The queue subscribed to it, unless told otherwise. */
+export const CLOUDTRAIL_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:mediapackage-audit-log-delivery`;
+
+/** CloudTrail's message on its topic for delivered log files (the SNS `Message`, as JSON). */
+export interface CloudTrailSnsMessage {
+  readonly s3Bucket: string;
+  /** The keys as they are, not URL-encoded. */
+  readonly s3ObjectKey: readonly string[];
+}
+
+/** The message a trail publishes on its SNS topic when it delivers `keys` to `bucket`. */
+export function cloudTrailSnsMessage(
+  bucket: string,
+  keys: readonly string[],
+): CloudTrailSnsMessage {
+  return { s3Bucket: bucket, s3ObjectKey: [...keys] };
+}
+
+/**
+ * An SNS notification as SNS delivers it to an SQS queue with raw delivery off (the queue
+ * message's body) or to an HTTP endpoint. Real SNS sets `Subject` only when the publisher did.
+ */
+export interface SnsNotification {
+  readonly Type: 'Notification';
+  readonly MessageId: string;
+  readonly TopicArn: string;
+  readonly Subject?: string;
+  /** The published message: always a string (JSON text for CloudTrail and S3). */
+  readonly Message: string;
+  readonly Timestamp: string;
+  readonly SignatureVersion: '1';
+  readonly Signature: string;
+  readonly SigningCertURL: string;
+  readonly UnsubscribeURL: string;
+}
+
+/** Options of {@link snsNotification}. */
+export interface SnsNotificationOptions {
+  readonly subject?: string;
+  /** @default 2025-03-14T09:00:00Z */
+  readonly time?: Date;
+}
+
+/**
+ * The SNS notification carrying `message` (a string as it is; anything else as its JSON) on
+ * the topic, with stable ids and a signature-shaped (not verifiable) signature.
+ */
+export function snsNotification(
+  message: string | object,
+  topicArn: string = CLOUDTRAIL_TOPIC_ARN,
+  opts: SnsNotificationOptions = {},
+): SnsNotification {
+  const text = typeof message === 'string' ? message : JSON.stringify(message);
+  const region = topicArn.split(':')[3] ?? REGION;
+  const seed = `sns:${topicArn}:${text}`;
+  return {
+    Type: 'Notification',
+    MessageId: stableUuid(seed),
+    TopicArn: topicArn,
+    ...(opts.subject === undefined ? {} : { Subject: opts.subject }),
+    Message: text,
+    Timestamp: (opts.time ?? DEFAULT_TIME).toISOString(),
+    SignatureVersion: '1',
+    Signature: createHash('sha512').update(seed).digest('base64').repeat(4),
+    SigningCertURL: `https://sns.${region}.amazonaws.com/SimpleNotificationService-${stableHex(`cert:${region}`, 32)}.pem`,
+    UnsubscribeURL: `https://sns.${region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}:${stableUuid(`sub:${topicArn}`)}`,
+  };
+}
+
+/** Options of {@link sqsEvent}. */
+export interface SqsEventOptions {
+  /** @default {@link CLOUDTRAIL_QUEUE_ARN} */
+  readonly queueArn?: string;
+  /** When the messages were sent. @default 2025-03-14T09:00:00Z */
+  readonly time?: Date;
+  /** How many times each message was received, this time included. @default 1 */
+  readonly receiveCount?: number;
+  /**
+   * Makes the message ids differ from another batch of the same bodies. @default '' (the
+   * same bodies, in the same places, get the same ids: a redelivery)
+   */
+  readonly seed?: string;
+}
+
+/**
+ * The Lambda event of an SQS batch, a message per body (a string as it is; anything else as its
+ * JSON): UUID `messageId`s, receipt handles, attributes and MD5 as SQS sets them.
+ */
+export function sqsEvent(
+  bodies: readonly (string | object)[],
+  opts: SqsEventOptions = {},
+): SQSEvent {
+  const queueArn = opts.queueArn ?? CLOUDTRAIL_QUEUE_ARN;
+  const sent = (opts.time ?? DEFAULT_TIME).getTime();
+  return {
+    Records: bodies.map((body, index) => {
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      const seed = `sqs:${opts.seed ?? ''}:${queueArn}:${index}:${text}`;
+      return {
+        messageId: stableUuid(seed),
+        receiptHandle: `AQEB${Buffer.from(stableHex(`receipt:${seed}`, 192), 'hex').toString('base64')}`,
+        body: text,
+        attributes: {
+          ApproximateReceiveCount: String(opts.receiveCount ?? 1),
+          SentTimestamp: String(sent),
+          // SNS's sender id when a topic delivers to the queue.
+          SenderId: 'AIDAIT2UOQQY3AUEKVGXU',
+          ApproximateFirstReceiveTimestamp: String(sent + 40 + stableInt(seed, 500)),
+        },
+        messageAttributes: {},
+        md5OfBody: createHash('md5').update(text).digest('hex'),
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueArn,
+        awsRegion: queueArn.split(':')[3] ?? REGION,
+      };
+    }),
   };
 }
 

@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
 import {
   apiCallEvent,
+  CLOUDTRAIL_QUEUE_ARN,
+  CLOUDTRAIL_TOPIC_ARN,
   IDENTITY_PRESETS,
   cloudTrailRecord,
+  cloudTrailSnsMessage,
   createRng,
   digestFileJson,
   digestFileKey,
@@ -14,6 +18,8 @@ import {
   otherServiceRecord,
   s3Event,
   s3TestEvent,
+  snsNotification,
+  sqsEvent,
 } from '../../scripts/cloudtrail-factory';
 import { DIGEST_KEY, LOG_KEY } from '../support/cloudtrail-keys';
 
@@ -268,6 +274,116 @@ describe('Function: apiCallEvent', () => {
     });
     expect(event.detail).toBe(record);
     expect(apiCallEvent(record).id).toBe(event.id);
+  });
+});
+
+describe('Function: cloudTrailSnsMessage', () => {
+  it('names the bucket and the keys as they are, as CloudTrail publishes them', () => {
+    // Prepare
+    const key = 'audit logs/AWSLogs/111122223333/CloudTrail/us-west-2/2025/03/14/a+b.json.gz';
+
+    // Act
+    const message = cloudTrailSnsMessage('amzn-s3-demo-bucket', [key]);
+
+    // Assess
+    expect(JSON.stringify(message)).toBe(
+      `{"s3Bucket":"amzn-s3-demo-bucket","s3ObjectKey":["${key}"]}`,
+    );
+  });
+});
+
+describe('Function: snsNotification', () => {
+  it('wraps the message as a JSON string in the envelope SNS gives an SQS queue', () => {
+    // Prepare
+    const message = cloudTrailSnsMessage('amzn-s3-demo-bucket', ['AWSLogs/x.json.gz']);
+
+    // Act
+    const notification = snsNotification(message);
+    const again = snsNotification(JSON.stringify(message));
+
+    // Assess
+    expect(notification).toMatchObject({
+      Type: 'Notification',
+      TopicArn: CLOUDTRAIL_TOPIC_ARN,
+      SignatureVersion: '1',
+      Timestamp: '2025-03-14T09:00:00.000Z',
+    });
+    expect(JSON.parse(notification.Message)).toEqual(message);
+    expect(notification.MessageId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(notification.SigningCertURL).toMatch(
+      /^https:\/\/sns\.us-west-2\.amazonaws\.com\/.+\.pem$/,
+    );
+    expect(notification.UnsubscribeURL).toContain(`SubscriptionArn=${CLOUDTRAIL_TOPIC_ARN}:`);
+    expect('Subject' in notification).toBe(false);
+    expect(again).toEqual(notification);
+  });
+
+  it('takes another topic, subject and time', () => {
+    // Act
+    const notification = snsNotification('hello', 'arn:aws:sns:eu-west-1:444455556666:trail', {
+      subject: 'Test',
+      time: new Date('2025-01-02T03:04:05Z'),
+    });
+
+    // Assess
+    expect(notification).toMatchObject({
+      Message: 'hello',
+      Subject: 'Test',
+      TopicArn: 'arn:aws:sns:eu-west-1:444455556666:trail',
+      Timestamp: '2025-01-02T03:04:05.000Z',
+    });
+    expect(notification.SigningCertURL).toContain('sns.eu-west-1.amazonaws.com');
+  });
+});
+
+describe('Function: sqsEvent', () => {
+  it('delivers each body as an SQS message with the fields Lambda passes', () => {
+    // Prepare
+    const notification = snsNotification(cloudTrailSnsMessage('amzn-s3-demo-bucket', ['k']));
+
+    // Act
+    const event = sqsEvent([notification, 'plain text']);
+
+    // Assess
+    const [first, second] = event.Records;
+    expect(first).toMatchObject({
+      body: JSON.stringify(notification),
+      eventSource: 'aws:sqs',
+      eventSourceARN: CLOUDTRAIL_QUEUE_ARN,
+      awsRegion: 'us-west-2',
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(JSON.stringify(notification)).digest('hex'),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.parse('2025-03-14T09:00:00Z')),
+      },
+    });
+    expect(second?.body).toBe('plain text');
+    for (const record of event.Records) {
+      expect(record.messageId).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+      expect(record.receiptHandle).toMatch(/^AQEB[A-Za-z0-9+/=]{100,}$/);
+      expect(Number(record.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThan(
+        Number(record.attributes.SentTimestamp),
+      );
+    }
+  });
+
+  it('gives the same body in another place, or another seed, another messageId; a redelivery the same', () => {
+    // Act
+    const event = sqsEvent(['same', 'same']);
+    const redelivered = sqsEvent(['same', 'same'], { receiveCount: 2 });
+    const other = sqsEvent(['same', 'same'], { seed: 'other' });
+
+    // Assess
+    const ids = (batch: typeof event): string[] => batch.Records.map((record) => record.messageId);
+    expect(new Set(ids(event)).size).toBe(2);
+    expect(ids(redelivered)).toEqual(ids(event));
+    expect(redelivered.Records[0]?.attributes.ApproximateReceiveCount).toBe('2');
+    expect(ids(other).filter((id) => ids(event).includes(id))).toEqual([]);
   });
 });
 
