@@ -14,7 +14,7 @@ import { FunctionEnvironment } from './function-environment';
 import { compileRules } from './match/matcher';
 import type { PipelineLogger, PipelineMetrics } from './pipeline/ports';
 import { redactingLogger } from './pipeline/ports';
-import type { PipelineDeps, TriggerSummary } from './pipeline/process-trigger';
+import type { PipelineDeps, SqsBatchResult, TriggerSummary } from './pipeline/process-trigger';
 import { processTriggerEvent } from './pipeline/process-trigger';
 import { readDeadline } from './read/read-budget';
 
@@ -91,11 +91,12 @@ function optionalFastPath(
 /**
  * Builds a Lambda handler around the pipeline. The environment is read on the first
  * invocation (a configuration error fails that invocation, with the variable named), and
- * clients are created once per container.
+ * clients are created once per container. It returns the invocation's summary; for an SQS
+ * batch, with the messages to receive again (`batchItemFailures`) instead of failing.
  */
 export function createHandler(
   overrides: HandlerOverrides = {},
-): (event: unknown, context?: Context) => Promise<TriggerSummary> {
+): (event: unknown, context?: Context) => Promise<TriggerSummary | SqsBatchResult> {
   let deps: PipelineDeps | undefined;
   return async (event, context) => {
     deps ??= pipelineDepsFromEnvironment(new FunctionEnvironment(process.env), overrides);
@@ -119,5 +120,9 @@ export function createHandler(
   };
 }
 
-/** The Lambda entry point: S3 notifications, EventBridge `Object Created` events, S3 test events. */
+/**
+ * The Lambda entry point: S3 notifications, EventBridge `Object Created` and `AWS API Call via
+ * CloudTrail` events, S3 test events, and SQS batches of CloudTrail's SNS notifications or of
+ * S3 notifications (which report partial batch failures).
+ */
 export const handler = createHandler();

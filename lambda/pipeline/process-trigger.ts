@@ -110,18 +110,39 @@ export function addSummaries(a: TriggerSummary, b: Partial<TriggerSummary>): Tri
   return sum;
 }
 
+/** One message of an SQS batch to be received again: its `messageId`. */
+export interface BatchItemFailure {
+  readonly itemIdentifier: string;
+}
+
+/**
+ * What an invocation with an SQS batch returns: the summary, and the messages Lambda should
+ * leave in the queue to be received again (`ReportBatchItemFailures` on the event source
+ * mapping); the others are deleted. Lambda reads only `batchItemFailures`.
+ */
+export interface SqsBatchResult extends TriggerSummary {
+  readonly batchItemFailures: readonly BatchItemFailure[];
+}
+
+/** Whether an invocation's result is an SQS batch's (it lists the messages that failed). */
+export function isSqsBatchResult(result: TriggerSummary): result is SqsBatchResult {
+  return Array.isArray((result as Partial<SqsBatchResult>).batchItemFailures);
+}
+
 /**
  * Handles one trigger event: each created log object is read, matched and its alerts are
  * published. Objects that are not log files, are gone, or cannot be read as CloudTrail are
  * logged, counted and skipped: retrying cannot fix them. Failures that a retry can fix
- * (S3 or SNS errors) are collected, the other objects still processed, then thrown together
- * so Lambda retries the event and, after that, sends it to the dead-letter queue.
+ * (S3 or SNS errors) are collected and the other objects still processed. Then, for an SQS
+ * batch, the messages that named a failed object are returned as `batchItemFailures`, so only
+ * they are received again; for any other event the failures are thrown together, so Lambda
+ * retries the event and, after that, sends it to the dead-letter queue.
  */
 export async function processTriggerEvent(
   event: unknown,
   deps: PipelineDeps,
   limits: InvocationLimits = {},
-): Promise<TriggerSummary> {
+): Promise<TriggerSummary | SqsBatchResult> {
   const { logger, metrics } = deps;
   let summary = EMPTY_SUMMARY;
   const trigger = parseTriggerEvent(event);
@@ -133,18 +154,36 @@ export async function processTriggerEvent(
     summary = addSummaries(summary, await processApiCalls(trigger.apiCalls, deps));
   }
   const failures: { object: LogObjectRef; error: unknown }[] = [];
+  const failedMessages = new Set<string>();
   for (const object of trigger.objects) {
     try {
       summary = addSummaries(summary, await processLogObject(object, deps, limits));
     } catch (error) {
-      logger.error('Log object failed; the invocation will fail so Lambda retries it', {
-        bucket: object.bucket,
-        s3Key: object.key,
-        error: describeError(error),
-      });
+      const messageIds = object.sqsMessageIds ?? [];
+      logger.error(
+        trigger.sqsBatch === true
+          ? 'Log object failed; the SQS messages that named it are reported for another try'
+          : 'Log object failed; the invocation will fail so Lambda retries it',
+        {
+          bucket: object.bucket,
+          s3Key: object.key,
+          ...(trigger.sqsBatch === true ? { sqsMessageIds: messageIds } : {}),
+          error: describeError(error),
+        },
+      );
       metrics.add(PIPELINE_METRIC_NAMES.objectsFailed, 1, 'Count');
       failures.push({ object, error });
+      for (const id of messageIds) failedMessages.add(id);
     }
+  }
+  if (trigger.sqsBatch === true) {
+    const batchItemFailures = [...failedMessages].map((id) => ({ itemIdentifier: id }));
+    logger.info('Invocation summary', {
+      ...summary,
+      failedObjects: failures.length,
+      failedMessages: batchItemFailures.length,
+    });
+    return { ...summary, batchItemFailures };
   }
   logger.info('Invocation summary', { ...summary, failedObjects: failures.length });
   if (failures.length > 0) {
@@ -304,12 +343,19 @@ async function openLogObject(
     throw new Error('the invocation ran out of time before this object could be read');
   }
   const body = await getObjectBody(deps.s3, object);
-  if (body === undefined) {
+  if (body === 'object-not-found') {
     logger.warn('Object skipped: it was deleted before it could be read', {
       ...where,
-      reason: 'object-not-found',
+      reason: body,
     });
-    metrics.add(PIPELINE_METRIC_NAMES.objectsSkipped, 1, 'Count', { reason: 'object-not-found' });
+    metrics.add(PIPELINE_METRIC_NAMES.objectsSkipped, 1, 'Count', { reason: body });
+    return { kind: 'skipped' };
+  }
+  if (body === 'bucket-not-found') {
+    // Only a message naming a bucket that never existed or was deleted gets here: a retry
+    // finds no bucket either. (A bucket the function may not read answers AccessDenied.)
+    logger.error('Object skipped: its bucket does not exist', { ...where, reason: body });
+    metrics.add(PIPELINE_METRIC_NAMES.objectsSkipped, 1, 'Count', { reason: body });
     return { kind: 'skipped' };
   }
   return { kind: 'opened', body };
@@ -566,8 +612,11 @@ interface ObjectBody {
   readonly release: () => void;
 }
 
-/** The object's body as a stream, or undefined when it no longer exists. */
-async function getObjectBody(s3: S3Client, object: CreatedObject): Promise<ObjectBody | undefined> {
+/** The object's body as a stream, or why there is none: the object or its bucket is gone. */
+async function getObjectBody(
+  s3: S3Client,
+  object: CreatedObject,
+): Promise<ObjectBody | 'object-not-found' | 'bucket-not-found'> {
   try {
     const response = await s3.send(
       new GetObjectCommand({ Bucket: object.bucket, Key: object.key }),
@@ -582,7 +631,8 @@ async function getObjectBody(s3: S3Client, object: CreatedObject): Promise<Objec
     return { stream: body, release: () => body.destroy?.() };
   } catch (error) {
     const name = (error as { name?: unknown }).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    if (name === 'NoSuchKey' || name === 'NotFound') return 'object-not-found';
+    if (name === 'NoSuchBucket') return 'bucket-not-found';
     throw error;
   }
 }

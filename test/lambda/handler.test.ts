@@ -5,12 +5,14 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PublishError } from '../../lambda/errors';
 import { createHandler } from '../../lambda/handler';
-import { TriggerProcessingError } from '../../lambda/pipeline/process-trigger';
+import type { TriggerSummary } from '../../lambda/pipeline/process-trigger';
+import { TriggerProcessingError, isSqsBatchResult } from '../../lambda/pipeline/process-trigger';
 import {
   ACCOUNT_ID,
   BUCKET,
   REGION,
   cloudTrailRecord,
+  cloudTrailSnsMessage,
   createRng,
   digestFileJson,
   digestFileKey,
@@ -20,6 +22,8 @@ import {
   otherServiceRecord,
   s3Event,
   s3TestEvent,
+  snsNotification,
+  sqsEvent,
 } from '../../scripts/cloudtrail-factory';
 import { TOPIC_ARN, acceptAll, publishedAlerts, s3Body } from '../support/aws-doubles';
 import { recordingLogger, recordingMetrics } from '../support/recorders';
@@ -67,6 +71,33 @@ function publishedEventIds(): unknown[] {
   return publishRequests()
     .flatMap((request) => publishedAlerts(request))
     .map((alert) => alert.eventID);
+}
+
+/** S3's answer to a GetObject the function may not make. */
+function accessDenied(): S3ServiceException {
+  return new S3ServiceException({
+    name: 'AccessDenied',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 403 },
+    message: 'Access Denied',
+  });
+}
+
+/** SNS fails the entry of `lost`'s alert on every attempt (KMSThrottling) and takes the rest. */
+function snsRejectsAlertOf(lost: ReturnType<typeof cloudTrailRecord>): void {
+  snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+    const entries = input.PublishBatchRequestEntries ?? [];
+    const isLost = (message: string | undefined): boolean =>
+      (message ?? '').includes(String(lost.eventID));
+    return {
+      Successful: entries
+        .filter((entry) => !isLost(entry.Message))
+        .map((entry) => ({ Id: entry.Id, MessageId: 'm' })),
+      Failed: entries
+        .filter((entry) => isLost(entry.Message))
+        .map((entry) => ({ Id: entry.Id, Code: 'KMSThrottling', SenderFault: false })),
+    };
+  });
 }
 
 /** A log file as CloudTrail writes them: MediaPackage writes among unrelated events. */
@@ -363,19 +394,7 @@ describe('Function: handler', () => {
     const lost = cloudTrailRecord({ eventName: 'DeleteChannel' });
     const kept = cloudTrailRecord({ eventName: 'UpdateChannel' });
     bucketHolds({ [failing]: logFileBody([lost]), [fine]: logFileBody([kept]) });
-    snsMock.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
-      const entries = input.PublishBatchRequestEntries ?? [];
-      const isLost = (message: string | undefined): boolean =>
-        (message ?? '').includes(String(lost.eventID));
-      return {
-        Successful: entries
-          .filter((entry) => !isLost(entry.Message))
-          .map((entry) => ({ Id: entry.Id, MessageId: 'm' })),
-        Failed: entries
-          .filter((entry) => isLost(entry.Message))
-          .map((entry) => ({ Id: entry.Id, Code: 'KMSThrottling', SenderFault: false })),
-      };
-    });
+    snsRejectsAlertOf(lost);
     const { handler, metrics } = setup();
 
     // Act
@@ -404,14 +423,7 @@ describe('Function: handler', () => {
   it('fails the invocation when S3 denies access', async () => {
     // Prepare
     const key = logFileKey();
-    s3Mock.on(GetObjectCommand).rejects(
-      new S3ServiceException({
-        name: 'AccessDenied',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 403 },
-        message: 'Access Denied',
-      }),
-    );
+    s3Mock.on(GetObjectCommand).rejects(accessDenied());
     const { handler } = setup();
 
     // Act
@@ -455,6 +467,181 @@ describe('Function: handler', () => {
     expect(getObjectKeys()).toEqual([key]);
     expect(publishedEventIds()).toEqual([record.eventID]);
     expect(summary.alertsPublished).toBe(1);
+  });
+
+  describe('SQS batches: partial batch failures', () => {
+    const keyOf = (letter: string): string => logFileKey({ suffix: letter.repeat(16) });
+    /** The messages the invocation asks SQS to deliver again. */
+    const failedIds = (result: TriggerSummary): string[] => {
+      if (!isSqsBatchResult(result)) throw new Error('not an SQS batch result');
+      return result.batchItemFailures.map((failure) => failure.itemIdentifier);
+    };
+
+    it('alerts on every log file the CloudTrail notifications name and reports no failure', async () => {
+      // Prepare
+      const a = cloudTrailRecord({ eventName: 'CreateChannel' });
+      const b = cloudTrailRecord({ eventName: 'DeleteChannel' });
+      bucketHolds({ [keyOf('A')]: logFileBody([a]), [keyOf('B')]: logFileBody([b]) });
+      const event = sqsEvent([
+        snsNotification(cloudTrailSnsMessage(BUCKET, [keyOf('A')])),
+        cloudTrailSnsMessage(BUCKET, [keyOf('B')]),
+      ]);
+      const { handler } = setup();
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(result).toEqual({
+        apiCalls: 0,
+        logFiles: 2,
+        skippedObjects: 0,
+        records: 2,
+        alertsPublished: 2,
+        alertsSuppressed: 0,
+        alertsAlreadyPublished: 0,
+        badRecords: 0,
+        unreadableObjects: 0,
+        incompleteObjects: 0,
+        batchItemFailures: [],
+      });
+      expect(publishedEventIds()).toEqual([a.eventID, b.eventID]);
+    });
+
+    it('reports exactly the message whose object S3 would not give, and processes the others', async () => {
+      // Prepare
+      const kept = cloudTrailRecord({ eventName: 'UpdateChannel' });
+      bucketHolds({ [keyOf('B')]: logFileBody([kept]) });
+      s3Mock.on(GetObjectCommand, { Key: keyOf('A') }).rejects(accessDenied());
+      const event = sqsEvent([
+        snsNotification(cloudTrailSnsMessage(BUCKET, [keyOf('A')])),
+        snsNotification(cloudTrailSnsMessage(BUCKET, [keyOf('B')])),
+        snsNotification('not json at all'),
+        snsNotification(s3Event([keyOf('B'), keyOf('A')])),
+      ]);
+      const [denied, , garbage, both] = event.Records.map((record) => record.messageId);
+      const { handler, logger, metrics } = setup();
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(failedIds(result)).toEqual([denied, both]);
+      expect(getObjectKeys()).toEqual([keyOf('A'), keyOf('B')]);
+      expect(publishedEventIds()).toEqual([kept.eventID]);
+      expect(result).toMatchObject({ logFiles: 1, alertsPublished: 1 });
+      expect(logger.entries).toContainEqual({
+        level: 'error',
+        message: 'Log object failed; the SQS messages that named it are reported for another try',
+        extra: {
+          bucket: BUCKET,
+          s3Key: keyOf('A'),
+          sqsMessageIds: [denied, both],
+          error: { name: 'AccessDenied', message: 'Access Denied' },
+        },
+      });
+      expect(logger.entries).toContainEqual({
+        level: 'info',
+        message: 'Event part ignored: it names no log object to read',
+        extra: {
+          reason: 'unrecognised-message',
+          detail: 'SNS message is not a JSON object',
+          sqsMessageId: garbage,
+        },
+      });
+      expect(metrics.points).toContainEqual({
+        name: 'EventsIgnored',
+        value: 1,
+        unit: 'Count',
+        dimensions: { reason: 'unrecognised-message' },
+      });
+    });
+
+    it('reports the messages whose alerts SNS kept rejecting', async () => {
+      // Prepare
+      const lost = cloudTrailRecord({ eventName: 'DeleteChannel' });
+      const kept = cloudTrailRecord({ eventName: 'UpdateChannel' });
+      bucketHolds({ [keyOf('L')]: logFileBody([lost]), [keyOf('K')]: logFileBody([kept]) });
+      snsRejectsAlertOf(lost);
+      const event = sqsEvent([
+        snsNotification(cloudTrailSnsMessage(BUCKET, [keyOf('K')])),
+        snsNotification(cloudTrailSnsMessage(BUCKET, [keyOf('K'), keyOf('L')])),
+      ]);
+      const [fine, failing] = event.Records.map((record) => record.messageId);
+      const { handler, metrics } = setup();
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(failedIds(result)).toEqual([failing]);
+      expect(failedIds(result)).not.toContain(fine);
+      expect(getObjectKeys()).toEqual([keyOf('K'), keyOf('L')]);
+      expect(metrics.points).toContainEqual({
+        name: 'ObjectsFailed',
+        value: 1,
+        unit: 'Count',
+        dimensions: undefined,
+      });
+    });
+
+    it('skips, without reporting, a message naming a bucket or key that does not exist', async () => {
+      // Prepare
+      s3Mock
+        .on(GetObjectCommand, { Bucket: 'no-such-bucket' })
+        .rejects(new S3ServiceException({ name: 'NoSuchBucket', $fault: 'client', $metadata: {} }));
+      s3Mock
+        .on(GetObjectCommand, { Bucket: BUCKET })
+        .rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }));
+      const event = sqsEvent([
+        cloudTrailSnsMessage('no-such-bucket', [keyOf('A')]),
+        cloudTrailSnsMessage(BUCKET, [keyOf('B')]),
+      ]);
+      const { handler, logger, metrics } = setup();
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(failedIds(result)).toEqual([]);
+      expect(result).toMatchObject({ skippedObjects: 2, logFiles: 0 });
+      expect(logger.entries).toContainEqual({
+        level: 'error',
+        message: 'Object skipped: its bucket does not exist',
+        extra: { bucket: 'no-such-bucket', s3Key: keyOf('A'), reason: 'bucket-not-found' },
+      });
+      expect(metrics.points).toContainEqual({
+        name: 'ObjectsSkipped',
+        value: 1,
+        unit: 'Count',
+        dimensions: { reason: 'bucket-not-found' },
+      });
+    });
+
+    it('reports nothing for a batch of messages that name nothing', async () => {
+      // Prepare
+      const event = sqsEvent(['', '{}', snsNotification(s3TestEvent())]);
+      const { handler } = setup();
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(failedIds(result)).toEqual([]);
+      expect(getObjectKeys()).toEqual([]);
+    });
+
+    it('still throws for an S3 notification invoking the function directly', async () => {
+      // Prepare
+      s3Mock.on(GetObjectCommand).rejects(accessDenied());
+      const { handler } = setup();
+
+      // Act
+      const outcome = handler(s3Event([keyOf('A')]));
+
+      // Assess
+      await expect(outcome).rejects.toThrow(TriggerProcessingError);
+    });
   });
 
   describe('configuration from the environment', () => {
