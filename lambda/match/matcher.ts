@@ -2,10 +2,12 @@ import ipaddr from 'ipaddr.js';
 import type { CloudTrailRecord } from '../read/cloudtrail-record';
 import { isReadOnlyCall } from '../read/cloudtrail-record';
 import type { MediaPackageEventSource } from './event-sources';
+import type { CallVia, CallerIdentity, IdentityType } from './identity';
+import { classifyIdentity } from './identity';
 import { MEDIAPACKAGE_EVENT_SOURCES } from './event-sources';
 import { wildcardToRegExp } from './patterns';
 import type { RulesConfig, Severity, SuppressionConfig } from './rules-schema';
-import { DEFAULT_RULES } from './rules-schema';
+import { DEFAULT_RULES, ROOT_SEVERITY } from './rules-schema';
 import type { OwnResources } from './self-protection';
 import { SELF_PROTECTED_SOURCES, selfProtectionMarkers, tamperedResource } from './self-protection';
 
@@ -30,6 +32,11 @@ export interface MatchedEvent {
   readonly category: MatchCategory;
   /** For self-protection: what was touched, e.g. `trail management-trail`. */
   readonly target?: string;
+  /**
+   * Who called and how, classified once for the rules and the alert. Optional so that a match
+   * built by hand (a test alert) still works: the alert classifies the record itself then.
+   */
+  readonly identity?: CallerIdentity;
 }
 
 /** What the rules decided for one record. */
@@ -52,7 +59,19 @@ interface CompiledSuppression {
   readonly userAgent?: RegExp[];
   readonly eventName?: RegExp[];
   readonly eventSource?: RegExp[];
+  readonly identityType?: ReadonlySet<IdentityType>;
+  readonly via?: ReadonlySet<CallVia>;
   readonly sourceIp?: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+}
+
+/** A severity rule ready to test. */
+export interface CompiledSeverityRule {
+  readonly eventName?: RegExp;
+  readonly eventSource?: RegExp;
+  readonly outcome?: Outcome;
+  readonly identityType?: ReadonlySet<IdentityType>;
+  readonly via?: ReadonlySet<CallVia>;
+  readonly severity: Severity;
 }
 
 /** Rules turned into matchers once, so each record costs only the tests it needs. */
@@ -62,12 +81,7 @@ export interface CompiledRules {
   readonly sources: readonly RegExp[];
   readonly include: readonly RegExp[];
   readonly exclude: readonly RegExp[];
-  readonly severityRules: readonly {
-    readonly eventName?: RegExp;
-    readonly eventSource?: RegExp;
-    readonly outcome?: Outcome;
-    readonly severity: Severity;
-  }[];
+  readonly severityRules: readonly CompiledSeverityRule[];
   readonly suppressions: readonly CompiledSuppression[];
   /** The pipeline's own resource identifiers, which a tampering record must mention. */
   readonly ownMarkers: readonly Buffer[];
@@ -108,6 +122,8 @@ export function compileRules(config: RulesConfig, own: OwnResources = {}): Compi
         ? {}
         : { eventSource: wildcardToRegExp(rule.eventSource) }),
       ...(rule.outcome === undefined ? {} : { outcome: rule.outcome }),
+      ...optional('identityType', enumSet(rule.identityType)),
+      ...optional('via', enumSet(rule.via)),
       severity: rule.severity,
     })),
     suppressions: config.suppressions.map((suppression) => {
@@ -120,6 +136,8 @@ export function compileRules(config: RulesConfig, own: OwnResources = {}): Compi
         ...optional('userAgent', patterns(suppression.userAgent)),
         ...optional('eventName', patterns(suppression.eventName)),
         ...optional('eventSource', patterns(suppression.eventSource)),
+        ...optional('identityType', enumSet(suppression.identityType)),
+        ...optional('via', enumSet(suppression.via)),
         ...optional(
           'sourceIp',
           suppression.sourceIp?.map((value) =>
@@ -131,6 +149,10 @@ export function compileRules(config: RulesConfig, own: OwnResources = {}): Compi
     }),
     ownMarkers,
   };
+}
+
+function enumSet<T extends string>(values: readonly T[] | undefined): ReadonlySet<T> | undefined {
+  return values === undefined ? undefined : new Set(values);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -191,20 +213,35 @@ export interface RecordFilter {
  * How loud an alert is: the first severity rule that fits wins, else the default. The default
  * rules make failed attempts, credential rotations, deletions and policy changes `high` (each
  * can cut a live channel or hide an intrusion), tagging `low`, every other change `medium`.
+ *
+ * Precedence for the root user: a change made as Root is ROOT_SEVERITY (`high`) whatever the
+ * rules say, because root bypasses every guardrail and a rule written for the deploy role
+ * (`TagResource` is `low`) must not quietly cover it. Only a rule whose `identityType` names
+ * Root says otherwise: the first matching rule that names Root wins; other rules are ignored.
+ * Without `identity` (the older call shape) a rule with an identityType or via condition never
+ * fits.
  */
 export function severityOf(
   eventName: string,
   outcome: Outcome,
   eventSource = 'mediapackage.amazonaws.com',
   rules: CompiledRules = DEFAULT_COMPILED_RULES,
+  identity?: Pick<CallerIdentity, 'type' | 'via'>,
 ): Severity {
-  const rule = rules.severityRules.find(
-    (candidate) =>
-      (candidate.eventName === undefined || candidate.eventName.test(eventName)) &&
-      (candidate.eventSource === undefined || candidate.eventSource.test(eventSource)) &&
-      (candidate.outcome === undefined || candidate.outcome === outcome),
-  );
-  return rule?.severity ?? rules.config.defaultSeverity;
+  const fits = (candidate: CompiledSeverityRule): boolean =>
+    (candidate.eventName === undefined || candidate.eventName.test(eventName)) &&
+    (candidate.eventSource === undefined || candidate.eventSource.test(eventSource)) &&
+    (candidate.outcome === undefined || candidate.outcome === outcome) &&
+    (candidate.identityType === undefined ||
+      (identity !== undefined && candidate.identityType.has(identity.type))) &&
+    (candidate.via === undefined || (identity !== undefined && candidate.via.has(identity.via)));
+  if (identity?.type === 'Root') {
+    const explicit = rules.severityRules.find(
+      (candidate) => candidate.identityType?.has('Root') === true && fits(candidate),
+    );
+    return explicit?.severity ?? ROOT_SEVERITY;
+  }
+  return rules.severityRules.find(fits)?.severity ?? rules.config.defaultSeverity;
 }
 
 function text(value: unknown): string {
@@ -222,6 +259,14 @@ function ipMatches(ranges: CompiledSuppression['sourceIp'], value: string): bool
   return ranges.some(
     ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
   );
+}
+
+function inSet<T>(allowed: ReadonlySet<T> | undefined, value: T): boolean {
+  return allowed === undefined || allowed.has(value);
+}
+
+function identityOf(match: MatchedEvent): CallerIdentity {
+  return match.identity ?? classifyIdentity(match.record);
 }
 
 function suppressionApplies(
@@ -243,6 +288,8 @@ function suppressionApplies(
     anyMatches(suppression.userAgent, text(record.userAgent)) &&
     anyMatches(suppression.eventName, match.eventName) &&
     anyMatches(suppression.eventSource, match.eventSource) &&
+    inSet(suppression.identityType, identityOf(match).type) &&
+    inSet(suppression.via, identityOf(match).via) &&
     ipMatches(suppression.sourceIp, text(record.sourceIPAddress))
   );
 }
@@ -262,14 +309,17 @@ function findMatch(record: CloudTrailRecord, rules: CompiledRules): MatchedEvent
   if (rules.config.selfProtection.enabled) {
     const target = tamperedResource(record, rules.own);
     if (target !== undefined) {
+      const identity = classifyIdentity(record);
       return {
         record,
         eventSource,
         eventName,
         outcome,
-        severity: rules.config.selfProtection.severity,
+        // Root tampering with the pipeline is high even when selfProtection.severity is lower.
+        severity: identity.type === 'Root' ? ROOT_SEVERITY : rules.config.selfProtection.severity,
         category: 'self-protection',
         target,
+        identity,
       };
     }
   }
@@ -278,13 +328,16 @@ function findMatch(record: CloudTrailRecord, rules: CompiledRules): MatchedEvent
   if (rules.exclude.some((name) => name.test(eventName))) return undefined;
   if (!rules.config.alertOnReadOnly && isReadOnlyCall(record)) return undefined;
   if (!rules.config.alertOnFailed && outcome === 'failed') return undefined;
+  // Classified only for records that alert: the cost stays off the hot path.
+  const identity = classifyIdentity(record);
   return {
     record,
     eventSource,
     eventName,
     outcome,
-    severity: severityOf(eventName, outcome, eventSource, rules),
+    severity: severityOf(eventName, outcome, eventSource, rules, identity),
     category: 'watched',
+    identity,
   };
 }
 

@@ -7,6 +7,7 @@ import type { $ZodType } from 'zod/v4/core';
 import { $ZodArray, $ZodDefault, $ZodObject, $ZodOptional, $ZodPipe, $ZodUnion } from 'zod/v4/core';
 import { MediaPackageAuditError } from '../contract';
 import { MEDIAPACKAGE_EVENT_SOURCES } from './event-sources';
+import { CALL_VIAS, IDENTITY_TYPES } from './identity';
 
 export const SEVERITIES = ['high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -83,18 +84,88 @@ function oneOrMany(item: z.ZodMiniString<string>) {
   );
 }
 
+/**
+ * One or more values of a closed list (`identityType`, `via`). A wrong value is told the closest
+ * allowed one, like an unknown key, and always the whole list, which is short.
+ */
+function enumList<const T extends readonly [string, ...string[]]>(
+  what: string,
+  plural: string,
+  values: T,
+) {
+  const allowed = `the ${plural} are ${values.join(', ')}`;
+  // A refined string, not z.enum (nor a pipe): either aborts its union branch on a miss, and zod
+  // then reports only the union's message, losing the "did you mean". The JSON Schema still
+  // lists the values (meta).
+  const item = z.string({ error: `expected ${what}: ${allowed}` }).check(
+    z.refine((value) => (values as readonly string[]).includes(value), {
+      error: (issue) => {
+        const input = String(issue.input);
+        const closest = closestKey(input, values);
+        return `${JSON.stringify(input.slice(0, 64))} is not ${what}; ${closest === undefined ? '' : `did you mean "${closest}"? `}${allowed}`;
+      },
+    }),
+    z.meta({ enum: [...values] }),
+  );
+  return z.pipe(
+    z.union([item, z.array(item).check(z.minLength(1, 'expected at least one value'))], {
+      error: `expected ${what} or a list of them: ${values.join(', ')}`,
+    }),
+    // Checked above: every value is one of `values`.
+    z.transform(
+      (value: string | string[]) => (Array.isArray(value) ? value : [value]) as T[number][],
+    ),
+  );
+}
+
+const identityTypeCondition = () =>
+  z
+    .optional(enumList('an identity type', 'identity types', IDENTITY_TYPES))
+    .check(
+      z.describe(
+        `The caller's identity type, as CloudTrail's userIdentity.type says it (${IDENTITY_TYPES.join(', ')}); any other type is Unknown. One or a list; any of them matches.`,
+      ),
+    );
+const viaCondition = () =>
+  z
+    .optional(enumList('a via value', 'via values', CALL_VIAS))
+    .check(
+      z.describe(
+        `How the call was made, told from userAgent, invokedBy and sessionContext: ${CALL_VIAS.join(', ')} (iac: Terraform, OpenTofu, Pulumi; a CDK deploy goes through CloudFormation). One or a list; any of them matches.`,
+      ),
+    );
+
+/**
+ * Why a change made as root is `high` by default: the root user bypasses every IAM guardrail
+ * and should never touch a media pipeline in daily work. Only a severity rule that names Root
+ * in its identityType overrides this (see severityOf in matcher.ts).
+ */
+export const ROOT_SEVERITY: Severity = 'high';
+
 const severityEnum = (error?: string) =>
   z.enum(SEVERITIES, { error: error ?? `expected one of ${SEVERITIES.join(', ')}` });
 
-const severityRule = z.strictObject(
-  {
-    eventName: z.optional(eventNamePattern),
-    eventSource: z.optional(eventSourcePattern),
-    outcome: z.optional(z.enum(['success', 'failed'], { error: 'expected "success" or "failed"' })),
-    severity: severityEnum(),
-  },
-  { error: 'expected a severity rule object, e.g. { "eventName": "Rotate*", "severity": "high" }' },
-);
+const severityRule = z
+  .strictObject(
+    {
+      eventName: z.optional(eventNamePattern),
+      eventSource: z.optional(eventSourcePattern),
+      outcome: z.optional(
+        z.enum(['success', 'failed'], { error: 'expected "success" or "failed"' }),
+      ),
+      identityType: identityTypeCondition(),
+      via: viaCondition(),
+      severity: severityEnum(),
+    },
+    {
+      error: 'expected a severity rule object, e.g. { "eventName": "Rotate*", "severity": "high" }',
+    },
+  )
+  .check(
+    z.describe(
+      `The first rule whose every condition matches sets the severity. Exception: a change made as the root user is ${ROOT_SEVERITY} whatever the rules say, unless a rule whose identityType names Root matches it first.`,
+    ),
+  );
 
 /** The conditions a suppression may set; every one given must match. */
 export const SUPPRESSION_CONDITIONS = [
@@ -105,6 +176,8 @@ export const SUPPRESSION_CONDITIONS = [
   'userAgent',
   'eventName',
   'eventSource',
+  'identityType',
+  'via',
 ] as const;
 
 const suppression = z
@@ -127,6 +200,8 @@ const suppression = z
       userAgent: z.optional(oneOrMany(textPattern)),
       eventName: z.optional(oneOrMany(eventNamePattern)),
       eventSource: z.optional(oneOrMany(eventSourcePattern)),
+      identityType: identityTypeCondition(),
+      via: viaCondition(),
       /** Tampering alerts are never silenced unless a suppression says so explicitly. */
       includeSelfProtection: z._default(z.boolean({ error: 'expected true or false' }), false),
     },
@@ -200,15 +275,24 @@ export const rulesSchema = z.strictObject(
     ),
     alertOnReadOnly: z._default(z.boolean({ error: 'expected true or false' }), false),
     alertOnFailed: z._default(z.boolean({ error: 'expected true or false' }), true),
-    severityRules: z._default(
-      z.array(severityRule, { error: 'expected a list of severity rules' }),
-      DEFAULT_SEVERITY_RULES as z.output<typeof severityRule>[],
-    ),
+    severityRules: z
+      ._default(
+        z.array(severityRule, { error: 'expected a list of severity rules' }),
+        DEFAULT_SEVERITY_RULES as z.output<typeof severityRule>[],
+      )
+      .check(
+        z.describe(
+          `How loud each alert is: the first matching rule wins, else defaultSeverity. A change made as the root user (identityType Root) is ${ROOT_SEVERITY} whatever these rules say, unless a rule that names Root in its identityType matches it, e.g. { "identityType": ["Root"], "severity": "medium" }.`,
+        ),
+      ),
     defaultSeverity: z._default(severityEnum(), 'medium'),
-    suppressions: z._default(
-      z.array(suppression, { error: 'expected a list of suppressions' }),
-      [],
-    ),
+    suppressions: z
+      ._default(z.array(suppression, { error: 'expected a list of suppressions' }), [])
+      .check(
+        z.describe(
+          'Events that need no alert. Every condition a suppression sets must match (principalArn, account, region, sourceIp, userAgent, eventName, eventSource, identityType, via); within one condition any value matches.',
+        ),
+      ),
     selfProtection: z._default(
       z.strictObject(
         {

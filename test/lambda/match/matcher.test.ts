@@ -28,6 +28,13 @@ import {
   otherServiceRecord,
 } from '../../../scripts/cloudtrail-factory';
 import { OWN, OWN_BUCKET, OWN_KEY_ARN, OWN_KEY_ID, OWN_TOPIC } from '../../support/own-resources';
+import {
+  ASSUMED_ROLE,
+  IAM_USER_JOHN_CLI,
+  ROOT_CONSOLE,
+  ROOT_SDK,
+  recordWith,
+} from '../../support/identity-examples';
 
 const DEPLOY_ARN = `arn:aws:sts::${ACCOUNT_ID}:assumed-role/GitHubActionsDeployRole/GitHubActions`;
 const REASON = 'Reviewed in CI before deployment';
@@ -227,7 +234,7 @@ describe('Function: evaluateRecord', () => {
       expect(outcomeOf(decision)).toEqual(expected);
     });
 
-    it('carries the record, its source, name and outcome in the match', () => {
+    it('carries the record, its source, name, outcome and caller in the match', () => {
       // Prepare
       const record = cloudTrailRecord({
         eventSource: 'medialive.amazonaws.com',
@@ -249,6 +256,11 @@ describe('Function: evaluateRecord', () => {
           outcome: 'failed',
           severity: 'high',
           category: 'watched',
+          identity: expect.objectContaining({
+            type: 'AssumedRole',
+            via: 'aws-cli',
+            mfa: true,
+          }) as unknown,
         },
       });
     });
@@ -1336,5 +1348,122 @@ describe('Function: severityOf', () => {
 
     // Assess
     expect(results).toEqual(['high', 'high', 'high']);
+  });
+});
+
+describe('Function: evaluateRecord, the caller (identityType and via)', () => {
+  const rootConsole = recordWith(ROOT_CONSOLE, { eventName: 'TagResource' });
+  const deployTerraform = recordWith(ASSUMED_ROLE, {
+    eventName: 'TagResource',
+    userAgent: 'APN/1.0 HashiCorp/1.0 Terraform/1.9.5 terraform-provider-aws/5.70.0',
+  });
+
+  function severity(record: CloudTrailRecord, file: RulesFile = {}): Severity | undefined {
+    const decision = evaluateRecord(record, rulesOf(file));
+    return decision.kind === 'ignored' ? undefined : decision.match.severity;
+  }
+
+  it('makes a change as root high, although the default rules say TagResource is low', () => {
+    // Act / Assess
+    expect(severity(rootConsole)).toBe('high');
+    expect(severity(deployTerraform)).toBe('low');
+  });
+
+  it('keeps root high whatever a rule without identityType says', () => {
+    // Act / Assess
+    expect(severity(rootConsole, { severityRules: [{ eventName: '*', severity: 'info' }] })).toBe(
+      'high',
+    );
+    expect(severity(rootConsole, { severityRules: [], defaultSeverity: 'low' })).toBe('high');
+  });
+
+  it('lets a rule that names Root set its severity, the first such rule winning', () => {
+    // Prepare
+    const severityRules: RulesFile['severityRules'] = [
+      { eventName: 'Delete*', identityType: ['Root'], severity: 'high' },
+      { identityType: ['Root', 'IAMUser'], via: ['console'], severity: 'medium' },
+      { identityType: 'Root', severity: 'info' },
+    ];
+
+    // Act / Assess
+    expect(severity(rootConsole, { severityRules })).toBe('medium');
+    expect(
+      severity(recordWith(ROOT_SDK, { eventName: 'TagResource' }), {
+        severityRules: severityRules.slice(1),
+      }),
+    ).toBe('info');
+  });
+
+  it('applies identityType and via conditions to other callers', () => {
+    // Prepare
+    const file: RulesFile = {
+      severityRules: [
+        { via: ['iac', 'cloudformation'], severity: 'info' },
+        { identityType: ['AssumedRole'], via: 'console', severity: 'high' },
+      ],
+    };
+    const roleInConsole = recordWith(ASSUMED_ROLE, {
+      userAgent: 'console.amazonaws.com',
+    });
+
+    // Act / Assess
+    expect(severity(deployTerraform, file)).toBe('info');
+    expect(severity(roleInConsole, file)).toBe('high');
+    expect(severity(recordWith(IAM_USER_JOHN_CLI), file)).toBe('medium');
+  });
+
+  it('suppresses by identityType and via, and only what both match', () => {
+    // Prepare
+    const rules = rulesOf({
+      suppressions: [
+        { reason: 'Terraform runs are reviewed in CI', identityType: 'AssumedRole', via: ['iac'] },
+      ],
+    });
+
+    // Act
+    const terraform = evaluateRecord(deployTerraform, rules);
+    const cli = evaluateRecord(recordWith(ASSUMED_ROLE, { userAgent: 'aws-cli/2' }), rules);
+    const rootTerraform = evaluateRecord(
+      recordWith(ROOT_CONSOLE, { userAgent: 'HashiCorp Terraform/1.9' }),
+      rules,
+    );
+
+    // Assess
+    expect(terraform.kind).toBe('suppressed');
+    expect(cli.kind).toBe('alert');
+    expect(rootTerraform.kind).toBe('alert');
+  });
+
+  it('makes root tampering with the pipeline high even when selfProtection says lower', () => {
+    // Prepare
+    const record = recordWith(ROOT_CONSOLE, {
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventName: 'StopLogging',
+      requestParameters: { name: 'management-trail' },
+    });
+
+    // Act
+    const decision = evaluateRecord(record, rulesOf({ selfProtection: { severity: 'low' } }));
+
+    // Assess
+    expect(decision).toMatchObject({
+      kind: 'alert',
+      match: { category: 'self-protection', severity: 'high' },
+    });
+  });
+
+  it('keeps the older severityOf call shape: identity rules never fit without an identity', () => {
+    // Act / Assess
+    expect(
+      severityOf(
+        'TagResource',
+        'success',
+        undefined,
+        rulesOf({
+          severityRules: [{ identityType: 'IAMUser', severity: 'high' }],
+          defaultSeverity: 'low',
+        }),
+      ),
+    ).toBe('low');
   });
 });

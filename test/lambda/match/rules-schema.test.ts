@@ -45,7 +45,8 @@ const SCHEMA_CASES: readonly SchemaCase[] = [
     name: 'an unknown key in a severity rule',
     rules: { version: 1, severityRules: [{ name: 'DeleteChannel', severity: 'high' }] },
     path: 'severityRules[0].name',
-    expected: 'unknown key; the keys here are eventName, eventSource, outcome, severity',
+    expected:
+      'unknown key; the keys here are eventName, eventSource, outcome, identityType, via, severity',
   },
   {
     name: 'an unknown key in the second suppression',
@@ -203,11 +204,46 @@ const SCHEMA_CASES: readonly SchemaCase[] = [
     expected: 'a reason is required',
   },
   {
+    name: 'an identity type in the wrong case',
+    rules: { version: 1, severityRules: [{ identityType: 'root', severity: 'high' }] },
+    path: 'severityRules[0].identityType',
+    expected:
+      '"root" is not an identity type; did you mean "Root"? the identity types are Root, IAMUser, AssumedRole, FederatedUser, SAMLUser, WebIdentityUser, IdentityCenterUser, AWSAccount, AWSService, Unknown',
+  },
+  {
+    name: 'a misspelt identity type in a list',
+    rules: {
+      version: 1,
+      suppressions: [{ reason: REASON, identityType: ['AssumedRole', 'IAMuser'] }],
+    },
+    path: 'suppressions[0].identityType[1]',
+    expected: '"IAMuser" is not an identity type; did you mean "IAMUser"?',
+  },
+  {
+    name: 'a via value that is not one',
+    rules: { version: 1, severityRules: [{ via: ['terraform'], severity: 'info' }] },
+    path: 'severityRules[0].via[0]',
+    expected:
+      '"terraform" is not a via value; the via values are console, aws-cli, sdk, cloudformation, iac, aws-service, unknown',
+  },
+  {
+    name: 'a via of the wrong type',
+    rules: { version: 1, suppressions: [{ reason: REASON, via: 3 }] },
+    path: 'suppressions[0].via',
+    expected: 'expected a via value or a list of them: console, aws-cli',
+  },
+  {
+    name: 'an empty identity type list',
+    rules: { version: 1, suppressions: [{ reason: REASON, identityType: [] }] },
+    path: 'suppressions[0].identityType',
+    expected: 'expected at least one value',
+  },
+  {
     name: 'a suppression with no condition',
     rules: { version: 1, suppressions: [{ reason: REASON, expires: '2099-01-01' }] },
     path: 'suppressions[0]',
     expected:
-      'expected at least one condition (principalArn, account, region, sourceIp, userAgent, eventName, eventSource)',
+      'expected at least one condition (principalArn, account, region, sourceIp, userAgent, eventName, eventSource, identityType, via)',
   },
   {
     name: 'a suppression of every principal',
@@ -506,7 +542,7 @@ describe('Unknown keys: did you mean', () => {
       {
         path: 'suppressions[0].owner',
         message:
-          'unknown key; the keys here are reason, expires, principalArn, account, region, sourceIp, userAgent, eventName, eventSource, includeSelfProtection',
+          'unknown key; the keys here are reason, expires, principalArn, account, region, sourceIp, userAgent, eventName, eventSource, identityType, via, includeSelfProtection',
       },
     ]);
   });
