@@ -32,8 +32,6 @@ import { startBundledFunction } from '../support/bundled-function';
 import type { FaultProxy } from '../support/fault-proxy';
 import { startFaultProxy } from '../support/fault-proxy';
 import type { LocalAws, LocalPipeline } from '../support/local-aws';
-import type { LocalDynamoDb } from '../support/local-dynamodb';
-import { startLocalDynamoDb } from '../support/local-dynamodb';
 import {
   alertsOfMessages,
   createLocalPipeline,
