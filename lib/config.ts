@@ -24,6 +24,7 @@ import {
 import { AUDIT_FUNCTION_DEFAULTS, AUDIT_FUNCTION_LIMITS } from './audit-function';
 import { checkAccountId, checkOrganizationId, checkRegion } from './audit-history';
 import { AUDIT_TRAIL_DEFAULTS, AUDIT_TRAIL_LIMITS, MANAGEMENT_EVENTS_MODES } from './audit-trail';
+import { checkCloudTrailTopicArn } from './cloudtrail-sns-trigger';
 import { MediaPackageAuditError } from './errors';
 import { DEFAULT_WATCHED_REGIONS } from './mediapackage-regions';
 import { TRIGGER_KINDS } from './log-file-trigger';
@@ -33,6 +34,7 @@ import {
   checkKeyPrefix,
   conditionProblems,
   normaliseKeyPrefix,
+  triggerProblems,
 } from './mediapackage-audit-alerts';
 import type { AlarmConfig, MediaPackageAuditConfig } from './mediapackage-audit-stack';
 import { ALARM_DEFAULTS, ALARM_LIMITS } from './operations-alarms';
@@ -231,7 +233,9 @@ const CONTEXT_SHAPE = {
   existingBucketName: optional(text(checkBucketName)),
   existingBucketKeyPrefix: optional(text(checkKeyPrefix)),
   existingTrailKmsKeyArn: optional(text(checkKmsKeyArn)),
+  existingBucketAccount: optional(text(checkAccountId)),
   trigger: optional(oneOf(TRIGGER_KINDS)),
+  cloudTrailTopicArn: optional(text(checkCloudTrailTopicArn)),
   managementEvents: optional(oneOf(MANAGEMENT_EVENTS_MODES)),
   logRetentionDays: optional(
     number({
@@ -355,6 +359,9 @@ const PROP_KEYS: Partial<Record<MediaPackageAuditAlertsProp, ContextKey>> = {
   existingLogBucket: 'existingBucketName',
   existingLogKeyPrefix: 'existingBucketKeyPrefix',
   existingLogKey: 'existingTrailKmsKeyArn',
+  existingLogBucketAccount: 'existingBucketAccount',
+  trigger: 'trigger',
+  cloudTrailTopic: 'cloudTrailTopicArn',
   managementEvents: 'managementEvents',
   logExpiration: 'logExpirationDays',
   organizationId: 'organizationId',
@@ -375,8 +382,12 @@ function checkConditions(values: ContextValues, add: AddProblem): void {
   ) as Partial<Record<MediaPackageAuditAlertsProp, unknown>>;
   given.athena = values.athena ?? CONFIG_DEFAULTS.athena;
   given.fastPath = values.fastPath ?? CONFIG_DEFAULTS.fastPath;
+  given.trigger = values.trigger ?? CONFIG_DEFAULTS.trigger;
   const keyOf = (prop: MediaPackageAuditAlertsProp): string => PROP_KEYS[prop] ?? prop;
-  for (const { prop, message } of conditionProblems(given, keyOf)) {
+  for (const { prop, message } of [
+    ...conditionProblems(given, keyOf),
+    ...triggerProblems(given, keyOf),
+  ]) {
     add(keyOf(prop) as ContextKey, message);
   }
 }
@@ -464,6 +475,7 @@ export const ALARM_CONFIG_DEFAULTS: AlarmConfig = alarmConfig({});
 /** The deployment's configuration from valid context values, defaults filled in. */
 function toConfig(values: ContextValues): MediaPackageAuditConfig {
   const { slackWorkspaceId, slackChannelId, existingBucketName, existingTrailKmsKeyArn } = values;
+  const { existingBucketAccount, cloudTrailTopicArn } = values;
   return {
     alertEmails: values.alertEmails ?? [],
     pagerEmails: values.pagerEmails ?? [],
@@ -477,9 +489,11 @@ function toConfig(values: ContextValues): MediaPackageAuditConfig {
             bucketName: existingBucketName,
             keyPrefix: normaliseKeyPrefix(values.existingBucketKeyPrefix),
             ...(existingTrailKmsKeyArn === undefined ? {} : { kmsKeyArn: existingTrailKmsKeyArn }),
+            ...(existingBucketAccount === undefined ? {} : { account: existingBucketAccount }),
           },
         }),
     trigger: values.trigger ?? CONFIG_DEFAULTS.trigger,
+    ...(cloudTrailTopicArn === undefined ? {} : { cloudTrailTopicArn }),
     managementEvents: values.managementEvents ?? CONFIG_DEFAULTS.managementEvents,
     logRetentionDays: values.logRetentionDays ?? CONFIG_DEFAULTS.logRetentionDays,
     logExpirationDays: values.logExpirationDays ?? CONFIG_DEFAULTS.logExpirationDays,

@@ -1,19 +1,24 @@
+import type { Duration } from 'aws-cdk-lib';
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CloudTrailSnsTrigger } from './cloudtrail-sns-trigger';
+import { throwIfInvalid } from './errors';
 import { functionTarget } from './function-target';
 import { flattenReference } from './nag-findings';
 
 /**
- * How new CloudTrail log files reach the function: an S3 event notification on the bucket, or an
- * EventBridge rule on its `Object Created` events.
+ * How new CloudTrail log files reach the function: an S3 event notification on the bucket, an
+ * EventBridge rule on its `Object Created` events, or an SQS queue subscribed to the SNS topic
+ * the trail announces each delivered log file on.
  */
-export const TRIGGER_KINDS = ['s3', 'eventbridge'] as const;
+export const TRIGGER_KINDS = ['s3', 'eventbridge', 'cloudtrail-sns'] as const;
 
 /** One of {@link TRIGGER_KINDS}. */
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
@@ -24,29 +29,77 @@ export interface LogFileTriggerProps {
   readonly bucket: s3.IBucket;
   /** The trail's key prefix, empty or ending with `/`. */
   readonly keyPrefix: string;
-  /** S3 event notification or EventBridge rule. */
+  /** S3 event notification, EventBridge rule or the trail's SNS topic. */
   readonly kind: TriggerKind;
   /** The function to invoke for each new log file. */
   readonly function: lambda.IFunction;
   /** Where the EventBridge target sends events it could not deliver. */
   readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * The function's timeout, which the `cloudtrail-sns` queue's visibility timeout follows.
+   * Required with that kind.
+   *
+   * @default - none
+   */
+  readonly functionTimeout?: Duration;
+  /**
+   * The topic the trail announces its log files on. Required with the `cloudtrail-sns` kind, and
+   * only with it.
+   *
+   * @default - none
+   */
+  readonly cloudTrailTopic?: sns.ITopic;
+  /**
+   * The most concurrent invocations the `cloudtrail-sns` queue starts.
+   *
+   * @default - no limit but the function's
+   */
+  readonly maxConcurrency?: number;
 }
 
 /** Suffix of CloudTrail log files (digest files share it; the function skips them). */
 export const LOG_FILE_SUFFIX = '.json.gz';
 
 /**
- * Invokes the function when CloudTrail delivers a log file, either through an S3 event
- * notification (prefix `<keyPrefix>AWSLogs/`, suffix `.json.gz`) or an EventBridge rule on
- * `Object Created` events of the bucket.
+ * Invokes the function when CloudTrail delivers a log file, through an S3 event notification
+ * (prefix `<keyPrefix>AWSLogs/`, suffix `.json.gz`), an EventBridge rule on `Object Created`
+ * events of the bucket, or a queue subscribed to the trail's SNS topic
+ * ({@link CloudTrailSnsTrigger}).
  */
 export class LogFileTrigger extends Construct {
   /** The EventBridge rule, for the `eventbridge` kind. */
   public readonly rule?: events.Rule;
+  /** The queue and its dead-letter queue, for the `cloudtrail-sns` kind. */
+  public readonly cloudTrailSns?: CloudTrailSnsTrigger;
 
   public constructor(scope: Construct, id: string, props: LogFileTriggerProps) {
     super(scope, id);
     const logsPrefix = `${props.keyPrefix}AWSLogs/`;
+    throwIfInvalid(this, [
+      props.kind === 'cloudtrail-sns' && props.cloudTrailTopic === undefined
+        ? 'cloudTrailTopic is required with the cloudtrail-sns kind'
+        : undefined,
+      props.kind !== 'cloudtrail-sns' && props.cloudTrailTopic !== undefined
+        ? 'cloudTrailTopic only applies to the cloudtrail-sns kind'
+        : undefined,
+      props.kind === 'cloudtrail-sns' && props.functionTimeout === undefined
+        ? 'functionTimeout is required with the cloudtrail-sns kind'
+        : undefined,
+    ]);
+
+    if (
+      props.kind === 'cloudtrail-sns' &&
+      props.cloudTrailTopic !== undefined &&
+      props.functionTimeout !== undefined
+    ) {
+      this.cloudTrailSns = new CloudTrailSnsTrigger(this, 'CloudTrailSns', {
+        topic: props.cloudTrailTopic,
+        function: props.function,
+        functionTimeout: props.functionTimeout,
+        ...(props.maxConcurrency === undefined ? {} : { maxConcurrency: props.maxConcurrency }),
+      });
+      return;
+    }
 
     if (props.kind === 's3') {
       props.bucket.addEventNotification(

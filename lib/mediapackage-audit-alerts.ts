@@ -1,8 +1,7 @@
 import * as path from 'node:path';
-import type { Duration } from 'aws-cdk-lib';
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -21,9 +20,10 @@ import { FUNCTION_ENV } from '../lambda/contract';
 import type { AlertSubscription, SlackConfig } from './alert-topic';
 import { AlertTopic } from './alert-topic';
 import { AuditFunction } from './audit-function';
-import { AuditHistory, checkRegion } from './audit-history';
+import { AuditHistory, checkAccountId, checkRegion } from './audit-history';
 import type { ManagementEventsMode } from './audit-trail';
 import { AuditTrail, LOG_FILES_WILDCARD_REASON } from './audit-trail';
+import { CrossAccountLogAccess, keyRegion, logFilesArn } from './cross-account-log-access';
 import { throwIfInvalid } from './errors';
 import { FastPathRule, fastPathRegionsValue } from './fast-path-rule';
 import { IdempotencyTable } from './idempotency-table';
@@ -73,7 +73,7 @@ export interface PropCondition {
 /** Every cross-prop rule, checked by the construct and, in context-key terms, by `parseConfig`. */
 export const PROP_CONDITIONS: readonly PropCondition[] = [
   {
-    props: ['existingLogKeyPrefix', 'existingLogKey'],
+    props: ['existingLogKeyPrefix', 'existingLogKey', 'existingLogBucketAccount'],
     only: 'with',
     other: 'existingLogBucket',
     why: (name) =>
@@ -122,6 +122,46 @@ export function conditionProblems(
       ? []
       : condition.props.filter(on).map((prop) => ({ prop, message: condition.why(name) })),
   );
+}
+
+/**
+ * What the trigger needs from the other props: `cloudtrail-sns` a topic (and only it one), and a
+ * bucket of an existing trail; a bucket in another account a trigger other than `s3`. `given`
+ * holds the values as they will apply (the default trigger filled in).
+ */
+export function triggerProblems(
+  given: Partial<Record<MediaPackageAuditAlertsProp, unknown>>,
+  name: (prop: MediaPackageAuditAlertsProp) => string = (prop) => prop,
+): { readonly prop: MediaPackageAuditAlertsProp; readonly message: string }[] {
+  const on = (prop: MediaPackageAuditAlertsProp): boolean =>
+    given[prop] !== undefined && given[prop] !== false;
+  const sns = given.trigger === 'cloudtrail-sns';
+  const problems: { prop: MediaPackageAuditAlertsProp; message: string }[] = [];
+  if (sns && !on('cloudTrailTopic')) {
+    problems.push({
+      prop: 'cloudTrailTopic',
+      message: `is required with ${name('trigger')}=cloudtrail-sns: the SNS topic your trail announces each delivered log file on`,
+    });
+  }
+  if (!sns && on('cloudTrailTopic')) {
+    problems.push({
+      prop: 'cloudTrailTopic',
+      message: `only applies with ${name('trigger')}=cloudtrail-sns; remove it or set ${name('trigger')}=cloudtrail-sns`,
+    });
+  }
+  if (sns && !on('existingLogBucket')) {
+    problems.push({
+      prop: 'trigger',
+      message: `'cloudtrail-sns' only applies with ${name('existingLogBucket')} (an existing trail's bucket whose notifications are taken, e.g. a log archive); the stack's own trail uses s3 or eventbridge`,
+    });
+  }
+  if (given.trigger === 's3' && on('existingLogBucketAccount')) {
+    problems.push({
+      prop: 'trigger',
+      message: `'s3' cannot work with a bucket in another account (${name('existingLogBucketAccount')}): S3 notifies only destinations its owner configures. Use ${name('trigger')}=cloudtrail-sns with ${name('cloudTrailTopic')} (the trail's SNS topic), or ${name('trigger')}=eventbridge with a rule in the bucket's account that forwards its Object Created events to this account's default bus (see docs/infrastructure.md)`,
+    });
+  }
+  return problems;
 }
 
 /** Why `prefix` cannot be an existing trail's key prefix, or `undefined` (empty: no prefix). */
@@ -217,9 +257,30 @@ export interface MediaPackageAuditAlertsProps {
   readonly existingLogKey?: kms.IKey;
 
   /**
-   * How new log files reach the function: an S3 event notification on the bucket, or an
+   * The account that owns {@link existingLogBucket}, when it is not the stack's (an
+   * organization's log archive): 12 digits. The function's role reads it across accounts; the
+   * bucket's and key's policies must allow the role too, and the construct says which statements
+   * at synth ({@link crossAccountAccess}). S3 cannot notify a function in another account, so
+   * {@link trigger} must be `cloudtrail-sns` or `eventbridge`. Only with {@link existingLogBucket}.
+   *
+   * @default - the bucket is in the stack's account
+   */
+  readonly existingLogBucketAccount?: string;
+
+  /**
+   * The SNS topic the existing trail announces each delivered log file on (CloudTrail's "SNS
+   * notification for every log file delivery"), possibly in another account, whose policy must
+   * let this account subscribe. Required with `trigger: 'cloudtrail-sns'`, and only with it.
+   *
+   * @default - none
+   */
+  readonly cloudTrailTopic?: sns.ITopic;
+
+  /**
+   * How new log files reach the function: an S3 event notification on the bucket, an
    * EventBridge rule on its `Object Created` events (EventBridge must be enabled on an existing
-   * bucket by its owner).
+   * bucket by its owner), or `cloudtrail-sns`: an SQS queue subscribed to {@link cloudTrailTopic}
+   * (only with {@link existingLogBucket}).
    *
    * @default 's3'
    */
@@ -426,6 +487,15 @@ export class MediaPackageAuditAlerts extends Construct {
   public readonly dashboard?: cloudwatch.Dashboard;
   /** The Athena history (Glue table, workgroup, saved queries), unless turned off. */
   public readonly history?: AuditHistory;
+  /** The queue subscribed to the trail's topic, with the `cloudtrail-sns` trigger. */
+  public readonly logFileQueue?: sqs.Queue;
+  /** Where {@link logFileQueue} moves messages the function failed on repeatedly. */
+  public readonly logFileDeadLetterQueue?: sqs.Queue;
+  /**
+   * The statements the archive account must add to its bucket and key policies, when
+   * `existingLogBucketAccount` names another account.
+   */
+  public readonly crossAccountAccess?: CrossAccountLogAccess;
   /** The fast path's rule on the default event bus, unless turned off. */
   public readonly fastPathRule?: events.Rule;
   /** The validated rules baked into the function. */
@@ -484,19 +554,36 @@ export class MediaPackageAuditAlerts extends Construct {
     this.logKeyPrefix = logs.keyPrefix;
     this.trail = logs.trail;
     this.trailKey = logs.key;
-    new LogFileTrigger(this, 'Trigger', {
+    const trigger = new LogFileTrigger(this, 'Trigger', {
       bucket: this.logBucket,
       keyPrefix: this.logKeyPrefix,
       kind: props.trigger ?? MEDIAPACKAGE_AUDIT_DEFAULTS.trigger,
       function: this.alertFunction,
       deadLetterQueue: this.deadLetterQueue,
+      functionTimeout: auditFunction.timeout,
+      ...(props.cloudTrailTopic === undefined ? {} : { cloudTrailTopic: props.cloudTrailTopic }),
+      ...maxConcurrency(props.reservedConcurrentExecutions),
     });
-    this.ownResources = this.addOwnResources();
+    this.logFileQueue = trigger.cloudTrailSns?.queue;
+    this.logFileDeadLetterQueue = trigger.cloudTrailSns?.deadLetterQueue;
+    if (props.existingLogBucket !== undefined && props.existingLogBucketAccount !== undefined) {
+      this.crossAccountAccess = new CrossAccountLogAccess(this, 'CrossAccountAccess', {
+        role: auditFunction.role,
+        bucket: props.existingLogBucket,
+        keyPrefix: this.logKeyPrefix,
+        bucketAccount: props.existingLogBucketAccount,
+        ...(props.existingLogKey === undefined ? {} : { key: props.existingLogKey }),
+      });
+    }
+    this.ownResources = this.addOwnResources(props.cloudTrailTopic);
     if (props.fastPath ?? MEDIAPACKAGE_AUDIT_DEFAULTS.fastPath) {
       this.fastPathRule = this.addFastPath(props.fastPathRegions ?? []);
     }
 
     this.operationsAlarms = this.createAlarms(props, auditFunction);
+    if (this.logFileDeadLetterQueue !== undefined) {
+      this.addAlarm(logFileDeadLettersAlarm(this, this.logFileDeadLetterQueue));
+    }
     if (props.dashboard ?? MEDIAPACKAGE_AUDIT_DEFAULTS.dashboard) {
       this.dashboard = new OperationsDashboard(this, 'Dashboard', {
         function: this.alertFunction,
@@ -525,11 +612,18 @@ export class MediaPackageAuditAlerts extends Construct {
   private validate(props: MediaPackageAuditAlertsProps): void {
     const athena = props.athena ?? MEDIAPACKAGE_AUDIT_DEFAULTS.athena;
     const fastPath = props.fastPath ?? MEDIAPACKAGE_AUDIT_DEFAULTS.fastPath;
+    const trigger = props.trigger ?? MEDIAPACKAGE_AUDIT_DEFAULTS.trigger;
+    const stackAccount = Stack.of(this).account;
     throwIfInvalid(this, [
-      ...conditionProblems({ ...props, athena, fastPath }).map(
-        ({ prop, message }) => `${prop} ${message}`,
-      ),
+      ...[
+        ...conditionProblems({ ...props, athena, fastPath }),
+        ...triggerProblems({ ...props, trigger }),
+      ].map(({ prop, message }) => `${prop} ${message}`),
       checkText('existingLogKeyPrefix', props.existingLogKeyPrefix, checkKeyPrefix),
+      checkText('existingLogBucketAccount', props.existingLogBucketAccount, checkAccountId),
+      !Token.isUnresolved(stackAccount) && props.existingLogBucketAccount === stackAccount
+        ? `existingLogBucketAccount is the stack's own account (${stackAccount}): leave it out; it names the account of a bucket in another account`
+        : undefined,
       ...(props.fastPathRegions ?? []).map((region) =>
         checkText('fastPathRegions', region, checkRegion),
       ),
@@ -589,10 +683,14 @@ export class MediaPackageAuditAlerts extends Construct {
    * S3, SNS and KMS reach the function through the trail it reads (the own trail records them:
    * write-only management events).
    */
-  private addOwnResources(): OwnResources {
+  private addOwnResources(cloudTrailTopic: sns.ITopic | undefined): OwnResources {
     const ownResources = {
       bucketNames: [this.logBucket.bucketName],
-      topicArns: [this.topic.topicArn],
+      // The trail's topic feeds the cloudtrail-sns trigger: deleting it silences the pipeline.
+      topicArns: [
+        this.topic.topicArn,
+        ...(cloudTrailTopic === undefined ? [] : [cloudTrailTopic.topicArn]),
+      ],
       kmsKeys: [
         ...(this.trailKey === undefined ? [] : [this.trailKey.keyArn]),
         this.topicKey.keyArn,
@@ -666,6 +764,32 @@ export class MediaPackageAuditAlerts extends Construct {
   }
 }
 
+/**
+ * The SQS poller's concurrency within the function's reserved concurrency, so that it is not
+ * throttled into moving messages to the dead-letter queue (Lambda's minimum is 2).
+ */
+function maxConcurrency(reserved: number | undefined): { readonly maxConcurrency?: number } {
+  return reserved === undefined || reserved < 2 ? {} : { maxConcurrency: Math.min(reserved, 1000) };
+}
+
+/** Log-file notifications the function failed on five times wait in the queue's dead-letter queue. */
+function logFileDeadLettersAlarm(scope: Construct, queue: sqs.IQueue): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, 'LogFileDeadLettersAlarm', {
+    alarmDescription:
+      "Log-file notifications from the trail's SNS topic that the function failed on repeatedly are in the dead-letter queue: their log files were not read. " +
+      "Find why in the function's logs, then move them back (alerts already sent are not sent again): " +
+      `aws sqs start-message-move-task --source-arn ${queue.queueArn}. See docs/infrastructure.md (cloudtrail-sns trigger).`,
+    metric: queue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: 'Maximum',
+    }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
 /** Whether `props` subscribe anyone to the alert topic (email, Slack, SQS, HTTPS or Lambda). */
 function hasSubscriber(props: MediaPackageAuditAlertsProps): boolean {
   return (
@@ -708,7 +832,7 @@ function grantReadExistingLogs(
   keyPrefix: string,
   key: kms.IKey | undefined,
 ): void {
-  const logFiles = bucket.arnForObjects(`${keyPrefix}AWSLogs/*`);
+  const logFiles = logFilesArn(bucket, keyPrefix);
   iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:GetObject'], resourceArns: [logFiles] });
   acknowledgeWildcardResource(role, logFiles, LOG_FILES_WILDCARD_REASON);
   if (key !== undefined) {
@@ -717,7 +841,7 @@ function grantReadExistingLogs(
       actions: ['kms:Decrypt'],
       resourceArns: [key.keyArn],
       conditions: {
-        StringEquals: { 'kms:ViaService': `s3.${Stack.of(role).region}.amazonaws.com` },
+        StringEquals: { 'kms:ViaService': `s3.${keyRegion(key)}.amazonaws.com` },
       },
     });
   }

@@ -3,6 +3,7 @@ import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { SlackConfig } from './alert-topic';
 import { AlertTopic } from './alert-topic';
@@ -19,6 +20,8 @@ export interface ExistingTrailBucketConfig {
   readonly keyPrefix: string;
   /** ARN of the KMS key the trail encrypts its log files with, if it uses SSE-KMS. */
   readonly kmsKeyArn?: string;
+  /** The account that owns the bucket, when it is another account's (a log archive). */
+  readonly account?: string;
 }
 
 /** Thresholds and periods of the alarms on the pipeline's health, in the context's units. */
@@ -50,6 +53,8 @@ export interface MediaPackageAuditConfig {
   readonly slack?: SlackConfig;
   readonly existingTrailBucket?: ExistingTrailBucketConfig;
   readonly trigger: TriggerKind;
+  /** The SNS topic the existing trail announces its log files on (`cloudtrail-sns` trigger). */
+  readonly cloudTrailTopicArn?: string;
   readonly managementEvents: ManagementEventsMode;
   /** One of the day counts `logs.RetentionDays` defines. */
   readonly logRetentionDays: number;
@@ -160,13 +165,31 @@ export class MediaPackageAuditStack extends Stack {
       };
     }
     return {
-      existingLogBucket: s3.Bucket.fromBucketName(this, 'ExistingLogBucket', existing.bucketName),
+      existingLogBucket: s3.Bucket.fromBucketAttributes(this, 'ExistingLogBucket', {
+        bucketName: existing.bucketName,
+        ...(existing.account === undefined ? {} : { account: existing.account }),
+      }),
       existingLogKeyPrefix: existing.keyPrefix,
+      ...(existing.account === undefined ? {} : { existingLogBucketAccount: existing.account }),
+      ...(config.cloudTrailTopicArn === undefined
+        ? {}
+        : {
+            cloudTrailTopic: sns.Topic.fromTopicArn(
+              this,
+              'CloudTrailTopic',
+              config.cloudTrailTopicArn,
+            ),
+          }),
       existingLogKey:
         existing.kmsKeyArn === undefined
           ? undefined
           : kms.Key.fromKeyArn(this, 'ExistingLogKey', existing.kmsKeyArn),
     };
+  }
+
+  /** `value` as JSON with its deploy-time values (the role's ARN) filled in, or `undefined`. */
+  private jsonOf(value: object | undefined): string | undefined {
+    return value === undefined ? undefined : this.toJsonString(value);
   }
 
   private addOutputs(): void {
@@ -218,6 +241,26 @@ export class MediaPackageAuditStack extends Stack {
         'AthenaResultsBucketName',
         'Bucket of the Athena query results',
         alerts.history?.resultsBucket.bucketName,
+      ],
+      [
+        'LogFileQueueUrl',
+        "Queue subscribed to the trail's SNS topic (cloudtrail-sns trigger)",
+        alerts.logFileQueue?.queueUrl,
+      ],
+      [
+        'LogFileDeadLetterQueueUrl',
+        'Log-file notifications the function failed on 5 times (move them back to replay)',
+        alerts.logFileDeadLetterQueue?.queueUrl,
+      ],
+      [
+        'CrossAccountBucketPolicyStatement',
+        "Statement the log archive account adds to its bucket's policy",
+        this.jsonOf(alerts.crossAccountAccess?.bucketPolicyStatement),
+      ],
+      [
+        'CrossAccountKeyPolicyStatement',
+        "Statement the log archive account adds to its trail key's policy",
+        this.jsonOf(alerts.crossAccountAccess?.keyPolicyStatement),
       ],
     ];
     for (const [id, description, value] of outputs) {

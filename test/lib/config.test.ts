@@ -15,6 +15,7 @@ import { DEFAULT_WATCHED_REGIONS } from '../../lib/mediapackage-regions';
 import { CDK_JSON_CONTEXT } from './support';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:444455556666:org-trail-log-files';
 const CONFIG_DIR = path.relative(process.cwd(), path.join(__dirname, '..', '..', 'config'));
 /** A relative path, as `-c rulesFile=config/rules.json` gives it. */
 const RULES_FILE = path.join(CONFIG_DIR, 'rules.json');
@@ -213,6 +214,38 @@ describe('Function: parseConfig', () => {
     });
   });
 
+  it("reads a log archive in another account, read through its trail's SNS topic", () => {
+    // Act
+    const config = parseConfig({
+      existingBucketName: 'org-archive-logs',
+      existingBucketAccount: '444455556666',
+      existingTrailKmsKeyArn: KEY_ARN,
+      trigger: 'cloudtrail-sns',
+      cloudTrailTopicArn: ` ${TOPIC_ARN} `,
+    });
+    // Assess
+    expect(config.existingTrailBucket).toEqual({
+      bucketName: 'org-archive-logs',
+      keyPrefix: '',
+      kmsKeyArn: KEY_ARN,
+      account: '444455556666',
+    });
+    expect(config.trigger).toBe('cloudtrail-sns');
+    expect(config.cloudTrailTopicArn).toBe(TOPIC_ARN);
+  });
+
+  it('accepts a bucket in another account with the EventBridge trigger', () => {
+    // Act
+    const config = parseConfig({
+      existingBucketName: 'org-archive-logs',
+      existingBucketAccount: '444455556666',
+      trigger: 'eventbridge',
+    });
+    // Assess
+    expect(config.existingTrailBucket?.account).toBe('444455556666');
+    expect(config.cloudTrailTopicArn).toBeUndefined();
+  });
+
   it('treats empty strings as unset', () => {
     // Act
     const config = parseConfig({ alertEmails: '', trigger: '', slackWorkspaceId: ' ' });
@@ -288,7 +321,7 @@ describe('Function: parseConfig', () => {
       { existingBucketName: 'my-trail-logs' },
     ],
     ['existingTrailKmsKeyArn', KEY_ARN, /only applies with existingBucketName/],
-    ['trigger', 'sqs', /'sqs' is not one of: s3, eventbridge/],
+    ['trigger', 'sqs', /'sqs' is not one of: s3, eventbridge, cloudtrail-sns/],
     ['managementEvents', 'read-only', /'read-only' is not one of: write-only, all/],
     [
       'managementEvents',
@@ -383,6 +416,60 @@ describe('Function: parseConfig', () => {
     ['regions', 'us-east-1, eu_west_1', /'eu_west_1' is not a Region name/],
     ['regions', ['us-east-1', 7], /expected a list of strings, found 7/],
     ['regions', 'us-east-1', /only applies to the fast path/, { fastPath: 'false' }],
+    [
+      'cloudTrailTopicArn',
+      'arn:aws:sqs:eu-west-1:444455556666:log-files',
+      /'arn:aws:sqs:eu-west-1:444455556666:log-files' is not an SNS topic ARN/,
+      { existingBucketName: 'org-archive-logs', trigger: 'cloudtrail-sns' },
+    ],
+    [
+      'cloudTrailTopicArn',
+      'arn:aws:sns:eu-west-1:444455556666:log-files.fifo',
+      /CloudTrail does not publish to FIFO topics/,
+      { existingBucketName: 'org-archive-logs', trigger: 'cloudtrail-sns' },
+    ],
+    [
+      'cloudTrailTopicArn',
+      undefined,
+      /^is required with trigger=cloudtrail-sns: the SNS topic your trail announces/,
+      { existingBucketName: 'org-archive-logs', trigger: 'cloudtrail-sns' },
+    ],
+    [
+      'cloudTrailTopicArn',
+      TOPIC_ARN,
+      /^only applies with trigger=cloudtrail-sns/,
+      { existingBucketName: 'org-archive-logs', trigger: 'eventbridge' },
+    ],
+    [
+      'trigger',
+      'cloudtrail-sns',
+      /^'cloudtrail-sns' only applies with existingBucketName .*the stack's own trail uses s3 or eventbridge/,
+      { cloudTrailTopicArn: TOPIC_ARN },
+    ],
+    [
+      'trigger',
+      's3',
+      /^'s3' cannot work with a bucket in another account \(existingBucketAccount\).*trigger=cloudtrail-sns with cloudTrailTopicArn.*trigger=eventbridge/,
+      { existingBucketName: 'org-archive-logs', existingBucketAccount: '444455556666' },
+    ],
+    [
+      'trigger',
+      undefined,
+      /^'s3' cannot work with a bucket in another account/,
+      { existingBucketName: 'org-archive-logs', existingBucketAccount: '444455556666' },
+    ],
+    [
+      'existingBucketAccount',
+      '4444-5555-6666',
+      /'4444-5555-6666' is not an AWS account ID \(12 digits\)/,
+      { existingBucketName: 'org-archive-logs', trigger: 'eventbridge' },
+    ],
+    [
+      'existingBucketAccount',
+      '444455556666',
+      /only applies with existingBucketName/,
+      { trigger: 'eventbridge' },
+    ],
   ])('with %s = %p', (key, value, message, others = {}) => {
     it('stops with a message that names the key and what is expected', () => {
       // Prepare
@@ -522,7 +609,7 @@ describe('Function: parseConfig with keys it does not know', () => {
     expect(error.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
       'slackChannelID: unknown context key; did you mean slackChannelId?',
       'stage: unknown context key',
-      "trigger: 'sqs' is not one of: s3, eventbridge",
+      "trigger: 'sqs' is not one of: s3, eventbridge, cloudtrail-sns",
       'slackChannelId: is required when slackWorkspaceId is set (give both or neither)',
     ]);
     expect(error.message).toMatch(/^Invalid CDK context \(4 problems\):/);

@@ -29,6 +29,7 @@ import {
   logicalId,
   newStack,
   resourceProperties,
+  logFilesReadStatement,
   roleStatements,
   writeTempFile,
 } from './support';
@@ -216,17 +217,7 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       const roleId = logicalId(stack, alerts.alertFunctionRole);
       const statements = roleStatements(template, roleId);
       // Assess
-      expect(statements).toContainEqual(
-        expect.objectContaining({
-          Action: 's3:GetObject',
-          Resource: {
-            'Fn::Join': [
-              '',
-              ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-trail-logs/org/AWSLogs/*'],
-            ],
-          },
-        }),
-      );
+      expect(statements).toContainEqual(logFilesReadStatement('my-trail-logs', 'org/'));
       expect(statements).toContainEqual(
         expect.objectContaining({
           Action: 'kms:Decrypt',

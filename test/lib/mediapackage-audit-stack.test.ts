@@ -314,6 +314,35 @@ describe('Stack: MediaPackageAuditStack', () => {
         trigger: 'eventbridge',
       },
     ],
+    [
+      "a log archive in another account, read through its trail's SNS topic, with its KMS key",
+      {
+        existingBucketName: 'org-archive-logs',
+        existingBucketKeyPrefix: 'org',
+        existingBucketAccount: '444455556666',
+        existingTrailKmsKeyArn:
+          'arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        trigger: 'cloudtrail-sns',
+        cloudTrailTopicArn: 'arn:aws:sns:eu-west-1:444455556666:org-trail-log-files',
+        reservedConcurrency: 10,
+      },
+    ],
+    [
+      "a bucket of this account read through its trail's SNS topic",
+      {
+        existingBucketName: 'my-trail-logs',
+        trigger: 'cloudtrail-sns',
+        cloudTrailTopicArn: 'arn:aws:sns:eu-west-1:111122223333:trail-log-files',
+      },
+    ],
+    [
+      'a log archive in another account with the EventBridge trigger',
+      {
+        existingBucketName: 'org-archive-logs',
+        existingBucketAccount: '444455556666',
+        trigger: 'eventbridge',
+      },
+    ],
   ])('with %s', (_name, context: Record<string, unknown>) => {
     let synth: AppSynth;
     let synthInAccount: AppSynth;

@@ -229,6 +229,22 @@ export function writeTempFile(name: string, content: unknown): string {
   return file;
 }
 
+/**
+ * What a role's `s3:GetObject` statement on the log files under `keyPrefix` (ending with `/`, or
+ * empty) of an imported bucket looks like, for `toContainEqual`.
+ */
+export function logFilesReadStatement(bucketName: string, keyPrefix: string): unknown {
+  return expect.objectContaining({
+    Action: 's3:GetObject',
+    Resource: {
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${bucketName}/${keyPrefix}AWSLogs/*`],
+      ],
+    },
+  }) as unknown;
+}
+
 export const QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:security-alerts';
 export const SEVERE_QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:severe-alerts';
 export const HOOK_URL = 'https://hooks.example.com/mp-audit';
