@@ -10,7 +10,8 @@ export interface PipelineClients {
 
 /**
  * Clients with the SDK's standard settings (so `AWS_ENDPOINT_URL` and profiles work), S3
- * path-style where the environment needs it. Throttling and 5xx from SNS are retried inside
+ * path-style where the environment needs it and following a bucket's Region when S3 answers
+ * with a redirect. Throttling and 5xx from SNS are retried inside
  * the call with backoff and jitter.
  */
 export function createPipelineClients(
@@ -20,7 +21,12 @@ export function createPipelineClients(
 ): PipelineClients {
   const where = region === undefined ? {} : { region };
   return {
-    s3: new S3Client({ forcePathStyle: environment.s3ForcePathStyle, ...where }),
+    s3: new S3Client({
+      forcePathStyle: environment.s3ForcePathStyle,
+      // A log archive (another account's bucket) may sit in another Region than the function.
+      followRegionRedirects: true,
+      ...where,
+    }),
     sns: new SNSClient({ maxAttempts: 6, retryMode: 'standard', ...where }),
   };
 }

@@ -82,6 +82,16 @@ describe('Function: createPipelineClients', () => {
     s3.destroy();
   });
 
+  it("follows S3's redirect to a bucket in another Region (a log archive elsewhere)", () => {
+    // Prepare
+    const { s3, sns } = createPipelineClients(new FunctionEnvironment({}));
+
+    // Assess
+    expect(s3.config.followRegionRedirects).toBe(true);
+    s3.destroy();
+    sns.destroy();
+  });
+
   it('gives SNS six attempts with standard backoff, so throttling is retried inside the call', async () => {
     // Prepare
     const { sns } = createPipelineClients(new FunctionEnvironment({}));
