@@ -36,6 +36,11 @@ export function alertJsonLine(alert: MediaPackageAlert): string {
     outcome: alert.outcome,
     awsRegion: alert.awsRegion,
     userArn: alert.actor.arn,
+    identity: {
+      type: alert.actor.kind,
+      via: alert.actor.via,
+      description: alert.actor.description,
+    },
     sourceFile: alert.logObject?.key ?? null,
     eventTime: alert.eventTime,
     accountId: alert.accountId,
@@ -49,7 +54,8 @@ export function alertText(alert: MediaPackageAlert, colour = false): string {
   const mfa = actor.mfaAuthenticated === null ? 'unknown' : actor.mfaAuthenticated ? 'yes' : 'no';
   return [
     colourSeverityTag(formatSubject(alert), alert.severity, colour),
-    `  who:   ${actor.arn ?? '-'} (${actor.identityType}, MFA ${mfa})${actor.sessionIssuerArn === null ? '' : ` via ${actor.sessionIssuerArn}`}`,
+    `  who:   ${actor.description}`,
+    `         ${actor.arn ?? '-'} (${actor.identityType}, MFA ${mfa})${actor.sessionIssuerArn === null ? '' : ` via ${actor.sessionIssuerArn}`}`,
     `  when:  ${alert.eventTime ?? '-'}   where: ${alert.awsRegion} from ${alert.sourceIPAddress ?? '-'}`,
     ...(alert.error === null
       ? []

@@ -131,8 +131,9 @@ export function formatEmail(
     ...alert.notes.flatMap((note) => ['', `NOTE: ${note}`]),
     '',
     'WHO',
-    `  Identity type:   ${actor.identityType}`,
+    `  ${actor.description}`,
     `  Principal ARN:   ${actor.arn ?? '-'}`,
+    `  Identity type:   ${actor.identityType}${actor.kind === actor.identityType ? '' : ` (${actor.kind})`}, via ${actor.via}`,
     `  Account:         ${actor.accountId ?? '-'}`,
     `  Session issuer:  ${actor.sessionIssuerArn ?? '-'}`,
     `  MFA used:        ${mfaText(actor.mfaAuthenticated)}`,
@@ -189,7 +190,8 @@ export function formatChatbot(
       ? 'succeeded'
       : `*FAILED* ${slackCode(alert.error.code)}${alert.error.message === null ? '' : ` ${slackCode(alert.error.message)}`}`;
   const description = [
-    `*Who:* ${who}, ${slackText(actor.identityType)}, MFA ${mfaText(actor.mfaAuthenticated)}`,
+    `*Who:* ${slackText(actor.description)}`,
+    `*Principal:* ${who}, ${slackText(actor.identityType)}, MFA ${mfaText(actor.mfaAuthenticated)}`,
     `*What:* ${slackCode(alert.eventName)} on ${slackText(resource.type)} ${slackCode(resource.id ?? '-')}`,
     `*When:* ${slackText(alert.eventTime ?? '-')}`,
     `*Where:* ${slackText(alert.awsRegion)}, account ${slackText(alert.accountId ?? '-')}, from ${slackText(alert.sourceIPAddress ?? '-')}`,
@@ -247,8 +249,10 @@ function slackCode(value: string): string {
 
 /**
  * A value in running text: escaped, with look-alikes for the characters that format it
- * (`*bold*`, `_italic_`, `~strike~`, `` `code` ``). Used only for values that hold none of
- * them normally (Region, time, address, identity type), so nothing real is altered.
+ * (`*bold*`, `_italic_`, `~strike~`, `` `code` ``). Used for values that hold none of them
+ * normally (Region, time, address, identity type), so nothing real is altered, and for the
+ * caller's description, whose names may (`AWSReservedSSO_...`): their exact text follows in
+ * the principal's code span.
  */
 function slackText(value: string): string {
   return slackEscape(value)

@@ -3,6 +3,8 @@ import type { DetectionPath } from '../contract';
 import type { CloudTrailRecord, LogObjectRef, ReadRecord } from '../read/cloudtrail-record';
 import { OMITTED_PARTS } from '../read/cloudtrail-record';
 import { consolePath, serviceName } from '../match/event-sources';
+import type { CallVia, IdentityType } from '../match/identity';
+import { classifyIdentity, describeIdentity } from '../match/identity';
 import type { MatchCategory, MatchedEvent, Outcome, Severity } from '../match/matcher';
 import { RECORD_MAX_BYTES } from '../read/record-cutter';
 import { findSecrets, redactSecrets, redactText, wellFormed } from './redact';
@@ -12,7 +14,20 @@ export const ALERT_SCHEMA = 'mediapackage-audit-alert/v1';
 
 /** Who made the call. */
 export interface AlertActor {
+  /** CloudTrail's own `userIdentity.type`, as written (`Unknown` when absent). */
   readonly identityType: string;
+  /**
+   * The caller's type as classified: one of CloudTrail's documented types, `Unknown` for any
+   * other. Added to v1, like `via` and `description`.
+   */
+  readonly kind: IdentityType;
+  /** How the call was made: console, aws-cli, sdk, cloudformation, iac, aws-service, unknown. */
+  readonly via: CallVia;
+  /**
+   * The caller in plain words, e.g. `root user, from the console, without MFA`: one line,
+   * built from this module's words and the actor's redacted fields.
+   */
+  readonly description: string;
   readonly arn: string | null;
   readonly accountId: string | null;
   readonly principalId: string | null;
@@ -128,7 +143,7 @@ export function buildAlert(
     category: match.category,
     awsRegion: region,
     accountId: text(record.recipientAccountId) ?? text(record.userIdentity?.accountId),
-    actor: actorOf(record, text),
+    actor: actorOf(match, text),
     resource: resourceOf(match, text),
     requestParameters: redactSecrets(record.requestParameters ?? null, { knownSecrets: known }),
     error:
@@ -213,12 +228,18 @@ function groupDigits(value: number): string {
   return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-function actorOf(record: CloudTrailRecord, text: FieldText): AlertActor {
+function actorOf(match: MatchedEvent, text: FieldText): AlertActor {
+  const { record } = match;
+  const caller = match.identity ?? classifyIdentity(record);
   const identity = record.userIdentity ?? {};
   const issuer = identity.sessionContext?.sessionIssuer;
   const mfa = identity.sessionContext?.attributes?.mfaAuthenticated;
   return {
     identityType: text(identity.type) ?? 'Unknown',
+    kind: caller.type,
+    via: caller.via,
+    // Every record text in it goes through the same redaction as the other fields.
+    description: describeIdentity(caller, text),
     arn: text(identity.arn),
     accountId: text(identity.accountId),
     principalId: text(identity.principalId),

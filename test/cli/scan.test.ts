@@ -13,7 +13,9 @@ import {
   logFileBody,
   otherServiceRecord,
 } from '../../scripts/cloudtrail-factory';
+import { classifyIdentity, describeIdentity } from '../../lambda/match/identity';
 import { captureIo } from '../support/captured-io';
+import { IDENTITY_EXAMPLES, recordWith } from '../support/identity-examples';
 import { chunked } from '../support/streams';
 
 interface AlertLine {
@@ -188,7 +190,10 @@ describe('Function: main', () => {
     expect(block?.split('\n')[0]).toBe(
       '[HIGH] FAILED MediaPackage DeleteChannel on channel live-1 (eu-west-1)',
     );
-    expect(block).toContain(`who:   ${USER_ARN}`);
+    expect(block).toContain(
+      'who:   role MediaOpsAdmin (session jdoe), from the AWS CLI, with MFA\n',
+    );
+    expect(block).toContain(`         ${USER_ARN} (AssumedRole, MFA yes)`);
     expect(block).toContain('error: AccessDenied - not authorized');
   });
 
@@ -641,5 +646,60 @@ describe('Option: --quiet', () => {
     // Assess
     expect(code).toBe(1);
     expect(io.stderr).toEqual([`mp-audit: cannot read ${missing}: ENOENT`]);
+  });
+});
+
+describe('Identity: who called, in scan output', () => {
+  it('gives each documented caller its type, via and description in --json and text', async () => {
+    // Prepare
+    const folder = await mkdtemp(join(tmpdir(), 'mp-audit-identity-'));
+    const records = IDENTITY_EXAMPLES.map((example, index) =>
+      recordWith(example, {
+        eventID: `0d0c0b0a-0000-4000-8000-${String(index).padStart(12, '0')}`,
+      }),
+    );
+    const file = await put(
+      join(
+        dayFolder(folder, 'us-west-2'),
+        `${ACCOUNT_ID}_CloudTrail_us-west-2_20250314T0905Z_Id3ntity0000Abcd.json.gz`,
+      ),
+      logFileBody(records),
+    );
+    const json = captureIo();
+    const text = captureIo();
+
+    try {
+      // Act
+      await main(['scan', '--json', file], json);
+      await main(['scan', file], text);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+
+    // Assess
+    const lines = json.stdout.map(
+      (line) =>
+        JSON.parse(line) as AlertLine & {
+          identity: { type: string; via: string; description: string };
+        },
+    );
+    expect(lines).toHaveLength(IDENTITY_EXAMPLES.length);
+    for (const [index, example] of IDENTITY_EXAMPLES.entries()) {
+      const identity = classifyIdentity(records[index] ?? {});
+      expect(lines.find((line) => line.eventID === records[index]?.eventID)?.identity).toEqual({
+        type: identity.type,
+        via: identity.via,
+        description: describeIdentity(identity),
+      });
+      expect(identity.type).toBe(example.userIdentity.type);
+    }
+    const rootLine = lines.find(
+      (line) => line.identity.type === 'Root' && line.identity.via === 'console',
+    );
+    expect(rootLine).toMatchObject({
+      severity: 'high',
+      identity: { description: 'root user, from the console, without MFA' },
+    });
+    expect(text.stdout.join('')).toContain('  who:   root user, from the console, without MFA\n');
   });
 });

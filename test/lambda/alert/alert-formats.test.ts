@@ -26,6 +26,7 @@ import {
   cloudTrailRecord,
 } from '../../../scripts/cloudtrail-factory';
 import { alertFor } from '../../support/alerts';
+import { ROOT_CONSOLE, recordWith } from '../../support/identity-examples';
 
 const PRINTABLE_ASCII_LINE = /^[\x20-\x7e]+$/;
 
@@ -355,6 +356,42 @@ describe('Function: formatSubject and resource ids', () => {
   });
 });
 
+describe('Formats: the caller in plain words', () => {
+  const alert = alertFor(recordWith(ROOT_CONSOLE));
+
+  it('opens the email WHO section with the description, then the ARN', () => {
+    // Act
+    const email = formatEmail(alert);
+
+    // Assess
+    expect(email).toContain(
+      [
+        'WHO',
+        '  root user, from the console, without MFA',
+        '  Principal ARN:   arn:aws:iam::123456789012:root',
+        '  Identity type:   Root, via console',
+      ].join('\n'),
+    );
+  });
+
+  it('says it in Slack and in the JSON', () => {
+    // Act
+    const slack = JSON.parse(formatChatbot(alert)) as { content: { description: string } };
+    const json = JSON.parse(formatJson(alert)) as MediaPackageAlert;
+
+    // Assess
+    expect(slack.content.description).toMatch(
+      /^\*Who:\* root user, from the console, without MFA\n\*Principal:\* `arn:aws:iam::123456789012:root`, Root, MFA no\n/,
+    );
+    expect(json.actor).toMatchObject({
+      identityType: 'Root',
+      kind: 'Root',
+      via: 'console',
+      description: 'root user, from the console, without MFA',
+    });
+  });
+});
+
 describe('Function: formatEmail', () => {
   it('lays out who, what, when, where, outcome and the links', () => {
     // Prepare
@@ -424,7 +461,10 @@ describe('Function: formatChatbot', () => {
     expect(notification.content.title).toContain(formatSubject(alert));
     expect(notification.content.description.length).toBeLessThanOrEqual(3000);
     expect(notification.content.description).toContain(
-      `*Who:* \`${USER_ARN}\` (via \`${ROLE_ARN}\`), AssumedRole, MFA yes`,
+      '*Who:* role MediaOpsAdmin (session jdoe), from the AWS CLI, with MFA\n',
+    );
+    expect(notification.content.description).toContain(
+      `*Principal:* \`${USER_ARN}\` (via \`${ROLE_ARN}\`), AssumedRole, MFA yes`,
     );
     expect(notification.content.description).toContain('*What:* `RotateIngestEndpointCredentials`');
     expect(notification.content.description).toContain('*When:* 2024-05-01T12:03:41Z');
@@ -663,7 +703,8 @@ describe('Formats: Slack markup in values', () => {
     const notification = parseChatbot(formatChatbot(alert));
 
     // Assess
-    expect(notification.content.description).toMatch(/^\*Who:\* `/);
+    expect(notification.content.description).toMatch(/^\*Who:\* unknown caller /);
+    expect(notification.content.description).toContain('\n*Principal:* `');
     expect(notification.content.description).toContain('\n*Outcome:* *FAILED* `');
     expect(notification.content.nextSteps[0]).toBe(
       `<${alert.links.cloudTrailEvent}|Open the event in CloudTrail>`,

@@ -13,6 +13,14 @@ import {
   logFileKey,
 } from '../../../scripts/cloudtrail-factory';
 import { alertFor } from '../../support/alerts';
+import {
+  ASSUMED_ROLE,
+  AWS_SERVICE,
+  IDENTITY_EXAMPLES,
+  ROOT_CONSOLE,
+  recordWith,
+} from '../../support/identity-examples';
+import { classifyIdentity, describeIdentity } from '../../../lambda/match/identity';
 
 describe('Function: buildAlert', () => {
   it('says who, what, when, where and the outcome of an UpdateChannel call', () => {
@@ -362,6 +370,73 @@ describe('Function: buildAlert', () => {
 
     // Assess
     expect(alert.notes).toEqual([]);
+  });
+});
+
+describe('Function: buildAlert, the caller', () => {
+  it("classifies the root user in the console and keeps CloudTrail's raw type", () => {
+    // Act
+    const alert = alertFor(recordWith(ROOT_CONSOLE));
+
+    // Assess
+    expect(alert.severity).toBe('high');
+    expect(alert.actor).toMatchObject({
+      identityType: 'Root',
+      kind: 'Root',
+      via: 'console',
+      description: 'root user, from the console, without MFA',
+      arn: 'arn:aws:iam::123456789012:root',
+      mfaAuthenticated: false,
+    });
+  });
+
+  it('says the same as describeIdentity for every documented example', () => {
+    for (const example of IDENTITY_EXAMPLES) {
+      // Act
+      const alert = alertFor(recordWith(example));
+
+      // Assess
+      const identity = classifyIdentity(recordWith(example));
+      expect(alert.actor).toMatchObject({
+        kind: identity.type,
+        via: identity.via,
+        description: describeIdentity(identity),
+      });
+    }
+  });
+
+  it('keeps a type CloudTrail adds later as identityType, and kind Unknown', () => {
+    // Act
+    const alert = alertFor(
+      recordWith(AWS_SERVICE, { userIdentity: { type: 'Directory', principalId: 'x' } }),
+    );
+
+    // Assess
+    expect(alert.actor).toMatchObject({
+      identityType: 'Directory',
+      kind: 'Unknown',
+      description: 'unknown caller (type Directory)',
+    });
+  });
+
+  it('builds the description from redacted names only', () => {
+    // Prepare: a session name carrying a credential-shaped pair and the record's own secret.
+    const secret = 'Zq8vLmN3pRt7Kx2W';
+    const record = recordWith(ASSUMED_ROLE, {
+      userIdentity: {
+        ...ASSUMED_ROLE.userIdentity,
+        arn: `arn:aws:sts::123456789012:assumed-role/RoleToBeAssumed/token=${secret}`,
+        sessionContext: { sessionIssuer: { userName: secret } },
+      },
+      requestParameters: { id: 'live-1', hlsIngest: { password: secret } },
+    });
+
+    // Act
+    const alert = alertFor(record);
+
+    // Assess
+    expect(alert.actor.description).not.toContain(secret);
+    expect(alert.actor.description).toBe(`role ${MASK} (session token=${MASK})`);
   });
 });
 
