@@ -285,13 +285,16 @@ function expectedAlert(record: GeneratedRecord, file: string): ExpectedAlert | u
   const readOnly = record.readOnly ?? /^(Describe|List|Get|Head)/.test(record.eventName);
   if (readOnly) return undefined;
   const failed = record.errorCode !== undefined;
-  const severity = failed
-    ? 'high'
-    : /^(Rotate|Delete)|Policy$/.test(record.eventName)
+  // A change made as root is high whatever else the default rules say.
+  const asRoot = record.userIdentity.type === 'Root';
+  const severity =
+    failed || asRoot
       ? 'high'
-      : /^(Tag|Untag)Resource$/.test(record.eventName)
-        ? 'low'
-        : 'medium';
+      : /^(Rotate|Delete)|Policy$/.test(record.eventName)
+        ? 'high'
+        : /^(Tag|Untag)Resource$/.test(record.eventName)
+          ? 'low'
+          : 'medium';
   return {
     eventID: record.eventID,
     eventSource: record.eventSource,
@@ -354,8 +357,8 @@ function readme(files: readonly WrittenFile[], alertCount: number): string {
     'records; addresses and accounts are documentation examples.',
     '',
     '`test/fixtures/sample-alerts.json` lists the MediaPackage write calls (`readOnly` false, or absent and',
-    'the name not Describe*/List*/Get*) with `severity` (high: failed attempts, Rotate*, Delete*,',
-    '*Policy; low: TagResource/UntagResource; medium: the rest) and `outcome`.',
+    'the name not Describe*/List*/Get*) with `severity` (high: failed attempts, calls made as root,',
+    'Rotate*, Delete*, *Policy; low: TagResource/UntagResource; medium: the rest) and `outcome`.',
     '',
     '| File | Records | Alerts | What it holds |',
     '| --- | --- | --- | --- |',

@@ -54,7 +54,14 @@ function alertsIn(key: string, records: GeneratedRecord[]): ExpectedAlert[] {
     .map((r) => {
       const failed = typeof r.errorCode === 'string';
       let severity: ExpectedAlert['severity'] = 'medium';
-      if (failed || r.eventName.startsWith('Rotate') || r.eventName.startsWith('Delete')) {
+      // Root: high whatever the other rules say.
+      const asRoot = r.userIdentity.type === 'Root';
+      if (
+        failed ||
+        asRoot ||
+        r.eventName.startsWith('Rotate') ||
+        r.eventName.startsWith('Delete')
+      ) {
         severity = 'high';
       } else if (r.eventName.endsWith('Policy')) {
         severity = 'high';
