@@ -2,7 +2,11 @@ import { loadRulesFile, RulesFileError } from '../lib/rules-file';
 import type { CompiledRules } from '../lambda/match/matcher';
 import { compileRules, suppressionExpired, suppressionExpiresAt } from '../lambda/match/matcher';
 import type { RulesConfig, SuppressionConfig } from '../lambda/match/rules-schema';
-import { RulesValidationError, SUPPRESSION_CONDITIONS } from '../lambda/match/rules-schema';
+import {
+  ROOT_SEVERITY,
+  RulesValidationError,
+  SUPPRESSION_CONDITIONS,
+} from '../lambda/match/rules-schema';
 import { DEFAULT_MAX_INFLATED_BYTES } from '../lambda/read/read-budget';
 import { redactText } from '../lambda/alert/redact';
 import type { MediaPackageAlert } from '../lambda/alert/alert';
@@ -68,6 +72,14 @@ export function suppressionNotices(rules: RulesConfig, now: Date): string[] {
   });
 }
 
+/** What a change made as root gets: ROOT_SEVERITY unless a rule names Root itself. */
+function rootText(rules: RulesConfig): string {
+  const own = rules.severityRules.findIndex((rule) => rule.identityType?.includes('Root'));
+  return own === -1
+    ? `${ROOT_SEVERITY}, whatever the severity rules say (a rule naming identityType Root overrides it)`
+    : `as severity rule [${own}] says when it matches, else ${ROOT_SEVERITY}`;
+}
+
 /** A short account of what a rules file does, for `mp-audit rules check`. */
 export function describeRules(rules: RulesConfig, now = new Date()): string[] {
   const lines = [
@@ -82,11 +94,14 @@ export function describeRules(rules: RulesConfig, now = new Date()): string[] {
             rule.eventSource === undefined ? '' : `source ${rule.eventSource}`,
             rule.eventName === undefined ? '' : `name ${rule.eventName}`,
             rule.outcome === undefined ? '' : `outcome ${rule.outcome}`,
+            rule.identityType === undefined ? '' : `identity ${rule.identityType.join('|')}`,
+            rule.via === undefined ? '' : `via ${rule.via.join('|')}`,
           ]
             .filter((part) => part !== '')
             .join(', ') || 'any event'
         } -> ${rule.severity}`,
     ),
+    `root user:      ${rootText(rules)}`,
     `suppressions:   ${rules.suppressions.length}${expiredText(rules, now)}`,
     ...rules.suppressions.map((suppression, index) => {
       const state = suppressionState(suppression, now);

@@ -165,6 +165,35 @@ describe('Command: mp-audit rules', () => {
       expect(io.stdout).toContain('  [1] outcome failed -> high');
       expect(io.stdout).toContain('suppressions:   3 (1 expired)');
       expect(io.stdout).toContain('self-protection: on, at high');
+      expect(io.stdout).toContain(
+        'root user:      high, whatever the severity rules say (a rule naming identityType Root overrides it)',
+      );
+    });
+
+    it('shows identity conditions and who decides a root change when a rule names Root', async () => {
+      // Prepare
+      const file = join(dir, 'root-rules.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          version: 1,
+          severityRules: [
+            { identityType: ['Root'], via: 'console', severity: 'medium' },
+            { eventName: 'TagResource', severity: 'low' },
+          ],
+        }),
+      );
+      const io = captureIo();
+
+      // Act
+      const code = await main(['rules', 'check', file], io);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(io.stdout).toContain('  [0] identity Root, via console -> medium');
+      expect(io.stdout).toContain(
+        'root user:      as severity rule [0] says when it matches, else high',
+      );
     });
 
     it('warns of each expired suppression, notes one expiring within 7 days, and says nothing of the others', async () => {
