@@ -1,6 +1,6 @@
 /**
  * The `mp-audit` command line: parses arguments and runs one command (cli/scan.ts,
- * cli/rules.ts, cli/replay.ts, cli/test-alert.ts). bin/mp-audit.js only calls `run` (compiled to dist/cli.js).
+ * cli/rules.ts, cli/replay.ts, cli/history.ts, cli/test-alert.ts). bin/mp-audit.js only calls `run` (compiled to dist/cli.js).
  *
  * Start-up matters (`--help` is typed often): this module imports only small leaf modules, and
  * each command's module (with the AWS SDK and the pipeline) is loaded when that command runs.
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BYTES_PER_MB, FUNCTION_ENV, MediaPackageAuditError } from '../lambda/contract';
 import type { CompiledRules } from '../lambda/match/matcher';
+import type { HistoryOptions } from './history';
 import type { ReplayOptions } from './replay';
 import type { DEFAULT_RULES_PATH } from './rules';
 import type { DEFAULT_STACK_NAME } from './test-alert';
@@ -54,6 +55,19 @@ const COMMAND_HELP = {
       --idempotency-table <name> (default ${FUNCTION_ENV.idempotencyTableName}).
       --rules <file>             Rules file (default: built-in defaults).
       --region <region>          AWS Region (default AWS_REGION, else the queue URL's).`,
+  history: `  history                        Read CloudTrail Event history (LookupEvents: the last 90
+                                 days of management events, no trail needed) for the rules'
+                                 event sources and CloudTrail, and print what alerts.
+      --since <when>             7d, 36h or 90m ago, or a date (ISO 8601, UTC; default 24h).
+      --until <when>             The same forms (default now).
+      --region <region>          A Region to read; repeat for more (default AWS_REGION).
+      --all-regions              Every Region where MediaPackage has an endpoint.
+      --json                     One JSON alert per line instead of text.
+      --rules <file>             Rules file to apply (default: built-in defaults).
+      --publish                  Also send the alerts through the deployed topic, once per
+                                 event: the pipeline and later runs do not send them again.
+      --topic-arn <arn>          Alert topic for --publish (default ${FUNCTION_ENV.alertTopicArn}).
+      --idempotency-table <name> (default ${FUNCTION_ENV.idempotencyTableName}).`,
   'test-alert': `  test-alert                     Publish one clearly marked test alert through the
                                  deployed alert topic (from the stack's outputs, or
                                  --topic-arn) so you can check email and Slack after deploy.
@@ -70,11 +84,12 @@ const COMMAND_SYNOPSIS: Readonly<Record<CommandName, string>> = {
   scan: 'scan <file|dir|->...',
   rules: 'rules check|test',
   replay: 'replay',
+  history: 'history',
   'test-alert': 'test-alert',
 };
 
-const EXIT_STATUS = `Exit status: 0 on success, 1 when a file could not be read or a rules file is
-invalid (the other files are still read), 2 on wrong usage.`;
+const EXIT_STATUS = `Exit status: 0 on success, 1 when a file or a Region could not be read or a rules
+file is invalid (the other files and Regions are still read), 2 on wrong usage.`;
 
 const USAGE = `Usage: mp-audit <command> [options]
 
@@ -129,7 +144,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   debug: { type: 'boolean', default: false },
   quiet: { type: 'boolean', short: 'q', default: false },
-  region: { type: 'string' },
+  region: { type: 'string', multiple: true },
+  'all-regions': { type: 'boolean', default: false },
+  publish: { type: 'boolean', default: false },
 } as const;
 
 /** Options that may come before the command as well as after it. */
@@ -196,9 +213,101 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       return 1;
     }
   }
+  if (command === 'history') return historyCommand(positionals, values, rules, commandIo);
   return command === 'replay'
     ? replayCommand(values, rules, commandIo)
     : scanCommand(positionals, values, rules, commandIo);
+}
+
+/**
+ * The one Region a command takes (`--region` is repeatable for history only), or a usage error
+ * when it was given more than once.
+ */
+function singleRegion(
+  values: Values,
+  command: CommandName,
+  io: CommandIo,
+): { region: string | undefined } | { exit: number } {
+  const [region, ...more] = values.region ?? [];
+  if (more.length > 0) return { exit: usageError(io, `${command}: give --region once`, command) };
+  return { region };
+}
+
+/** Calls `onInterrupt` on the first Ctrl-C, exits on the second; returns the undo. */
+function onFirstInterrupt(
+  io: CommandIo,
+  message: string,
+): { stopped: () => boolean; done: () => void } {
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+    io.err(message);
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
+  return {
+    stopped: () => interrupted,
+    done: () => process.removeListener('SIGINT', onInterrupt),
+  };
+}
+
+async function historyCommand(
+  positionals: readonly string[],
+  values: Values,
+  rules: CompiledRules | undefined,
+  io: CommandIo,
+): Promise<number> {
+  if (positionals.length > 0) {
+    return usageError(io, `history takes no arguments, got '${positionals[0] ?? ''}'`, 'history');
+  }
+  const regions = values.region ?? [];
+  if (values['all-regions'] === true && regions.length > 0) {
+    return usageError(io, 'history: give --region or --all-regions, not both', 'history');
+  }
+  const badRegion = regions.find((region) => !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region));
+  if (badRegion !== undefined) {
+    return usageError(
+      io,
+      `history: --region expects a Region name like us-east-1, got '${badRegion}'`,
+      'history',
+    );
+  }
+  if (
+    values.publish !== true &&
+    (values['topic-arn'] ?? values['idempotency-table']) !== undefined
+  ) {
+    return usageError(
+      io,
+      'history: --topic-arn and --idempotency-table go with --publish',
+      'history',
+    );
+  }
+  const { ALL_REGIONS, historyWindow, runHistory } = await import('./history');
+  const window = historyWindow(values.since, values.until);
+  if ('problem' in window) return usageError(io, `history: ${window.problem}`, 'history');
+  for (const note of window.notes) io.err(`mp-audit history: ${note}`);
+  const interrupt = onFirstInterrupt(
+    io,
+    'mp-audit history: stopping after the page in hand (Ctrl-C again to abort)',
+  );
+  const options: HistoryOptions = {
+    start: window.start,
+    end: window.end,
+    regions: values['all-regions'] === true ? ALL_REGIONS : [...new Set(regions)],
+    json: values.json === true,
+    ...(rules === undefined ? {} : { rules }),
+    publish: values.publish === true,
+    ...(values['topic-arn'] === undefined ? {} : { topicArn: values['topic-arn'] }),
+    ...(values['idempotency-table'] === undefined
+      ? {}
+      : { idempotencyTable: values['idempotency-table'] }),
+    stopRequested: interrupt.stopped,
+  };
+  try {
+    return await runHistory(options, io);
+  } finally {
+    interrupt.done();
+  }
 }
 
 async function replayCommand(
@@ -227,13 +336,12 @@ async function replayCommand(
       'replay',
     );
   }
-  let interrupted = false;
-  const onInterrupt = (): void => {
-    interrupted = true;
-    io.err('mp-audit replay: stopping after the file in hand (Ctrl-C again to abort)');
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onInterrupt);
+  const region = singleRegion(values, 'replay', io);
+  if ('exit' in region) return region.exit;
+  const interrupt = onFirstInterrupt(
+    io,
+    'mp-audit replay: stopping after the file in hand (Ctrl-C again to abort)',
+  );
   const options: ReplayOptions = {
     ...(values['from-dlq'] === undefined ? {} : { fromDlq: values['from-dlq'] }),
     ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
@@ -246,14 +354,14 @@ async function replayCommand(
       ? {}
       : { idempotencyTable: values['idempotency-table'] }),
     ...(rules === undefined ? {} : { rules }),
-    ...(values.region === undefined ? {} : { region: values.region }),
-    stopRequested: () => interrupted,
+    ...(region.region === undefined ? {} : { region: region.region }),
+    stopRequested: interrupt.stopped,
   };
   try {
     const { runReplay } = await import('./replay');
     return await runReplay(options, io);
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    interrupt.done();
   }
 }
 
@@ -323,6 +431,8 @@ async function testAlertCommand(
       'test-alert',
     );
   }
+  const region = singleRegion(values, 'test-alert', io);
+  if ('exit' in region) return region.exit;
   const { SEVERITIES, runTestAlert } = await import('./test-alert');
   const severity = SEVERITIES.find((level) => level === values.severity);
   if (values.severity !== undefined && severity === undefined) {
@@ -336,7 +446,7 @@ async function testAlertCommand(
     {
       ...(values['topic-arn'] === undefined ? {} : { topicArn: values['topic-arn'] }),
       ...(values['stack-name'] === undefined ? {} : { stackName: values['stack-name'] }),
-      ...(values.region === undefined ? {} : { region: values.region }),
+      ...(region.region === undefined ? {} : { region: region.region }),
       ...(severity === undefined ? {} : { severity }),
     },
     io,

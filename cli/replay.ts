@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -197,6 +198,58 @@ function replayProgressText(run: ReplayRun): string {
   );
 }
 
+/** Where alerts are published: options win over the environment the function reads. */
+export interface PublishTarget {
+  /** @default ALERT_TOPIC_ARN */
+  readonly topicArn?: string;
+  /** @default IDEMPOTENCY_TABLE_NAME */
+  readonly idempotencyTable?: string;
+}
+
+/** The clients a publishing delivery uses. */
+export interface PublishClients {
+  readonly sns: SNSClient;
+  /** @default a client with the SDK's standard settings */
+  readonly dynamoDb?: DynamoDBClient;
+}
+
+/**
+ * The deployed function's delivery: its topic and its idempotency records (keyed on the
+ * eventID), so what the pipeline sent is not sent again and a second run sends nothing twice.
+ * Shared by `replay` and `history --publish`. Undefined when no topic (or a malformed one) is
+ * set, for the caller to say so in its own words; warns when no table is set.
+ */
+export function publishingDelivery(
+  target: PublishTarget,
+  io: CommandIo,
+  clients: PublishClients,
+): AlertDelivery | undefined {
+  const environment = new FunctionEnvironment({
+    ...process.env,
+    ...(target.topicArn === undefined ? {} : { [FUNCTION_ENV.alertTopicArn]: target.topicArn }),
+    ...(target.idempotencyTable === undefined
+      ? {}
+      : { [FUNCTION_ENV.idempotencyTableName]: target.idempotencyTable }),
+  });
+  const topicArn = validTopicArn(environment);
+  if (topicArn === undefined) return undefined;
+  const idempotency = environment.idempotency;
+  if (idempotency === undefined) {
+    io.err(
+      `warning: no --idempotency-table (or ${FUNCTION_ENV.idempotencyTableName}): alerts already sent may be sent again`,
+    );
+  }
+  const delivery = deliveryFor(
+    clients.sns,
+    topicArn,
+    idempotency === undefined || clients.dynamoDb === undefined
+      ? idempotency
+      : { ...idempotency, dynamoDb: clients.dynamoDb },
+  );
+  delivery.registerContext?.(CLI_CONTEXT);
+  return delivery;
+}
+
 /**
  * The pipeline's dependencies for a replay: the function's delivery (same topic, same
  * idempotency records) or, for a dry run, printing. Undefined, said why, on wrong usage.
@@ -206,32 +259,15 @@ function replayDeps(
   io: CommandIo,
   clients: ReplayClients,
 ): PipelineDeps | undefined {
-  // Options win over the environment the function would read, named the same way.
-  const environment = new FunctionEnvironment({
-    ...process.env,
-    ...(options.topicArn === undefined ? {} : { [FUNCTION_ENV.alertTopicArn]: options.topicArn }),
-    ...(options.idempotencyTable === undefined
-      ? {}
-      : { [FUNCTION_ENV.idempotencyTableName]: options.idempotencyTable }),
-  });
-  const topicArn = validTopicArn(environment);
-  if (!options.dryRun && topicArn === undefined) {
+  const delivery = options.dryRun
+    ? printingDelivery(io)
+    : publishingDelivery(options, io, { sns: clients.sns });
+  if (delivery === undefined) {
     io.err(
       `mp-audit replay: --topic-arn (or ${FUNCTION_ENV.alertTopicArn}) is required unless --dry-run`,
     );
     return undefined;
   }
-  const idempotency = environment.idempotency;
-  if (!options.dryRun && idempotency === undefined) {
-    io.err(
-      `warning: no --idempotency-table (or ${FUNCTION_ENV.idempotencyTableName}): alerts already sent may be sent again`,
-    );
-  }
-  const delivery =
-    options.dryRun || topicArn === undefined
-      ? printingDelivery(io)
-      : deliveryFor(clients.sns, topicArn, idempotency);
-  delivery.registerContext?.(CLI_CONTEXT);
   return {
     s3: clients.s3,
     // Its lines may quote a key or an error from input: redacted as the function's are.

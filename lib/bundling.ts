@@ -72,7 +72,7 @@ function libraryBuild(entry: string, outfile: string): BuildOptions {
 export const LIBRARY_BUILD = libraryBuild('lib/index.ts', 'index.js');
 
 /** The commands cli/main.ts imports when they run, each built to `dist/cli-<name>.js`. */
-export const CLI_COMMANDS = ['scan', 'rules', 'replay', 'test-alert'] as const;
+export const CLI_COMMANDS = ['scan', 'rules', 'replay', 'history', 'test-alert'] as const;
 
 /**
  * Keeps cli/main.ts's `import('./scan')` (and the other commands) a `require` of the command's

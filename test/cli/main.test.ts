@@ -54,6 +54,7 @@ describe('Function: main', () => {
     ['scan', '--max-inflated-mb', ['rules check', '--from-dlq']],
     ['rules', 'rules test <rules>', ['--max-inflated-mb', '--from-dlq']],
     ['replay', '--from-dlq', ['--max-inflated-mb', 'rules check']],
+    ['history', '--all-regions', ['--from-dlq', '--max-inflated-mb']],
     [
       'test-alert',
       `--stack-name <name>        Stack to read it from (default ${DEFAULT_STACK_NAME})`,
@@ -152,6 +153,24 @@ describe('Command: test-alert', () => {
       expect.objectContaining({ out: io.out, err: io.err }),
     );
   });
+
+  it.each([['test-alert'], ['replay']])(
+    'refuses --region given twice to %s (repeatable for history only)',
+    async (command) => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      const code = await main(
+        [command, '--bucket', 'b', '--region', 'eu-west-1', '--region', 'us-east-1'],
+        io,
+      );
+
+      // Assess
+      expect(code).toBe(2);
+      expect(io.stderr[0]).toContain(`${command}: give --region once`);
+    },
+  );
 
   it('leaves the defaults to runTestAlert when no option is given', async () => {
     // Act
