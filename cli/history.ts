@@ -75,7 +75,7 @@ export const LOOKUP_PAGE_SIZE = 50;
 /** LookupEvents' quota: requests a second per account and Region. */
 export const LOOKUP_REQUESTS_PER_SECOND = 2;
 /** Attempts at one request before its Region is given up (throttling, 5xx, network). */
-export const LOOKUP_MAX_ATTEMPTS = 8;
+export const LOOKUP_MAX_ATTEMPTS = 10;
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_MAX_MS = 20_000;
 /** Regions read at once: each has its own quota, so they do not slow each other. */
@@ -119,8 +119,9 @@ export type HistoryWindow =
   | { readonly problem: string };
 
 /**
- * The window `[since, until)` from the arguments: since defaults to 24 hours ago, until to now.
- * A start older than Event history reaches is moved to its limit, with a note saying so.
+ * The window `[since, until)` from the arguments: since defaults to 24 hours ago, until to now
+ * (and never later). A start older than Event history reaches is kept, with a note saying that
+ * what is older is not there.
  */
 export function historyWindow(
   since: string | undefined,
@@ -140,16 +141,11 @@ export function historyWindow(
   }
   const oldest = new Date(now.getTime() - HISTORY_DAYS * DAY_MS);
   if (start >= oldest) return { start, end, notes: [] };
-  if (end <= oldest) {
-    return {
-      problem: `CloudTrail Event history keeps ${HISTORY_DAYS} days: nothing is left before ${oldest.toISOString()} (use mp-audit replay on the trail's log files)`,
-    };
-  }
   return {
-    start: oldest,
+    start,
     end,
     notes: [
-      `CloudTrail Event history keeps ${HISTORY_DAYS} days: reading from ${oldest.toISOString()}, not ${start.toISOString()} (older events are only in a trail's log files: mp-audit replay)`,
+      `CloudTrail Event history keeps ${HISTORY_DAYS} days: nothing before ${oldest.toISOString()} is there (a trail's log files keep it: mp-audit replay)`,
     ],
   };
 }
@@ -192,11 +188,14 @@ export const REAL_CLOCK: Clock = {
 
 /**
  * A token bucket: `perSecond` tokens a second, holding at most `burst`. With a burst of 1,
- * requests are spaced 1/perSecond apart, so no second ever sees more than `perSecond`.
+ * requests are spaced 1/perSecond apart, so no second ever sees more than `perSecond`. When
+ * the service throttles anyway (another tool spends the same quota), `slowDown` halves the
+ * rate and each success wins a little of it back.
  */
 export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
+  private rate: number;
 
   public constructor(
     private readonly perSecond: number,
@@ -205,6 +204,22 @@ export class TokenBucket {
   ) {
     this.tokens = burst;
     this.refilledAt = clock.now();
+    this.rate = perSecond;
+  }
+
+  /** Requests a second now. */
+  public get currentRate(): number {
+    return this.rate;
+  }
+
+  /** Halves the rate (to a request every 4 seconds at the least). */
+  public slowDown(): void {
+    this.rate = Math.max(0.25, this.rate / 2);
+  }
+
+  /** Wins back a tenth of the full rate, up to it. */
+  public speedUp(): void {
+    this.rate = Math.min(this.perSecond, this.rate + this.perSecond / 10);
   }
 
   /** Resolves when a request may go; takes its token. */
@@ -213,14 +228,14 @@ export class TokenBucket {
       const now = this.clock.now();
       this.tokens = Math.min(
         this.burst,
-        this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond,
+        this.tokens + ((now - this.refilledAt) / 1000) * this.rate,
       );
       this.refilledAt = now;
       if (this.tokens >= 1) {
         this.tokens -= 1;
         return;
       }
-      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.perSecond) * 1000));
+      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
     }
   }
 }
@@ -559,11 +574,15 @@ async function lookupPage(
         }),
       );
       tally.waiting.delete(region);
+      bucket.speedUp();
       return page;
     } catch (error) {
       const reason = retryReason(error);
       if (reason === undefined || attempt >= LOOKUP_MAX_ATTEMPTS || stopping(run)) throw error;
-      if (reason === 'throttled') tally.throttled += 1;
+      if (reason === 'throttled') {
+        tally.throttled += 1;
+        bucket.slowDown();
+      }
       const delay = backoffDelay(attempt, run.deps.random);
       tally.waiting.set(
         region,

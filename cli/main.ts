@@ -60,7 +60,8 @@ const COMMAND_HELP = {
                                  event sources and CloudTrail, and print what alerts.
       --since <when>             7d, 36h or 90m ago, or a date (ISO 8601, UTC; default 24h).
       --until <when>             The same forms (default now).
-      --region <region>          A Region to read; repeat for more (default AWS_REGION).
+      --region <region>          A Region to read; repeat (or use commas) for more
+                                 (default AWS_REGION).
       --all-regions              Every Region where MediaPackage has an endpoint.
       --json                     One JSON alert per line instead of text.
       --rules <file>             Rules file to apply (default: built-in defaults).
@@ -260,7 +261,8 @@ async function historyCommand(
   if (positionals.length > 0) {
     return usageError(io, `history takes no arguments, got '${positionals[0] ?? ''}'`, 'history');
   }
-  const regions = values.region ?? [];
+  // Repeated, or several in one: `--region us-east-1,eu-west-1`.
+  const regions = (values.region ?? []).flatMap((value) => value.split(',')).map((r) => r.trim());
   if (values['all-regions'] === true && regions.length > 0) {
     return usageError(io, 'history: give --region or --all-regions, not both', 'history');
   }
