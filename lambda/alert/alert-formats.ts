@@ -3,6 +3,7 @@
  * redacted (`buildAlert`): these functions add no value of their own beyond the template, and
  * escape values for Slack so a record cannot add markup (`<!channel>`, links, code spans).
  */
+import { createHash } from 'node:crypto';
 import type { MediaPackageAlert } from './alert';
 import { isPlainArn } from './redact';
 
@@ -265,10 +266,28 @@ function slackText(value: string): string {
 
 const THREAD_ID_MAX_CHARS = 128;
 
-/** Groups a resource's alerts in one Slack thread; only id-safe characters. */
-function threadIdOf(alert: MediaPackageAlert): string {
-  const subject = alert.resource.id ?? alert.eventName;
-  return `mediapackage-${subject.replace(/[^A-Za-z0-9._:/-]/g, '-')}`.slice(0, THREAD_ID_MAX_CHARS);
+/**
+ * One Slack (or Teams) thread per resource: a readable start and a digest of the resource's
+ * identity, so the same resource always gets the same thread and two resources never share one
+ * (ids that differ only in characters the thread id cannot hold, the same id in two Regions,
+ * accounts or services, ids too long to keep whole). The identity is the account, Region,
+ * service, type and id, as every event on a resource names them; the ARN only when there is no
+ * id (create and tag calls carry one, deletes often do not, so preferring it would split a
+ * resource's thread); the event name when the record names neither.
+ */
+export function threadIdOf(alert: MediaPackageAlert): string {
+  const { resource } = alert;
+  const identity =
+    resource.id !== null
+      ? ['id', alert.accountId ?? '', alert.awsRegion, alert.service, resource.type, resource.id]
+      : resource.arn !== null
+        ? ['arn', resource.arn]
+        : ['event', alert.accountId ?? '', alert.awsRegion, alert.service, alert.eventName];
+  const digest = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
+  const label = `${resource.type} ${resource.id ?? alert.eventName}`
+    .replace(/[^A-Za-z0-9._:/-]+/g, '-')
+    .slice(0, THREAD_ID_MAX_CHARS - 'mediapackage--'.length - digest.length);
+  return `mediapackage-${label}-${digest}`;
 }
 
 /** The alert as JSON for machines (SQS, Lambda and other subscribers). */

@@ -7,6 +7,7 @@ import {
   SUBJECT_MIN_ID_CHARS,
   durationText,
   formatChatbot,
+  threadIdOf,
   formatEmail,
   formatJson,
   formatSubject,
@@ -498,6 +499,69 @@ describe('Function: formatChatbot', () => {
     expect(notification.content.description.length).toBeLessThanOrEqual(3000);
     // Long fields are cut where the alert is built, with a note saying so.
     expect(notification.content.description).toContain('[cut: 10000 characters]');
+  });
+});
+
+describe('Function: threadIdOf (one chat thread per resource)', () => {
+  const base = alertFor(cloudTrailRecord());
+  /** The same alert about another resource, or the same one elsewhere. */
+  function about(
+    resource: { type: string; id: string | null; arn: string | null },
+    where: { accountId?: string; awsRegion?: string; eventName?: string } = {},
+  ): MediaPackageAlert {
+    return { ...base, ...where, resource };
+  }
+  const resourceArb = fc.record({
+    type: fc.constantFrom('channel', 'origin endpoint', 'packaging group'),
+    id: fc.option(fc.string({ maxLength: 300 }), { nil: null }),
+    arn: fc.option(fc.string({ maxLength: 300 }), { nil: null }),
+  });
+
+  it('is the same for every event on one resource, whatever the event or its ARN', () => {
+    // Prepare: a create that returns the ARN, then a delete that names only the id.
+    const created = about(
+      {
+        type: 'channel',
+        id: 'live-1',
+        arn: 'arn:aws:mediapackage:us-west-2:111122223333:channels/x',
+      },
+      { eventName: 'CreateChannel' },
+    );
+    const deleted = about(
+      { type: 'channel', id: 'live-1', arn: null },
+      { eventName: 'DeleteChannel' },
+    );
+    // Act / Assess
+    expect(threadIdOf(created)).toBe(threadIdOf(deleted));
+    expect(threadIdOf(created)).toMatch(/^mediapackage-channel-live-1-[0-9a-f]{16}$/);
+  });
+
+  it('differs across Regions, accounts and types for the same id', () => {
+    // Prepare
+    const channel = { type: 'channel', id: 'live-1', arn: null };
+    const threads = [
+      about(channel),
+      about(channel, { awsRegion: 'eu-west-1' }),
+      about(channel, { accountId: '444455556666' }),
+      about({ ...channel, type: 'origin endpoint' }),
+    ].map(threadIdOf);
+    // Assess
+    expect(new Set(threads).size).toBe(threads.length);
+  });
+
+  it('is stable per resource, distinct across resources, short and id-safe for any ids', () => {
+    fc.assert(
+      fc.property(resourceArb, resourceArb, (a, b) => {
+        const [threadA, threadB] = [threadIdOf(about(a)), threadIdOf(about(b))];
+        expect(threadIdOf(about({ ...a }))).toBe(threadA);
+        expect(threadA.length).toBeLessThanOrEqual(128);
+        expect(threadA).toMatch(/^[A-Za-z0-9._:/-]+$/);
+        const sameIdentity =
+          a.type === b.type && (a.id !== null || b.id !== null ? a.id === b.id : a.arn === b.arn);
+        if (!sameIdentity) expect(threadA).not.toBe(threadB);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
