@@ -93,6 +93,37 @@ export const checkSlackChannelId: TextCheck = patternCheck(
   'a Slack channel ID: C (or G for old private channels) followed by 8-20 upper-case letters or digits, e.g. C0123ABCD',
 );
 
+/** A GUID as Microsoft Entra ID and Teams show it, e.g. `a1b2c3d4-1234-5678-9abc-def012345678`. */
+const GUID_PATTERN =
+  /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
+
+/** Why a Microsoft Teams team ID cannot be right, or `undefined`. */
+export const checkTeamsTeamId: TextCheck = patternCheck(
+  GUID_PATTERN,
+  'a Microsoft Teams team ID: a GUID as the Chatbot console shows it, e.g. a1b2c3d4-1234-5678-9abc-def012345678',
+);
+
+/** Why a Microsoft Entra tenant ID cannot be right, or `undefined`. */
+export const checkTeamsTenantId: TextCheck = patternCheck(
+  GUID_PATTERN,
+  'a Microsoft Teams tenant ID: a GUID as the Chatbot console shows it, e.g. 0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+);
+
+/**
+ * A Teams channel ID as Chatbot's API takes it (`TeamsChannelConfiguration.ChannelId`): the
+ * URL-encoded `19:<id>@thread.tacv2` of the channel's link, `:` as `%3a` and `@` as `%40`.
+ */
+const TEAMS_CHANNEL_ID_PATTERN = /^[\w\-=+/.,]*%3[aA][\w\-=+/.,]*%40[\w\-=+/.,]*$/;
+
+/** Why a Microsoft Teams channel ID cannot be right, or `undefined`. */
+export const checkTeamsChannelId: TextCheck = (value) => {
+  if (value.length <= 255 && TEAMS_CHANNEL_ID_PATTERN.test(value)) return undefined;
+  const hint = /^19:.*@/.test(value)
+    ? ' (give it URL-encoded, as in the channel link: `:` as %3a and `@` as %40)'
+    : '';
+  return `'${value}' is not a Microsoft Teams channel ID: 19%3a<id>%40thread.tacv2 as in the channel link, e.g. 19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2${hint}`;
+};
+
 /**
  * Why `email` cannot be a pager address, or `undefined`: SNS allows one subscription per address
  * and topic, and an address in `alertEmails` already receives every alert.
@@ -109,6 +140,19 @@ export interface SlackConfig {
   readonly workspaceId: string;
   /** Slack channel ID, e.g. `C0123ABCD`. */
   readonly channelId: string;
+}
+
+/** Microsoft Teams delivery through AWS Chatbot (Amazon Q Developer in chat applications). */
+export interface TeamsConfig {
+  /** Team ID (a GUID), as shown by Chatbot after the team was authorised. */
+  readonly teamId: string;
+  /**
+   * Channel ID, URL-encoded as in the channel's link, e.g.
+   * `19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2`.
+   */
+  readonly channelId: string;
+  /** Microsoft Entra tenant ID (a GUID), as shown by Chatbot after the team was authorised. */
+  readonly tenantId: string;
 }
 
 /** Protocols {@link AlertSubscription} supports. */
@@ -182,6 +226,22 @@ export interface AlertTopicProps {
   readonly slackChannelConfigurationName?: string;
 
   /**
+   * Deliver alerts to a Microsoft Teams channel through AWS Chatbot, with the same powerless
+   * role and read-only guardrail as Slack. The team must have been authorised once in the
+   * Chatbot console.
+   *
+   * @default - no Teams delivery
+   */
+  readonly teams?: TeamsConfig;
+
+  /**
+   * Name of the Chatbot Teams channel configuration (unique in the account).
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly teamsChannelConfigurationName?: string;
+
+  /**
    * ARNs of standard SQS queues that receive every alert (SNS envelope, not raw). Each queue's
    * policy (and its KMS key policy, if encrypted) must let this topic send to it. Use
    * {@link subscriptions} to give a queue only some severities.
@@ -209,8 +269,8 @@ export interface AlertTopicProps {
 }
 
 /**
- * The encrypted SNS topic alerts go to, with email, Slack (AWS Chatbot), SQS, HTTPS and Lambda
- * subscribers, each optionally limited to some severities by an SNS filter policy.
+ * The encrypted SNS topic alerts go to, with email, Slack and Microsoft Teams (AWS Chatbot), SQS,
+ * HTTPS and Lambda subscribers, each optionally limited to some severities by an SNS filter policy.
  *
  * Its customer-managed key lets CloudWatch alarms publish (the AWS-managed `aws/sns` key would
  * not), so later alarms can use the same topic. SNS decrypts messages before delivering them,
@@ -228,6 +288,8 @@ export class AlertTopic extends Construct {
   public readonly encryptionKey: kms.Key;
   /** The Slack channel configuration, when Slack delivery is configured. */
   public readonly slackChannel?: chatbot.SlackChannelConfiguration;
+  /** The Microsoft Teams channel configuration, when Teams delivery is configured. */
+  public readonly teamsChannel?: chatbot.CfnMicrosoftTeamsChannelConfiguration;
   /** ARNs (`aws:PrincipalArn`) of the IAM principals that may publish. */
   private readonly publisherArns: string[] = [];
   private queueSubscriberCount = 0;
@@ -242,6 +304,9 @@ export class AlertTopic extends Construct {
       ...listedPublishers.map((arn) => checkText('publisherArns', arn, publisherCheck(this))),
       checkText('slack.workspaceId', props.slack?.workspaceId, checkSlackWorkspaceId),
       checkText('slack.channelId', props.slack?.channelId, checkSlackChannelId),
+      checkText('teams.teamId', props.teams?.teamId, checkTeamsTeamId),
+      checkText('teams.channelId', props.teams?.channelId, checkTeamsChannelId),
+      checkText('teams.tenantId', props.teams?.tenantId, checkTeamsTenantId),
     ]);
     this.publisherArns.push(...listedPublishers);
 
@@ -251,6 +316,9 @@ export class AlertTopic extends Construct {
     this.subscribeAll(props);
     if (props.slack !== undefined) {
       this.slackChannel = this.createSlackChannel(props.slack, props.slackChannelConfigurationName);
+    }
+    if (props.teams !== undefined) {
+      this.teamsChannel = this.createTeamsChannel(props.teams, props.teamsChannelConfigurationName);
     }
   }
 
@@ -389,14 +457,50 @@ export class AlertTopic extends Construct {
       slackWorkspaceId: slack.workspaceId,
       slackChannelId: slack.channelId,
       notificationTopics: [this.topic],
-      // Chatbot only relays notifications: its role has no permissions and the guardrail caps
-      // what channel members could do even with their own user roles.
-      role: new iam.Role(this, 'SlackChannelRole', {
-        assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
-        description: 'AWS Chatbot channel role for MediaPackage audit alerts (no permissions)',
-      }),
-      guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess')],
+      role: this.createChatbotRole('SlackChannelRole'),
+      guardrailPolicies: chatbotGuardrailPolicies(),
       loggingLevel: chatbot.LoggingLevel.ERROR,
+    });
+  }
+
+  /**
+   * The Teams channel configuration: the L1 resource (aws-cdk-lib has no L2 for Teams), with
+   * the Slack channel's role, guardrail and logging level, subscribed to the topic like Slack.
+   */
+  private createTeamsChannel(
+    teams: TeamsConfig,
+    name: string | undefined,
+  ): chatbot.CfnMicrosoftTeamsChannelConfiguration {
+    const channel = new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, 'TeamsChannel', {
+      configurationName: name ?? '',
+      teamId: teams.teamId,
+      teamsChannelId: teams.channelId,
+      teamsTenantId: teams.tenantId,
+      snsTopicArns: [this.topic.topicArn],
+      iamRoleArn: this.createChatbotRole('TeamsChannelRole').roleArn,
+      guardrailPolicies: chatbotGuardrailPolicies().map((policy) => policy.managedPolicyArn),
+      loggingLevel: chatbot.LoggingLevel.ERROR,
+    });
+    // Named after the resource's own path: the Slack configuration already takes this
+    // construct's, and names are unique in the account.
+    if (name === undefined) {
+      channel.configurationName = Names.uniqueResourceName(channel, {
+        maxLength: 128,
+        separator: '-',
+      });
+    }
+    return channel;
+  }
+
+  /**
+   * A Chatbot channel role. Chatbot only relays notifications: the role has no permissions and
+   * the guardrail ({@link chatbotGuardrailPolicies}) caps what channel members could do even
+   * with their own user roles.
+   */
+  private createChatbotRole(id: string): iam.Role {
+    return new iam.Role(this, id, {
+      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+      description: 'AWS Chatbot channel role for MediaPackage audit alerts (no permissions)',
     });
   }
 
@@ -575,6 +679,14 @@ function severityFilter(
   const allowlist = SEVERITIES.filter((severity) => severities.includes(severity));
   if (allowlist.length === SEVERITIES.length) return undefined;
   return { [SEVERITY_ATTRIBUTE]: sns.SubscriptionFilter.stringFilter({ allowlist }) };
+}
+
+/**
+ * The guardrail of every Chatbot channel configuration: read-only CloudWatch, not the
+ * `AdministratorAccess` Chatbot applies when none is given.
+ */
+export function chatbotGuardrailPolicies(): iam.IManagedPolicy[] {
+  return [iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess')];
 }
 
 /** The SNS endpoint of the stack's Region, as `kms:ViaService` names it. */

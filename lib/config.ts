@@ -7,7 +7,7 @@
  * together) is imported from that construct's module, never written here. Only what exists in
  * context alone is checked here: how a value is spelled (`-c` strings, `cdk.json` types), the
  * bucket name and key ARN the stack turns into references, the rules file's path, the Slack IDs
- * that must come in pairs.
+ * that must come in pairs and the Teams IDs that must come in threes.
  */
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -19,8 +19,12 @@ import {
   checkQueueArn,
   checkSlackChannelId,
   checkSlackWorkspaceId,
+  checkTeamsChannelId,
+  checkTeamsTeamId,
+  checkTeamsTenantId,
   isEmailAddress,
 } from './alert-topic';
+import type { TeamsConfig } from './alert-topic';
 import { AUDIT_FUNCTION_DEFAULTS, AUDIT_FUNCTION_LIMITS } from './audit-function';
 import { checkAccountId, checkOrganizationId, checkRegion } from './audit-history';
 import { AUDIT_TRAIL_DEFAULTS, AUDIT_TRAIL_LIMITS, MANAGEMENT_EVENTS_MODES } from './audit-trail';
@@ -230,6 +234,9 @@ const CONTEXT_SHAPE = {
   pagerEmails: optional(list(checkEmail)),
   slackWorkspaceId: optional(text(checkSlackWorkspaceId)),
   slackChannelId: optional(text(checkSlackChannelId)),
+  teamsTeamId: optional(text(checkTeamsTeamId)),
+  teamsChannelId: optional(text(checkTeamsChannelId)),
+  teamsTenantId: optional(text(checkTeamsTenantId)),
   existingBucketName: optional(text(checkBucketName)),
   existingBucketKeyPrefix: optional(text(checkKeyPrefix)),
   existingTrailKmsKeyArn: optional(text(checkKmsKeyArn)),
@@ -400,6 +407,16 @@ function checkPairs(values: ContextValues, add: AddProblem): void {
   if (values.slackChannelId === undefined && values.slackWorkspaceId !== undefined) {
     add('slackChannelId', 'is required when slackWorkspaceId is set (give both or neither)');
   }
+  const teamsKeys = ['teamsTeamId', 'teamsChannelId', 'teamsTenantId'] as const;
+  const givenTeamsKeys = teamsKeys.filter((key) => values[key] !== undefined);
+  if (givenTeamsKeys.length > 0) {
+    for (const key of teamsKeys.filter((k) => values[k] === undefined)) {
+      add(
+        key,
+        `is required when ${givenTeamsKeys.join(' and ')} ${givenTeamsKeys.length === 1 ? 'is' : 'are'} set (give all three or none)`,
+      );
+    }
+  }
   const { alertEmails, pagerEmails } = values;
   if (Array.isArray(alertEmails) && Array.isArray(pagerEmails)) {
     for (const email of pagerEmails) {
@@ -472,6 +489,14 @@ function alarmConfig(values: Partial<ContextValues>): AlarmConfig {
 /** Alarm values used when a context key is absent: the alarm construct's defaults. */
 export const ALARM_CONFIG_DEFAULTS: AlarmConfig = alarmConfig({});
 
+/** The `teams` setting when all three Teams keys are set (checkPairs refuses some of them). */
+function teamsConfig(values: ContextValues): { teams?: TeamsConfig } {
+  const { teamsTeamId, teamsChannelId, teamsTenantId } = values;
+  return teamsTeamId === undefined || teamsChannelId === undefined || teamsTenantId === undefined
+    ? {}
+    : { teams: { teamId: teamsTeamId, channelId: teamsChannelId, tenantId: teamsTenantId } };
+}
+
 /** The deployment's configuration from valid context values, defaults filled in. */
 function toConfig(values: ContextValues): MediaPackageAuditConfig {
   const { slackWorkspaceId, slackChannelId, existingBucketName, existingTrailKmsKeyArn } = values;
@@ -482,6 +507,7 @@ function toConfig(values: ContextValues): MediaPackageAuditConfig {
     ...(slackWorkspaceId !== undefined && slackChannelId !== undefined
       ? { slack: { workspaceId: slackWorkspaceId, channelId: slackChannelId } }
       : {}),
+    ...teamsConfig(values),
     ...(existingBucketName === undefined
       ? {}
       : {

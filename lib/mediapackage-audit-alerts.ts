@@ -17,7 +17,7 @@ import type { RulesConfig, RulesInput } from '../lambda/match/rules-schema';
 import { parseRules } from '../lambda/match/rules-schema';
 import type { OwnResources } from '../lambda/contract';
 import { FUNCTION_ENV } from '../lambda/contract';
-import type { AlertSubscription, SlackConfig } from './alert-topic';
+import type { AlertSubscription, SlackConfig, TeamsConfig } from './alert-topic';
 import { AlertTopic } from './alert-topic';
 import { AuditFunction } from './audit-function';
 import { AuditHistory, checkAccountId, checkRegion } from './audit-history';
@@ -232,6 +232,14 @@ export interface MediaPackageAuditAlertsProps {
   readonly slack?: SlackConfig;
 
   /**
+   * Microsoft Teams channel that receives alerts through AWS Chatbot, with the same role and
+   * guardrail as Slack.
+   *
+   * @default - no Teams delivery
+   */
+  readonly teams?: TeamsConfig;
+
+  /**
    * The log bucket of an existing trail (yours or an organization trail's). When set, no trail,
    * trail key or bucket is created: the construct only adds the trigger, the function and the
    * alerting. Deploy in the account and Region of the bucket.
@@ -443,7 +451,7 @@ export interface MediaPackageAuditAlertsProps {
 /**
  * Alerts within seconds when someone changes AWS Elemental MediaPackage: CloudTrail's
  * EventBridge events (the fast path, best effort) and its log files minutes later (complete) ->
- * Lambda -> SNS (email, Slack through AWS Chatbot, SQS, HTTPS, Lambda), each event alerted
+ * Lambda -> SNS (email, Slack and Teams through AWS Chatbot, SQS, HTTPS, Lambda), each event alerted
  * once, each subscriber optionally limited to some severities.
  *
  * Creates a multi-Region trail with an encrypted, hardened log bucket, or reads the bucket of an
@@ -517,9 +525,9 @@ export class MediaPackageAuditAlerts extends Construct {
       // Deployable (alarms, history and replay work), but every alert would go nowhere.
       Annotations.of(this).addWarningV2(
         NO_SUBSCRIBER_WARNING,
-        'No one receives the alerts: no email, Slack, SQS, HTTPS or Lambda subscriber is configured. ' +
-          'Deploy with -c alertEmails=ops@example.com (or pagerEmails, slackWorkspaceId + slackChannelId, extraSubscriberQueueArns), ' +
-          'or give the construct alertEmails, pagerEmails, slack, subscriptions or extraSubscriberQueueArns.',
+        'No one receives the alerts: no email, Slack, Teams, SQS, HTTPS or Lambda subscriber is configured. ' +
+          'Deploy with -c alertEmails=ops@example.com (or pagerEmails, slackWorkspaceId + slackChannelId, teamsTeamId + teamsChannelId + teamsTenantId, extraSubscriberQueueArns), ' +
+          'or give the construct alertEmails, pagerEmails, slack, teams, subscriptions or extraSubscriberQueueArns.',
       );
     }
 
@@ -528,6 +536,7 @@ export class MediaPackageAuditAlerts extends Construct {
       pagerEmails: props.pagerEmails,
       subscriptions: props.subscriptions,
       slack: props.slack,
+      teams: props.teams,
       extraSubscriberQueueArns: props.extraSubscriberQueueArns,
       ...(props.alertPublisherArns === undefined
         ? {}
@@ -790,14 +799,15 @@ function logFileDeadLettersAlarm(scope: Construct, queue: sqs.IQueue): cloudwatc
   });
 }
 
-/** Whether `props` subscribe anyone to the alert topic (email, Slack, SQS, HTTPS or Lambda). */
+/** Whether `props` subscribe anyone to the alert topic (email, Slack, Teams, SQS, HTTPS or Lambda). */
 function hasSubscriber(props: MediaPackageAuditAlertsProps): boolean {
   return (
     (props.alertEmails ?? []).length > 0 ||
     (props.pagerEmails ?? []).length > 0 ||
     (props.subscriptions ?? []).length > 0 ||
     (props.extraSubscriberQueueArns ?? []).length > 0 ||
-    props.slack !== undefined
+    props.slack !== undefined ||
+    props.teams !== undefined
   );
 }
 

@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { SlackConfig } from './alert-topic';
+import type { SlackConfig, TeamsConfig } from './alert-topic';
 import { AlertTopic } from './alert-topic';
 import type { ManagementEventsMode } from './audit-trail';
 import type { TriggerKind } from './log-file-trigger';
@@ -51,6 +51,7 @@ export interface MediaPackageAuditConfig {
   /** Receive only `high` alerts (an SNS filter policy on the `severity` attribute). */
   readonly pagerEmails: readonly string[];
   readonly slack?: SlackConfig;
+  readonly teams?: TeamsConfig;
   readonly existingTrailBucket?: ExistingTrailBucketConfig;
   readonly trigger: TriggerKind;
   /** The SNS topic the existing trail announces its log files on (`cloudtrail-sns` trigger). */
@@ -129,6 +130,7 @@ export class MediaPackageAuditStack extends Stack {
       alertEmails: config.alertEmails,
       pagerEmails: config.pagerEmails,
       slack: config.slack,
+      teams: config.teams,
       rulesFile: config.rulesFile,
       ...this.trailProps(config),
       trigger: config.trigger,

@@ -11,6 +11,7 @@ import {
   HOOK_URL,
   QUEUE_ARN,
   SEVERE_QUEUE_ARN,
+  TEAMS,
   actionsOf,
   buildAlerts,
   buildFullAlerts,
@@ -327,7 +328,7 @@ describe('Construct: AlertTopic', () => {
     });
   });
 
-  describe('in MediaPackageAuditAlerts, with every kind of subscriber and Slack', () => {
+  describe('in MediaPackageAuditAlerts, with every kind of subscriber, Slack and Teams', () => {
     let stack: Stack;
     let alerts: MediaPackageAuditAlerts;
     let template: Template;
@@ -488,6 +489,43 @@ describe('Construct: AlertTopic', () => {
       expect(roleStatements(template, chatbotRoleId ?? '')).toEqual([]);
     });
 
+    it('delivers to Teams through Chatbot with the Slack guardrail and its own powerless role', () => {
+      // Assess
+      const resources = Object.values((template.toJSON() as TemplateJson).Resources);
+      const teamsChannels = resources.filter(
+        (r) => r.Type === 'AWS::Chatbot::MicrosoftTeamsChannelConfiguration',
+      );
+      expect(teamsChannels).toHaveLength(1);
+      const slackChannel = resources.find(
+        (r) => r.Type === 'AWS::Chatbot::SlackChannelConfiguration',
+      )?.Properties;
+      template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+        TeamId: TEAMS.teamId,
+        TeamsChannelId: TEAMS.channelId,
+        TeamsTenantId: TEAMS.tenantId,
+        ConfigurationName: Match.stringLikeRegexp('^[A-Za-z0-9_-]{1,128}$'),
+        LoggingLevel: 'ERROR',
+        SnsTopicArns: [{ Ref: logicalId(stack, alerts.topic) }],
+        GuardrailPolicies: slackChannel?.GuardrailPolicies,
+      });
+      const teamsChannel = teamsChannels[0]?.Properties;
+      // Names are unique in the account: the Slack configuration keeps its own.
+      expect(teamsChannel?.ConfigurationName).not.toEqual(slackChannel?.ConfigurationName);
+      const roleArn = teamsChannel?.IamRoleArn as { 'Fn::GetAtt': [string, string] };
+      const [teamsRoleId] = roleArn['Fn::GetAtt'];
+      expect(slackChannel?.IamRoleArn).not.toEqual(roleArn);
+      const teamsRole = (template.toJSON() as TemplateJson).Resources[teamsRoleId];
+      expect(teamsRole?.Type).toBe('AWS::IAM::Role');
+      expect(teamsRole?.Properties).toMatchObject({
+        AssumeRolePolicyDocument: {
+          Statement: [expect.objectContaining({ Principal: { Service: 'chatbot.amazonaws.com' } })],
+        },
+      });
+      expect(teamsRole).not.toHaveProperty(['Properties', 'ManagedPolicyArns']);
+      expect(teamsRole).not.toHaveProperty(['Properties', 'Policies']);
+      expect(roleStatements(template, teamsRoleId)).toEqual([]);
+    });
+
     it('does not give Chatbot access to the topic key (SNS decrypts before delivery)', () => {
       // Assess
       expect(JSON.stringify(keyStatements(template, topicKeyId))).not.toContain('chatbot');
@@ -589,6 +627,47 @@ describe('Construct: AlertTopic', () => {
         { Principal: 'sns.amazonaws.com' },
         0,
       );
+    });
+  });
+
+  describe('Teams', () => {
+    it('takes a configuration name and needs no Slack', () => {
+      // Act
+      const topic = new AlertTopic(newStack(), 'Alerts', {
+        teams: TEAMS,
+        teamsChannelConfigurationName: 'mp-audit-teams',
+      });
+      // Assess
+      const template = Template.fromStack(topic.topic.stack);
+      template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+      template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+        ConfigurationName: 'mp-audit-teams',
+        TeamId: TEAMS.teamId,
+      });
+      expect(topic.teamsChannel).toBeDefined();
+      expect(topic.slackChannel).toBeUndefined();
+    });
+
+    it.each([
+      [{ ...TEAMS, teamId: 'my-team' }, /teams.teamId: 'my-team' is not a Microsoft Teams team ID/],
+      [
+        { ...TEAMS, tenantId: 'contoso.onmicrosoft.com' },
+        /teams.tenantId: 'contoso.onmicrosoft.com' is not a Microsoft Teams tenant ID/,
+      ],
+      [
+        { ...TEAMS, channelId: 'General' },
+        /teams.channelId: 'General' is not a Microsoft Teams channel ID: 19%3a<id>%40thread.tacv2/,
+      ],
+      [
+        { ...TEAMS, channelId: '19:b6ef35dc342d56ba5654e6fc6d25a071@thread.tacv2' },
+        /give it URL-encoded, as in the channel link/,
+      ],
+    ])('refuses %p', (teams, message) => {
+      // Act
+      const build = (): unknown => new AlertTopic(newStack(), 'Alerts', { teams });
+      // Assess
+      expect(build).toThrow(InvalidPropsError);
+      expect(build).toThrow(message);
     });
   });
 

@@ -12,7 +12,7 @@ import {
   parseConfig,
 } from '../../lib/config';
 import { DEFAULT_WATCHED_REGIONS } from '../../lib/mediapackage-regions';
-import { CDK_JSON_CONTEXT } from './support';
+import { CDK_JSON_CONTEXT, TEAMS } from './support';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:444455556666:org-trail-log-files';
@@ -298,6 +298,30 @@ describe('Function: parseConfig', () => {
       /required when slackWorkspaceId is set/,
       { slackWorkspaceId: 'T0123ABCD' },
     ],
+    [
+      'teamsTeamId',
+      'my-team',
+      /is not a Microsoft Teams team ID: a GUID/,
+      { teamsChannelId: TEAMS.channelId, teamsTenantId: TEAMS.tenantId },
+    ],
+    [
+      'teamsTenantId',
+      'contoso.onmicrosoft.com',
+      /is not a Microsoft Teams tenant ID: a GUID/,
+      { teamsTeamId: TEAMS.teamId, teamsChannelId: TEAMS.channelId },
+    ],
+    [
+      'teamsChannelId',
+      '19:b6ef35dc342d56ba5654e6fc6d25a071@thread.tacv2',
+      /give it URL-encoded/,
+      { teamsTeamId: TEAMS.teamId, teamsTenantId: TEAMS.tenantId },
+    ],
+    [
+      'teamsTenantId',
+      undefined,
+      /^is required when teamsTeamId and teamsChannelId are set \(give all three or none\)$/,
+      { teamsTeamId: TEAMS.teamId, teamsChannelId: TEAMS.channelId },
+    ],
     ['existingBucketName', 'My_Bucket', /is not an S3 bucket name/],
     ['existingBucketName', '192.168.1.1', /is not an S3 bucket name/],
     ['existingBucketName', 'a..b', /is not an S3 bucket name/],
@@ -481,6 +505,34 @@ describe('Function: parseConfig', () => {
       expect(error.message).toContain(`  - ${key}: `);
       expect(error.name).toBe('ConfigError');
     });
+  });
+
+  it('reads the three Teams IDs as one Teams channel', () => {
+    // Act
+    const config = parseConfig({
+      teamsTeamId: TEAMS.teamId,
+      teamsChannelId: TEAMS.channelId,
+      teamsTenantId: TEAMS.tenantId,
+    });
+    // Assess
+    expect(config.teams).toEqual(TEAMS);
+    expect(config.slack).toBeUndefined();
+  });
+
+  it('names each missing Teams ID when only some are given', () => {
+    // Act
+    const error = configErrorOf({ teamsTeamId: TEAMS.teamId });
+    // Assess
+    expect(error.problems).toEqual([
+      {
+        key: 'teamsChannelId',
+        message: 'is required when teamsTeamId is set (give all three or none)',
+      },
+      {
+        key: 'teamsTenantId',
+        message: 'is required when teamsTeamId is set (give all three or none)',
+      },
+    ]);
   });
 
   it('lists every bad key in one error', () => {

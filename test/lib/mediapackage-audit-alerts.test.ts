@@ -31,6 +31,7 @@ import {
   resourceProperties,
   logFilesReadStatement,
   roleStatements,
+  TEAMS,
   writeTempFile,
 } from './support';
 
@@ -499,6 +500,7 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       ['alertEmails', { alertEmails: ['ops@example.com'] }],
       ['pagerEmails', { pagerEmails: ['pager@example.com'] }],
       ['slack', { slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' } }],
+      ['teams', { teams: TEAMS }],
       [
         'extraSubscriberQueueArns',
         { extraSubscriberQueueArns: ['arn:aws:sqs:us-east-1:111122223333:siem'] },

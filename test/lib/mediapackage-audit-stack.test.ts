@@ -15,7 +15,7 @@ import { MediaPackageAuditStack, alarmOptions } from '../../lib/mediapackage-aud
 import type { OperationsAlarmsOptions } from '../../lib/operations-alarms';
 import { ALARM_DEFAULTS } from '../../lib/operations-alarms';
 import { loadRulesFile } from '../../lib/rules-file';
-import { CDK_JSON_CONTEXT, logicalId, newApp, writeTempFile } from './support';
+import { CDK_JSON_CONTEXT, TEAMS, logicalId, newApp, writeTempFile } from './support';
 
 /** Text of a suppression reason in the custom rules file, to find in the deployed rules. */
 const BUNDLE_MARKER = 'mp-audit-bundle-marker-7c1e';
@@ -129,6 +129,9 @@ describe('Stack: MediaPackageAuditStack', () => {
           pagerEmails: 'pager@example.com',
           slackWorkspaceId: 'T0123ABCD',
           slackChannelId: 'C0123ABCD',
+          teamsTeamId: TEAMS.teamId,
+          teamsChannelId: TEAMS.channelId,
+          teamsTenantId: TEAMS.tenantId,
           extraSubscriberQueueArns: 'arn:aws:sqs:us-east-1:111122223333:security-alerts',
           rulesFile,
         },
@@ -271,6 +274,11 @@ describe('Stack: MediaPackageAuditStack', () => {
         FilterPolicy: { severity: ['high'] },
       });
       template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 1);
+      template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+        TeamId: TEAMS.teamId,
+        TeamsChannelId: TEAMS.channelId,
+        TeamsTenantId: TEAMS.tenantId,
+      });
       template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
       template.hasResourceProperties('AWS::CloudTrail::Trail', {
         EventSelectors: [{ IncludeManagementEvents: true, ReadWriteType: 'WriteOnly' }],

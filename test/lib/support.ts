@@ -252,9 +252,16 @@ export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:tick
 export const EXISTING_KEY_ARN =
   'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
+/** A Microsoft Teams channel as the Chatbot console and the channel link give its IDs. */
+export const TEAMS = {
+  teamId: 'a1b2c3d4-1234-5678-9abc-def012345678',
+  channelId: '19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2',
+  tenantId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+} as const;
+
 /**
  * The construct as most template tests read it: a new trail, the S3 trigger, every kind of
- * subscriber, Slack, a reserved concurrency.
+ * subscriber, Slack, Teams, a reserved concurrency.
  */
 export const FULL_PROPS: MediaPackageAuditAlertsProps = {
   alertEmails: ['ops@example.com', 'sec@example.com'],
@@ -266,6 +273,7 @@ export const FULL_PROPS: MediaPackageAuditAlertsProps = {
     { protocol: 'email', endpoint: 'all@example.com', severities: [...SEVERITIES] },
   ],
   slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+  teams: TEAMS,
   extraSubscriberQueueArns: [QUEUE_ARN],
   reservedConcurrentExecutions: 5,
 };
