@@ -97,10 +97,21 @@ export function deliveryTimeOfKey(key: string): Date | undefined {
   return new Date(`${year}-${month}-${day}T${hour}:${minute}:00Z`);
 }
 
-/** The S3 event of a failed invocation, from an on-failure destination record (or a raw event). */
-export function eventOfDlqMessage(body: string): unknown {
-  const parsed = JSON.parse(body) as { requestPayload?: unknown };
-  return parsed.requestPayload ?? parsed;
+/**
+ * The event to re-process from a dead-letter message: the function's on-failure record (its
+ * `requestPayload`), a raw event, or a message the `cloudtrail-sns` trigger's queue gave up on
+ * (an SNS envelope, or CloudTrail's raw delivery message), read as the SQS record it was.
+ */
+export function eventOfDlqMessage(body: string, messageId = 'dead-letter'): unknown {
+  const parsed = JSON.parse(body) as Record<string, unknown> | null;
+  if (typeof parsed !== 'object' || parsed === null) return parsed;
+  if (parsed.requestPayload !== undefined) return parsed.requestPayload;
+  const snsEnvelope = parsed.Type === 'Notification' && typeof parsed.Message === 'string';
+  const cloudTrailMessage = typeof parsed.s3Bucket === 'string' && 's3ObjectKey' in parsed;
+  if (snsEnvelope || cloudTrailMessage) {
+    return { Records: [{ eventSource: 'aws:sqs', messageId, body }] };
+  }
+  return parsed;
 }
 
 /** Prints alerts instead of publishing them: counted as published, so the summary tells. */
@@ -335,7 +346,7 @@ function objectsOfDlqMessage(
   run: ReplayRun,
 ): readonly CreatedObject[] | undefined {
   try {
-    const trigger = parseTriggerEvent(eventOfDlqMessage(message.Body ?? ''));
+    const trigger = parseTriggerEvent(eventOfDlqMessage(message.Body ?? '', message.MessageId));
     const unknown = trigger.ignored.find((part) => part.reason === 'unrecognised-event');
     if (unknown !== undefined) throw new Error(`unrecognised event (${unknown.detail})`);
     return trigger.objects;
