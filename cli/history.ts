@@ -12,7 +12,11 @@ import type { MediaPackageAlert } from '../lambda/alert/alert';
 import { buildAlert } from '../lambda/alert/alert';
 import { redactText } from '../lambda/alert/redact';
 import { buildAlertMessage } from '../lambda/alert/sns-message';
-import { FUNCTION_ENV, MEDIAPACKAGE_EVENT_SOURCES } from '../lambda/contract';
+import {
+  FUNCTION_ENV,
+  MEDIAPACKAGE_EVENT_SOURCES,
+  OPT_IN_MEDIAPACKAGE_REGIONS,
+} from '../lambda/contract';
 import type { AlertDelivery } from '../lambda/deliver/delivery';
 import type { CompiledRules } from '../lambda/match/matcher';
 import { DEFAULT_COMPILED_RULES, evaluateRecord } from '../lambda/match/matcher';
@@ -25,46 +29,6 @@ import { startProgress } from './progress';
 import { publishingDelivery } from './replay';
 import { alertJsonLine, alertText } from './scan';
 import { errorLine } from './terminal';
-
-/**
- * The Regions where MediaPackage has an endpoint, for `--all-regions`. The source is
- * lib/mediapackage-regions.ts (MEDIAPACKAGE_REGIONS), which the CLI may not load (it is the
- * stack's); test/cli/history.test.ts checks that the two lists agree.
- */
-export const ALL_REGIONS = [
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-northeast-3',
-  'ap-south-1',
-  'ap-south-2',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ap-southeast-4',
-  'ap-southeast-5',
-  'ca-central-1',
-  'eu-central-1',
-  'eu-north-1',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-  'me-central-1',
-  'sa-east-1',
-  'us-east-1',
-  'us-east-2',
-  'us-west-1',
-  'us-west-2',
-] as const;
-
-/**
- * Those of {@link ALL_REGIONS} an account must opt in to (lib/mediapackage-regions.ts,
- * OPT_IN_MEDIAPACKAGE_REGIONS): a failure there most likely means the Region is not enabled.
- */
-export const OPT_IN_REGIONS: readonly string[] = [
-  'ap-south-2',
-  'ap-southeast-4',
-  'ap-southeast-5',
-  'me-central-1',
-];
 
 /** How far back Event history reaches. */
 export const HISTORY_DAYS = 90;
@@ -512,7 +476,7 @@ async function readRegionOrSay(region: string | undefined, run: HistoryRun): Pro
       return;
     }
     run.tally.regionsFailed += 1;
-    const hint = OPT_IN_REGIONS.includes(name)
+    const hint = OPT_IN_MEDIAPACKAGE_REGIONS.includes(name)
       ? ` (${name} is an opt-in Region: is it enabled in this account?)`
       : '';
     run.io.err(

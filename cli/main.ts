@@ -8,7 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BYTES_PER_MB, FUNCTION_ENV, MediaPackageAuditError } from '../lambda/contract';
+import {
+  BYTES_PER_MB,
+  FUNCTION_ENV,
+  MEDIAPACKAGE_REGIONS,
+  MediaPackageAuditError,
+} from '../lambda/contract';
 import type { CompiledRules } from '../lambda/match/matcher';
 import type { HistoryOptions } from './history';
 import type { ReplayOptions } from './replay';
@@ -284,7 +289,7 @@ async function historyCommand(
       'history',
     );
   }
-  const { ALL_REGIONS, historyWindow, runHistory } = await import('./history');
+  const { historyWindow, runHistory } = await import('./history');
   const window = historyWindow(values.since, values.until);
   if ('problem' in window) return usageError(io, `history: ${window.problem}`, 'history');
   for (const note of window.notes) io.err(`mp-audit history: ${note}`);
@@ -295,7 +300,7 @@ async function historyCommand(
   const options: HistoryOptions = {
     start: window.start,
     end: window.end,
-    regions: values['all-regions'] === true ? ALL_REGIONS : [...new Set(regions)],
+    regions: values['all-regions'] === true ? MEDIAPACKAGE_REGIONS : [...new Set(regions)],
     json: values.json === true,
     ...(rules === undefined ? {} : { rules }),
     publish: values.publish === true,

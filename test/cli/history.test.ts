@@ -5,13 +5,11 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { HistoryDeps, HistoryOptions } from '../../cli/history';
 import {
-  ALL_REGIONS,
   backoffDelay,
   BACKOFF_MAX_MS,
   historyWindow,
   LOOKUP_MAX_ATTEMPTS,
   lookupSources,
-  OPT_IN_REGIONS,
   parseCloudTrailEvent,
   parseTimeArgument,
   runHistory,
@@ -22,7 +20,6 @@ import { loadCompiledRules } from '../../cli/rules';
 import { MEDIAPACKAGE_EVENT_SOURCES } from '../../lambda/contract';
 import { compileRules } from '../../lambda/match/matcher';
 import { DEFAULT_RULES } from '../../lambda/match/rules-schema';
-import { MEDIAPACKAGE_REGIONS, OPT_IN_MEDIAPACKAGE_REGIONS } from '../../lib/mediapackage-regions';
 import type { MediaPackageSource } from '../../scripts/cloudtrail-factory';
 import { createRng, mediaPackageRecord } from '../../scripts/cloudtrail-factory';
 import { captureIo } from '../support/captured-io';
@@ -500,14 +497,6 @@ describe('Function: parseCloudTrailEvent', () => {
     expect(parseCloudTrailEvent('{"eventName":"UpdateChannel"}')).toEqual({
       record: { eventName: 'UpdateChannel' },
     });
-  });
-});
-
-describe('Constant: ALL_REGIONS', () => {
-  it('agrees with the stack (lib/mediapackage-regions.ts)', () => {
-    // Assess
-    expect([...ALL_REGIONS]).toEqual([...MEDIAPACKAGE_REGIONS]);
-    expect(OPT_IN_REGIONS).toEqual(OPT_IN_MEDIAPACKAGE_REGIONS);
   });
 });
 
