@@ -139,6 +139,16 @@ export const FAST_PATH_EVENT_SOURCES = [
   'aws.cloudtrail',
 ] as const;
 
+/** The EventBridge `source` of a CloudTrail `eventSource`: `mediapackage.amazonaws.com` is `aws.mediapackage`. */
+export function eventBridgeSource(eventSource: string): string {
+  return `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`;
+}
+
+/** The CloudTrail `eventSource` of an EventBridge `source`: the inverse of eventBridgeSource. */
+export function cloudTrailEventSource(source: string): string {
+  return `${source.replace(/^aws\./, '')}.amazonaws.com`;
+}
+
 /**
  * How an alert's event was found: its `AWS API Call via CloudTrail` event on EventBridge
  * (seconds), or the CloudTrail log file delivered to S3 (minutes).

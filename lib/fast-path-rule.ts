@@ -4,7 +4,11 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CLOUDTRAIL_API_CALL_DETAIL_TYPE, FAST_PATH_EVENT_SOURCES } from '../lambda/contract';
+import {
+  CLOUDTRAIL_API_CALL_DETAIL_TYPE,
+  FAST_PATH_EVENT_SOURCES,
+  cloudTrailEventSource,
+} from '../lambda/contract';
 import { functionTarget } from './function-target';
 
 /**
@@ -22,9 +26,7 @@ export function fastPathEventPattern(): events.EventPattern {
     source: [...FAST_PATH_EVENT_SOURCES],
     detailType: [CLOUDTRAIL_API_CALL_DETAIL_TYPE],
     detail: {
-      eventSource: FAST_PATH_EVENT_SOURCES.map(
-        (source) => `${source.replace(/^aws\./, '')}.amazonaws.com`,
-      ),
+      eventSource: FAST_PATH_EVENT_SOURCES.map(cloudTrailEventSource),
     },
   };
 }

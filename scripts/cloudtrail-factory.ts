@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { S3Event, S3ObjectCreatedNotificationEvent, SQSEvent } from 'aws-lambda';
-import { CLOUDTRAIL_API_CALL_DETAIL_TYPE } from '../lambda/contract';
+import { CLOUDTRAIL_API_CALL_DETAIL_TYPE, eventBridgeSource } from '../lambda/contract';
 import type { CloudTrailRecord } from '../lambda/read/cloudtrail-record';
 import { isReadOnlyCall } from '../lambda/read/cloudtrail-record';
 
@@ -2009,7 +2009,7 @@ export function apiCallEvent(record: GeneratedRecord | CloudTrailRecord): ApiCal
     version: '0',
     id: stableUuid(`api-call:${text(fields.eventID, JSON.stringify(record))}`),
     'detail-type': CLOUDTRAIL_API_CALL_DETAIL_TYPE,
-    source: `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`,
+    source: eventBridgeSource(eventSource),
     account: text(fields.recipientAccountId, ACCOUNT_ID),
     time: text(fields.eventTime, isoSeconds(DEFAULT_TIME)),
     region: text(fields.awsRegion, REGION),

@@ -8,6 +8,7 @@ import type { PipelineMetricName } from '../contract';
 import {
   FAST_PATH_EVENT_SOURCES,
   INCOMPLETE_READ_MESSAGE,
+  eventBridgeSource,
   isBudgetFailure,
   MediaPackageAuditError,
   PIPELINE_METRIC_NAMES,
@@ -290,8 +291,9 @@ export function fastPathCovers(
   fastPathRegions: ReadonlySet<string> | undefined,
 ): boolean {
   if (fastPathRegions === undefined || !fastPathRegions.has(alert.awsRegion)) return false;
-  const source = `aws.${alert.eventSource.replace(/\.amazonaws\.com$/, '')}`;
-  return (FAST_PATH_EVENT_SOURCES as readonly string[]).includes(source);
+  return (FAST_PATH_EVENT_SOURCES as readonly string[]).includes(
+    eventBridgeSource(alert.eventSource),
+  );
 }
 
 /**
