@@ -30,17 +30,10 @@ import {
 import type { BundledFunction } from '../support/bundled-function';
 import { startBundledFunction } from '../support/bundled-function';
 import type { FaultProxy } from '../support/fault-proxy';
-import { startFaultProxy } from '../support/fault-proxy';
-import type { LocalAws, LocalPipeline } from '../support/local-aws';
-import {
-  alertsOfMessages,
-  createLocalPipeline,
-  drainQueue,
-  startLocalAws,
-  subscribeNewQueue,
-} from '../support/local-aws';
-import type { LocalDynamoDb } from '../support/local-dynamodb';
-import { startLocalDynamoDb } from '../support/local-dynamodb';
+import type { LocalPipeline } from '../support/local-aws';
+import { alertsOfMessages, drainQueue, subscribeNewQueue } from '../support/local-aws';
+import type { LocalStack } from '../support/local-stack';
+import { startLocalStack, stackEnvironment } from '../support/local-stack';
 
 const SEED = 20_250_315;
 const BUCKET = 'cloudtrail-sns-trail-logs';
@@ -48,8 +41,7 @@ const ACCOUNT_ID = '111122223333';
 const TABLE = 'cloudtrail-sns-idempotency';
 
 describe('End to end: SQS batches of CloudTrail SNS notifications, partial batch failures', () => {
-  let local: LocalAws;
-  let dynamo: LocalDynamoDb;
+  let stack: LocalStack;
   let proxy: FaultProxy;
   let pipeline: LocalPipeline;
   let fn: BundledFunction;
@@ -113,14 +105,14 @@ describe('End to end: SQS batches of CloudTrail SNS notifications, partial batch
   const sorted = (values: readonly string[]): string[] => [...values].sort();
 
   beforeAll(async () => {
-    [local, dynamo] = await Promise.all([startLocalAws(), startLocalDynamoDb()]);
-    await dynamo.createIdempotencyTable(TABLE);
-    proxy = await startFaultProxy({ target: local.endpoint, seed: SEED });
-    pipeline = await createLocalPipeline(local.endpoint, {
+    stack = await startLocalStack({
+      seed: SEED,
       bucket: BUCKET,
       topic: 'cloudtrail-sns-alerts',
       queue: 'cloudtrail-sns-subscriber',
+      idempotencyTable: TABLE,
     });
+    ({ proxy, pipeline } = stack);
     ({ TopicArn: trailTopicArn = '' } = await pipeline.sns.send(
       new CreateTopicCommand({ Name: 'cloudtrail-log-delivery' }),
     ));
@@ -130,27 +122,17 @@ describe('End to end: SQS batches of CloudTrail SNS notifications, partial batch
       trailTopicArn,
       'cloudtrail-log-delivery-queue',
     );
-    fn = await startBundledFunction({
-      ...process.env,
-      ALERT_TOPIC_ARN: pipeline.topicArn,
-      IDEMPOTENCY_TABLE_NAME: TABLE,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      MP_AUDIT_S3_FORCE_PATH_STYLE: 'true',
-      AWS_ENDPOINT_URL_S3: proxy.endpoint,
-      AWS_ENDPOINT_URL_SNS: proxy.endpoint,
-    });
+    // S3 through the proxy too: a test denies one object.
+    fn = await startBundledFunction(
+      stackEnvironment(stack, { AWS_ENDPOINT_URL_S3: proxy.endpoint }),
+    );
   });
 
   afterEach(() => proxy.configure({}));
 
   afterAll(async () => {
     await fn?.stop();
-    pipeline?.s3.destroy();
-    pipeline?.sns.destroy();
-    pipeline?.sqs.destroy();
-    await proxy?.stop();
-    await dynamo?.stop();
-    await local?.stop();
+    await stack?.stop();
   });
 
   it('alerts once on every write in the log files the notifications name, and reports no failure', async () => {

@@ -24,16 +24,10 @@ import {
 import type { BundledFunction } from '../support/bundled-function';
 import { startBundledFunction } from '../support/bundled-function';
 import type { FaultProxy } from '../support/fault-proxy';
-import { startFaultProxy } from '../support/fault-proxy';
-import type { LocalAws, LocalPipeline } from '../support/local-aws';
-import {
-  alertsOfMessages,
-  createLocalPipeline,
-  drainQueue,
-  startLocalAws,
-} from '../support/local-aws';
-import type { LocalDynamoDb } from '../support/local-dynamodb';
-import { startLocalDynamoDb } from '../support/local-dynamodb';
+import type { LocalPipeline } from '../support/local-aws';
+import { alertsOfMessages, drainQueue } from '../support/local-aws';
+import type { LocalStack } from '../support/local-stack';
+import { startLocalStack, stackEnvironment } from '../support/local-stack';
 
 const SEED = 20_250_314;
 const BUCKET = 'fast-path-trail-logs';
@@ -49,8 +43,7 @@ interface ReceivedAlert {
 }
 
 describe('End to end: the EventBridge fast path and the log file path, one alert per event', () => {
-  let local: LocalAws;
-  let dynamo: LocalDynamoDb;
+  let stack: LocalStack;
   let proxy: FaultProxy;
   let pipeline: LocalPipeline;
   let fn: BundledFunction;
@@ -110,30 +103,22 @@ describe('End to end: the EventBridge fast path and the log file path, one alert
     Object.fromEntries(records.map((record) => [record.eventID, path]));
 
   beforeAll(async () => {
-    [local, dynamo] = await Promise.all([startLocalAws(), startLocalDynamoDb()]);
-    proxy = await startFaultProxy({ target: local.endpoint, seed: SEED });
-    pipeline = await createLocalPipeline(local.endpoint, {
+    stack = await startLocalStack({
+      seed: SEED,
       bucket: BUCKET,
       topic: 'fast-path-alerts',
       queue: 'fast-path-subscriber',
+      idempotencyTable: TABLE,
     });
-    await dynamo.createIdempotencyTable(TABLE);
+    ({ proxy, pipeline } = stack);
     fn = await newEnvironment();
   });
 
   /** A new execution environment of the function, configured as the stack configures it. */
   async function newEnvironment(): Promise<BundledFunction> {
-    // The variables the stack sets, and the SDK's standard endpoint variables (as in Lambda).
-    const environment = await startBundledFunction({
-      ...process.env,
-      ALERT_TOPIC_ARN: pipeline.topicArn,
-      IDEMPOTENCY_TABLE_NAME: TABLE,
-      MP_AUDIT_FAST_PATH_REGIONS: 'us-west-2,eu-west-1',
-      MP_AUDIT_S3_FORCE_PATH_STYLE: 'true',
-      AWS_ENDPOINT_URL_S3: local.endpoint,
-      AWS_ENDPOINT_URL_SNS: proxy.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    });
+    const environment = await startBundledFunction(
+      stackEnvironment(stack, { MP_AUDIT_FAST_PATH_REGIONS: 'us-west-2,eu-west-1' }),
+    );
     environments.push(environment);
     return environment;
   }
@@ -142,12 +127,7 @@ describe('End to end: the EventBridge fast path and the log file path, one alert
 
   afterAll(async () => {
     await Promise.all(environments.map((environment) => environment.stop()));
-    pipeline?.s3.destroy();
-    pipeline?.sns.destroy();
-    pipeline?.sqs.destroy();
-    await proxy?.stop();
-    await dynamo?.stop();
-    await local?.stop();
+    await stack?.stop();
   });
 
   it('EventBridge first: its events alert at once, the log file sends only what EventBridge never delivered', async () => {
