@@ -3,8 +3,8 @@
  * redacted (`buildAlert`): these functions add no value of their own beyond the template, and
  * escape values for Slack so a record cannot add markup (`<!channel>`, links, code spans).
  */
-import { createHash } from 'node:crypto';
 import type { MediaPackageAlert } from './alert';
+import { jsonDigest } from './alert';
 import { isPlainArn } from './redact';
 
 /** SNS `Subject` must be under 100 characters; email shows it as the subject line. */
@@ -283,7 +283,7 @@ export function threadIdOf(alert: MediaPackageAlert): string {
       : resource.arn !== null
         ? ['arn', resource.arn]
         : ['event', alert.accountId ?? '', alert.awsRegion, alert.service, alert.eventName];
-  const digest = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
+  const digest = jsonDigest(identity).slice(0, 16);
   const label = `${resource.type} ${resource.id ?? alert.eventName}`
     .replace(/[^A-Za-z0-9._:/-]+/g, '-')
     .slice(0, THREAD_ID_MAX_CHARS - 'mediapackage--'.length - digest.length);
