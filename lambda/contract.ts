@@ -33,6 +33,13 @@ export const FUNCTION_ENV = {
    * for an event in one of them counts as `FastPathMissed`.
    */
   fastPathRegions: 'MP_AUDIT_FAST_PATH_REGIONS',
+  /**
+   * ARN of the resource the canary writes to (`-c canary=true`). With the canary role below,
+   * it tells the canary's own call apart from any other call on any resource.
+   */
+  canaryResourceArn: 'MP_AUDIT_CANARY_RESOURCE_ARN',
+  /** ARN of the IAM role the canary writes with: only its calls are the canary's. */
+  canaryRoleArn: 'MP_AUDIT_CANARY_ROLE_ARN',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
@@ -218,6 +225,14 @@ export const PIPELINE_METRIC_NAMES = {
   objectsFailed: 'ObjectsFailed',
   /** + `reason` */
   eventsIgnored: 'EventsIgnored',
+  /** Milliseconds from the canary's call to the pipeline seeing it, + `path` */
+  canarySeen: 'CanarySeen',
+  /** Events a storm collapsed: published for machines, kept from people (+ `eventName`) */
+  alertsCollapsed: 'AlertsCollapsed',
+  /** Storm digests published (one per storm window) */
+  digestsPublished: 'DigestsPublished',
+  /** Alerts whose previous resource state was unknown, + `reason` */
+  previousStateUnknown: 'PreviousStateUnknown',
 } as const;
 export type PipelineMetricName = (typeof PIPELINE_METRIC_NAMES)[keyof typeof PIPELINE_METRIC_NAMES];
 
@@ -229,6 +244,33 @@ export const METRIC_DIMENSIONS = {
   path: 'path',
 } as const;
 export type MetricDimension = (typeof METRIC_DIMENSIONS)[keyof typeof METRIC_DIMENSIONS];
+
+/**
+ * The tag the canary sets on its own resource (`-c canary=true`); its value is the time of the
+ * call. The tag alone proves nothing: the pipeline also checks the resource and the caller.
+ */
+export const CANARY_TAG_KEY = 'mp-audit:canary';
+
+/** What an SNS message on the alert topic is: message attribute `kind`. */
+export const MESSAGE_KINDS = ['event', 'digest', 'canary'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+/** The message attributes subscribers filter on beyond the alert's own fields. */
+export const MESSAGE_ATTRIBUTES = {
+  /** MessageKind. */
+  kind: 'kind',
+  /** `collapsed` on an event a storm collapsed into its window's digest; absent otherwise. */
+  storm: 'storm',
+} as const;
+
+/** The `storm` attribute's value on a collapsed event. */
+export const STORM_COLLAPSED = 'collapsed';
+
+/**
+ * The message kinds people (email, chat) receive: never a canary, and events only when no storm
+ * collapsed them (see alertTopic's people filter).
+ */
+export const PEOPLE_MESSAGE_KINDS: readonly MessageKind[] = ['event', 'digest'];
 
 /**
  * The message of the ERROR line logged for an object a read budget stopped; the operations
