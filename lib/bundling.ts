@@ -2,9 +2,11 @@
  * How the project's JavaScript is built (scripts/build.ts), shared with the benchmark so that
  * what is measured is what ships. No aws-cdk-lib import here: the benchmark loads it.
  *
- * Three bundles, all under `dist/`:
+ * Four bundles, all under `dist/`:
  * - the function (`dist/function/index.js`): everything bundled, SDK included, for Lambda's
  *   Node.js 24; the construct deploys this file, so a user's app needs no esbuild or Docker;
+ * - the canary (`dist/canary/index.js`, `-c canary=true`): the scheduled function that makes
+ *   the canary's call, built the same way;
  * - the construct library (`dist/index.js`, the package's `main`): our code only, its npm
  *   dependencies loaded from `node_modules` as usual;
  * - the CLI (`dist/cli.js` and `dist/cli-<command>.js`): our code and its small dependencies,
@@ -49,6 +51,17 @@ export const FUNCTION_BUILD: BuildOptions = {
   sourcesContent: false,
   legalComments: 'linked',
   logLevel: 'error',
+};
+
+/**
+ * The canary function (lib/canary.ts deploys it): the function's settings, its own entry and
+ * folder. The same credential alias: it too runs only on Lambda.
+ */
+export const CANARY_BUILD: BuildOptions = {
+  ...FUNCTION_BUILD,
+  entryPoints: [path.join(ROOT, 'lambda', 'canary', 'canary-writer.ts')],
+  outfile: path.join(DIST_DIR, 'canary', 'index.js'),
+  alias: { ...FUNCTION_ALIASES },
 };
 
 /** Our own code in one file; npm packages stay `require`s, resolved from `node_modules`. */

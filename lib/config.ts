@@ -28,6 +28,7 @@ import type { TeamsConfig } from './alert-topic';
 import { AUDIT_FUNCTION_DEFAULTS, AUDIT_FUNCTION_LIMITS } from './audit-function';
 import { checkAccountId, checkOrganizationId, checkRegion } from './audit-history';
 import { AUDIT_TRAIL_DEFAULTS, AUDIT_TRAIL_LIMITS, MANAGEMENT_EVENTS_MODES } from './audit-trail';
+import { CANARY_DEFAULTS, CANARY_LIMITS } from './canary';
 import { checkCloudTrailTopicArn } from './cloudtrail-sns-trigger';
 import { MediaPackageAuditError } from './errors';
 import { DEFAULT_WATCHED_REGIONS } from './mediapackage-regions';
@@ -273,6 +274,8 @@ const CONTEXT_SHAPE = {
   athenaRegions: optional(list(checkRegion)),
   fastPath: optional(boolean()),
   regions: optional(list(checkRegion)),
+  canary: optional(boolean()),
+  canaryScheduleMinutes: optional(number(CANARY_LIMITS.schedule)),
 };
 
 /** A context key `parseConfig` understands. */
@@ -426,6 +429,13 @@ function checkPairs(values: ContextValues, add: AddProblem): void {
   }
 }
 
+/** The canary's settings apply only with the canary on. */
+function checkCanary(values: ContextValues, add: AddProblem): void {
+  if (values.canaryScheduleMinutes !== undefined && values.canary !== true) {
+    add('canaryScheduleMinutes', 'only applies to the canary: set canary=true too');
+  }
+}
+
 /** The schema of the whole context: each key, then the rules between keys. */
 const contextSchema = z
   .object({
@@ -442,6 +452,7 @@ const contextSchema = z
           context.addIssue({ code: 'custom', path: [key], message, input: values[key] });
         checkConditions(values, add);
         checkPairs(values, add);
+        checkCanary(values, add);
       },
       { when: () => true },
     ),
@@ -497,8 +508,31 @@ function teamsConfig(values: ContextValues): { teams?: TeamsConfig } {
     : { teams: { teamId: teamsTeamId, channelId: teamsChannelId, tenantId: teamsTenantId } };
 }
 
+/**
+ * The canary's settings (`-c canary=true`), in context units; the stack passes them to the
+ * facade's `canary` prop as `{ schedule: Duration.minutes(scheduleMinutes) }`.
+ */
+export interface CanaryConfig {
+  /** Present only when the canary is on. @default - no canary */
+  readonly canary?: { readonly scheduleMinutes: number };
+}
+
+/** What `parseConfig` returns: the stack's configuration and the canary's. */
+export type AppConfig = MediaPackageAuditConfig & CanaryConfig;
+
+/** The canary's settings from valid context values: none unless `canary` is true. */
+function canaryConfig(values: ContextValues): CanaryConfig {
+  return values.canary === true
+    ? {
+        canary: {
+          scheduleMinutes: values.canaryScheduleMinutes ?? CANARY_DEFAULTS.schedule.toMinutes(),
+        },
+      }
+    : {};
+}
+
 /** The deployment's configuration from valid context values, defaults filled in. */
-function toConfig(values: ContextValues): MediaPackageAuditConfig {
+function toConfig(values: ContextValues): AppConfig {
   const { slackWorkspaceId, slackChannelId, existingBucketName, existingTrailKmsKeyArn } = values;
   const { existingBucketAccount, cloudTrailTopicArn } = values;
   return {
@@ -540,6 +574,7 @@ function toConfig(values: ContextValues): MediaPackageAuditConfig {
     athenaRegions: values.athenaRegions ?? [],
     fastPath: values.fastPath ?? CONFIG_DEFAULTS.fastPath,
     regions: values.regions ?? CONFIG_DEFAULTS.regions,
+    ...canaryConfig(values),
   };
 }
 
@@ -556,7 +591,7 @@ function toConfig(values: ContextValues): MediaPackageAuditConfig {
  *
  * @throws ConfigError listing every unknown key and every key whose value is invalid
  */
-export function parseConfig(context: Record<string, unknown>): MediaPackageAuditConfig {
+export function parseConfig(context: Record<string, unknown>): AppConfig {
   const unknown = unknownKeyProblems(context);
   const result = contextSchema.safeParse(context);
   if (!result.success || unknown.length > 0) {

@@ -11,13 +11,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { CLI_BUILD, DIST_DIR, FUNCTION_BUILD, LIBRARY_BUILD } from '../lib/bundling';
+import { CANARY_BUILD, CLI_BUILD, DIST_DIR, FUNCTION_BUILD, LIBRARY_BUILD } from '../lib/bundling';
 
 const USAGE = `Usage: npm run build [-- --no-types]
 
-Builds dist/: the Lambda function's bundle (dist/function), the construct library
-(dist/index.js), the mp-audit CLI (dist/cli.js) and the library's type declarations
-(dist/types, incremental).
+Builds dist/: the Lambda function's bundle (dist/function), the canary's
+(dist/canary), the construct library (dist/index.js), the mp-audit CLI (dist/cli.js)
+and the library's type declarations (dist/types, incremental).
 
   --no-types   Skip the type declarations (they take the longest).
   -h, --help   This help.`;
@@ -37,8 +37,15 @@ async function main(): Promise<number> {
     return 0;
   }
   // A stale function bundle must never survive a failed build.
-  rmSync(join(DIST_DIR, 'function'), { recursive: true, force: true });
-  await Promise.all([build(FUNCTION_BUILD), build(LIBRARY_BUILD), build(CLI_BUILD)]);
+  for (const folder of ['function', 'canary']) {
+    rmSync(join(DIST_DIR, folder), { recursive: true, force: true });
+  }
+  await Promise.all([
+    build(FUNCTION_BUILD),
+    build(CANARY_BUILD),
+    build(LIBRARY_BUILD),
+    build(CLI_BUILD),
+  ]);
   if (values['no-types'] === true) return 0;
   const tsc = spawnSync(
     process.execPath,

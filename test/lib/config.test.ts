@@ -720,3 +720,66 @@ describe('Function: closestContextKey', () => {
     expect(closestContextKey('zzzzzzzzzzzzzzzz')).toBeUndefined();
   });
 });
+
+describe('Function: parseConfig with the canary keys', () => {
+  it('leaves the canary off by default', () => {
+    // Act / Assess
+    expect(parseConfig({})).not.toHaveProperty('canary');
+    expect(parseConfig({ canary: 'false' })).not.toHaveProperty('canary');
+  });
+
+  it('turns it on hourly with canary=true, as a string or a JSON boolean', () => {
+    // Act / Assess
+    expect(parseConfig({ canary: 'true' }).canary).toEqual({ scheduleMinutes: 60 });
+    expect(parseConfig({ canary: true }).canary).toEqual({ scheduleMinutes: 60 });
+  });
+
+  it('takes its schedule in minutes', () => {
+    // Act / Assess
+    expect(parseConfig({ canary: 'TRUE', canaryScheduleMinutes: '15' }).canary).toEqual({
+      scheduleMinutes: 15,
+    });
+    expect(parseConfig({ canary: true, canaryScheduleMinutes: 1440 }).canary).toEqual({
+      scheduleMinutes: 1440,
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['not a boolean', { canary: 'yes' }, 'canary', /'yes' is not true or false/],
+    [
+      'a schedule under 5 minutes',
+      { canary: true, canaryScheduleMinutes: '4' },
+      'canaryScheduleMinutes',
+      /'4' is not a whole number of minutes from 5 to 1440/,
+    ],
+    [
+      'a schedule over a day',
+      { canary: true, canaryScheduleMinutes: 1441 },
+      'canaryScheduleMinutes',
+      /1441 is not a whole number of minutes from 5 to 1440/,
+    ],
+    [
+      'a schedule without the canary',
+      { canaryScheduleMinutes: '30' },
+      'canaryScheduleMinutes',
+      /only applies to the canary: set canary=true too/,
+    ],
+  ])('refuses %s', (_name, context, key, message) => {
+    // Act
+    const error = configErrorOf(context);
+    // Assess
+    expect(error.problems).toEqual([{ key, message: expect.stringMatching(message) as unknown }]);
+  });
+
+  it.each([
+    ['canery', 'canary'],
+    ['Canary', 'canary'],
+    ['canaryScheduleMinute', 'canaryScheduleMinutes'],
+  ])('suggests %s -> %s', (key, closest) => {
+    // Act / Assess
+    expect(configErrorOf({ [key]: 'true' }).problems[0]).toEqual({
+      key,
+      message: `unknown context key; did you mean ${closest}?`,
+    });
+  });
+});
