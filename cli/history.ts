@@ -596,7 +596,7 @@ async function handleEvents(
     await io.drained?.();
   }
   if (run.delivery !== undefined && alerts.length > 0) {
-    const result = await run.delivery.deliver(alerts.map(buildAlertMessage));
+    const result = await run.delivery.deliver(alerts.map((alert) => buildAlertMessage(alert)));
     tally.published += result.published;
     tally.alreadyPublished += result.alreadyPublished;
   }

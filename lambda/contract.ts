@@ -78,6 +78,13 @@ export const DEFAULT_MAX_INFLATED_MB = 2048;
  */
 export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 60 * 60;
 
+/**
+ * How long the pipeline remembers a resource's last known state (to say what its next change
+ * changed): a year, since a channel may go months between changes. Each state is at most
+ * 32 KiB, masked; an unknown state is read again with a describe call.
+ */
+export const RESOURCE_STATE_TTL_SECONDS = 365 * 24 * 60 * 60;
+
 /** The event sources whose write calls alert. */
 export const MEDIAPACKAGE_EVENT_SOURCES = [
   'mediapackage.amazonaws.com',
@@ -231,6 +238,8 @@ export const PIPELINE_METRIC_NAMES = {
   alertsCollapsed: 'AlertsCollapsed',
   /** Storm digests published (one per storm window) */
   digestsPublished: 'DigestsPublished',
+  /** Storm digests that could not be read or sent this time (the next invocation tries again) */
+  digestFailures: 'DigestFailures',
   /** Alerts whose previous resource state was unknown, + `reason` */
   previousStateUnknown: 'PreviousStateUnknown',
 } as const;
@@ -262,6 +271,20 @@ export const MESSAGE_ATTRIBUTES = {
   /** `collapsed` on an event a storm collapsed into its window's digest; absent otherwise. */
   storm: 'storm',
 } as const;
+
+/**
+ * The idempotency table's index of storm state (sparse: only storm items carry its keys): a
+ * window's collapsed events under the window's id, and windows whose digest is due under
+ * STORM_DIGESTS_DUE, sorted by when.
+ */
+export const STORM_INDEX = {
+  name: 'storm',
+  partitionKey: 'stormPartition',
+  sortKey: 'stormSort',
+} as const;
+
+/** The index partition of windows whose digest is still to send. */
+export const STORM_DIGESTS_DUE = 'storm-digests-due';
 
 /** The `storm` attribute's value on a collapsed event. */
 export const STORM_COLLAPSED = 'collapsed';

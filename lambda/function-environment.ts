@@ -15,6 +15,8 @@ import {
   FUNCTION_ENV,
   MediaPackageAuditError,
 } from './contract';
+import type { CanaryIdentity } from './match/canary';
+import { parseCanaryIdentity } from './match/canary';
 import type { RulesConfig } from './match/rules-schema';
 import { DEFAULT_RULES, parseRulesText } from './match/rules-schema';
 
@@ -127,6 +129,17 @@ export class FunctionEnvironment {
       );
     }
     return new Set(regions);
+  }
+
+  /**
+   * The canary's resource and role (`MP_AUDIT_CANARY_RESOURCE_ARN`, `MP_AUDIT_CANARY_ROLE_ARN`),
+   * or undefined when there is no canary; both or neither must be set.
+   */
+  public get canary(): CanaryIdentity | undefined {
+    return parseCanaryIdentity(
+      this.text(FUNCTION_ENV.canaryResourceArn),
+      this.text(FUNCTION_ENV.canaryRoleArn),
+    );
   }
 
   /**

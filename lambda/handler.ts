@@ -8,8 +8,16 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import type { PipelineClients } from './aws/clients';
 import { createPipelineClients } from './aws/clients';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './contract';
+import { METRICS_NAMESPACE, RESOURCE_STATE_TTL_SECONDS, SERVICE_NAME } from './contract';
+import { httpResourceDescriber } from './aws/resource-describer';
+import { dynamoDbResourceStateStore } from './deliver/resource-state';
+import { isCanaryCall } from './match/canary';
+import type { ResourceMemory } from './pipeline/resource-memory';
 import { deliveryFor } from './deliver/delivery';
+import type { StormGate } from './deliver/storm-gate';
+import { dynamoDbStormGate } from './deliver/storm-gate';
+import type { IdempotencySettings } from './function-environment';
+import type { CompiledRules } from './match/matcher';
 import { FunctionEnvironment } from './function-environment';
 import { compileRules } from './match/matcher';
 import type { PipelineLogger, PipelineMetrics } from './pipeline/ports';
@@ -66,12 +74,24 @@ export function pipelineDepsFromEnvironment(
   const sns = overrides.sns ?? clients().sns;
   const topicArn = overrides.topicArn ?? environment.alertTopicArn;
   const idempotency = environment.idempotency;
+  const rules = overrides.rules ?? compileRules(environment.rules, environment.ownResources);
+  const storms = overrides.storms ?? stormGateFor(idempotency, rules);
+  const memory = overrides.memory ?? memoryFor(idempotency);
+  const canary = environment.canary;
+  const pipelineLogger = overrides.logger ?? powertoolsLogger(logger);
   return {
     s3,
     delivery: overrides.delivery ?? deliveryFor(sns, topicArn, idempotency),
-    logger: overrides.logger ?? powertoolsLogger(logger),
+    logger: pipelineLogger,
     metrics: overrides.metrics ?? powertoolsMetrics(metrics),
-    rules: overrides.rules ?? compileRules(environment.rules, environment.ownResources),
+    rules,
+    ...(storms === undefined ? {} : { storms }),
+    ...(memory === undefined
+      ? {}
+      : { memory: overrides.memory ?? withDescribeLog(memory, pipelineLogger) }),
+    ...(canary === undefined
+      ? {}
+      : { isCanaryCall: overrides.isCanaryCall ?? ((record) => isCanaryCall(record, canary)) }),
     maxInflatedBytes: overrides.maxInflatedBytes ?? environment.maxInflatedBytes,
     replayTarget: overrides.replayTarget ?? {
       topicArn,
@@ -79,6 +99,50 @@ export function pipelineDepsFromEnvironment(
     },
     ...(overrides.publishOptions === undefined ? {} : { publishOptions: overrides.publishOptions }),
     ...optionalFastPath(overrides.fastPathRegions ?? environment.fastPathRegions),
+  };
+}
+
+/**
+ * Storm state lives beside the idempotency records: without a table (local runs) there are no
+ * storms and people get every alert, as they do when the rules turn storms off.
+ */
+function stormGateFor(
+  idempotency: IdempotencySettings | undefined,
+  rules: CompiledRules,
+): StormGate | undefined {
+  if (idempotency === undefined || !rules.config.storms.enabled) return undefined;
+  return dynamoDbStormGate({
+    tableName: idempotency.tableName,
+    settings: rules.config.storms,
+    decisionTtlSeconds: idempotency.expiresAfterSeconds,
+  });
+}
+
+/**
+ * The resources' last known states live beside the idempotency records; an unknown one is read
+ * with a signed, read-only describe call (the role allows only the watched services' reads).
+ */
+function memoryFor(idempotency: IdempotencySettings | undefined): ResourceMemory | undefined {
+  if (idempotency === undefined) return undefined;
+  return {
+    states: dynamoDbResourceStateStore({
+      tableName: idempotency.tableName,
+      ttlSeconds: RESOURCE_STATE_TTL_SECONDS,
+    }),
+  };
+}
+
+/** Adds the describer, whose skips (no permission, not found, timeout) are logged. */
+function withDescribeLog(memory: ResourceMemory, log: PipelineLogger): ResourceMemory {
+  if (memory.describer !== undefined) return memory;
+  return {
+    ...memory,
+    describer: httpResourceDescriber({
+      onSkip: (reason) =>
+        log.info('Resource not described; its next change may say the previous state is unknown', {
+          reason,
+        }),
+    }),
   };
 }
 

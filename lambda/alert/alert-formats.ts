@@ -6,6 +6,9 @@
 import type { MediaPackageAlert } from './alert';
 import { jsonDigest } from './alert';
 import { isPlainArn } from './redact';
+import { changeLines } from './resource-changes';
+import type { StormDigest } from './storm';
+import { digestHeadline } from './storm';
 
 /** SNS `Subject` must be under 100 characters; email shows it as the subject line. */
 export const SUBJECT_MAX_CHARS = 99;
@@ -103,6 +106,45 @@ export function formatSubject(alert: MediaPackageAlert, maxChars = SUBJECT_MAX_C
   return renderSubject(parts);
 }
 
+/**
+ * The email subject: the same for every alert on one resource, so mail clients (which thread by
+ * subject) show a burst of changes to a channel as one conversation; two resources never share
+ * one. e.g. `MediaPackage v2 channel live/ch-1 (us-west-2, 111122223333)`. What happened and how
+ * loud it is opens the email's body ({@link formatSubject}). Printable ASCII, at most `maxChars`:
+ * a long id loses its middle and gains a digest of the whole identity (`#3f9a1c`), so subjects
+ * cut to the same text still differ.
+ */
+export function formatThreadSubject(
+  alert: MediaPackageAlert,
+  maxChars = SUBJECT_MAX_CHARS,
+): string {
+  const { resource } = alert;
+  const name = resource.id ?? arnTail(resource.arn) ?? alert.eventName;
+  const where = `(${cut(asciiLine(alert.awsRegion), SUBJECT_MAX_REGION_CHARS)}${alert.accountId === null ? '' : `, ${asciiLine(alert.accountId).slice(0, 16)}`})`;
+  const lead = alert.category === 'self-protection' ? 'Audit pipeline:' : '';
+  const render = (service: string, id: string): string =>
+    [lead, service, asciiLine(resource.type), id, where].filter((word) => word !== '').join(' ');
+  const id = asciiLine(name);
+  let subject = render(asciiLine(alert.service), id);
+  if (subject.length <= maxChars) return subject;
+  const service = asciiLine(alert.service).replace(/^MediaPackage\b/, 'MP');
+  subject = render(service, id);
+  if (subject.length <= maxChars) return subject;
+  const tag = ` #${threadIdOf(alert).slice(-6)}`;
+  const room = maxChars - render(service, '').length - 1 - tag.length;
+  return cut(
+    render(service, `${cutMiddle(id, Math.max(SUBJECT_LAST_ID_CHARS, room))}${tag}`),
+    maxChars,
+  );
+}
+
+/** The last part of an ARN's resource (`.../channel/live-1` is `live-1`), or null. */
+function arnTail(arn: string | null): string | null {
+  if (arn === null) return null;
+  const tail = arn.split(/[:/]/).pop();
+  return tail === undefined || tail === '' ? null : tail;
+}
+
 function renderSubject({ tag, service, event, type, id, region }: SubjectParts): string {
   const target = id === null ? [] : ['on', type, id];
   return `${[tag, service, event, ...target].filter((word) => word !== '').join(' ')} (${region})`;
@@ -145,6 +187,13 @@ export function formatEmail(
     `  Resource:        ${resource.type} ${resource.id ?? '-'}`,
     `  Resource ARN:    ${resource.arn ?? '-'}`,
     `  Severity:        ${alert.severity}`,
+    ...(alert.changes === undefined
+      ? []
+      : [
+          '',
+          'WHAT CHANGED (secret-like values masked)',
+          ...changeLines(alert.changes).map((line) => `  ${line}`),
+        ]),
     '',
     'WHEN',
     `  Event time:      ${alert.eventTime ?? '-'}`,
@@ -198,6 +247,9 @@ export function formatChatbot(
     `*Where:* ${slackText(alert.awsRegion)}, account ${slackText(alert.accountId ?? '-')}, from ${slackText(alert.sourceIPAddress ?? '-')}`,
     `*Outcome:* ${outcome}`,
     `*Detected:* ${slackText(detectionText(alert))}`,
+    ...(alert.changes === undefined
+      ? []
+      : [`*Changed:* \`\`\`${slackCodeBody(changeLines(alert.changes).join('\n'))}\`\`\``]),
     ...alert.notes.map((note) => `*Note:* ${slackText(note)}`),
     `*Parameters:* \`\`\`${slackCodeBody(renderParameters(alert, budget))}\`\`\``,
   ].join('\n');
@@ -394,4 +446,100 @@ function cutMiddle(value: string, max: number): string {
 /** `value` cut to `max` characters, ending in `...` when cut. */
 function cut(value: string, max: number): string {
   return value.length <= max ? value : `${value.slice(0, Math.max(0, max - 3))}...`;
+}
+
+/** `[STORM] 143 more TagResource calls by role Deployer in the last 5 minutes`, cut to fit. */
+export function formatDigestSubject(digest: StormDigest, maxChars = SUBJECT_MAX_CHARS): string {
+  return cut(
+    asciiLine(`[STORM ${digest.severity.toUpperCase()}] ${digestHeadline(digest)}`),
+    maxChars,
+  );
+}
+
+/** The digest as email text: what happened, when, on what, and where to look. */
+export function formatDigestEmail(digest: StormDigest): string {
+  return [
+    formatDigestSubject(digest),
+    '',
+    `${digestHeadline(digest)}.`,
+    `You got the first ${digest.delivered} of them one by one; the rest are summed up here so a pipeline run or a script cannot flood this inbox. Machine subscribers received every event.`,
+    '',
+    'WHO',
+    `  ${digest.callerLabel}`,
+    '',
+    'WHAT',
+    `  Event:           ${digest.eventName} (${digest.eventSource})`,
+    `  Calls summed up: ${digest.collapsedAtLeast ? 'at least ' : ''}${digest.collapsed}${digest.failed > 0 ? ` (${digest.failed} FAILED)` : ''}`,
+    `  Loudest:         ${digest.severity}`,
+    '',
+    'WHEN',
+    `  First call:      ${digest.firstEventTime ?? '-'}`,
+    `  Last call:       ${digest.lastEventTime ?? '-'}`,
+    `  Window:          ${digest.windowStart} to ${digest.windowEnd}`,
+    '',
+    'WHERE',
+    `  Account:         ${digest.accountId ?? '-'}`,
+    `  Regions:         ${digest.regions.join(', ') || '-'}`,
+    '',
+    `RESOURCES (${digest.resources.length + digest.moreResources})`,
+    ...digest.resources.map((resource) => `  ${resource}`),
+    ...(digest.moreResources > 0 ? [`  ... and ${digest.moreResources} more`] : []),
+    '',
+    'CLOUDTRAIL EVENTS',
+    ...digest.links.map((link) => `  ${link}`),
+    ...(digest.collapsed > digest.links.length
+      ? [
+          `  ... and ${digest.collapsed - digest.links.length} more: search CloudTrail Event history for ${digest.eventName}`,
+        ]
+      : []),
+    '',
+    `Digest ID: ${digest.digestID}`,
+  ].join('\n');
+}
+
+/** The digest as an AWS Chatbot custom notification, in the storm's own thread. */
+export function formatDigestChatbot(digest: StormDigest): string {
+  const headline = slackText(digestHeadline(digest));
+  const description = [
+    `*Who:* ${slackText(digest.callerLabel)}`,
+    `*What:* ${slackCode(digest.eventName)} x ${digest.collapsedAtLeast ? 'at least ' : ''}${digest.collapsed}${digest.failed > 0 ? `, *${digest.failed} FAILED*` : ''}`,
+    `*When:* ${slackText(digest.firstEventTime ?? '-')} to ${slackText(digest.lastEventTime ?? '-')}`,
+    `*Where:* account ${slackText(digest.accountId ?? '-')}, ${slackText(digest.regions.join(', ') || '-')}`,
+    `*Resources:* ${digest.resources.map(slackCode).join(', ')}${digest.moreResources > 0 ? ` and ${digest.moreResources} more` : ''}`,
+    `_The first ${digest.delivered} were posted one by one; every event still reached machine subscribers._`,
+  ].join('\n');
+  return JSON.stringify({
+    version: '1.0',
+    source: 'custom',
+    id: digest.digestID,
+    content: {
+      textType: 'client-markdown',
+      title: `:cyclone: ${headline}`,
+      description: cut(description, CHATBOT_DESCRIPTION_MAX_CHARS),
+      nextSteps: digest.links
+        .slice(0, 3)
+        .map((link, index) => `<${slackEscape(link)}|CloudTrail event ${index + 1}>`),
+      keywords: [digest.severity, digest.eventName, 'storm'].map(slackText),
+    },
+    metadata: {
+      threadId: stormThreadIdOf(digest),
+      summary: headline,
+      eventType: slackText(digest.eventName),
+      relatedResources: [] as string[],
+      additionalContext: { digestID: digest.digestID, collapsed: String(digest.collapsed) },
+    },
+  });
+}
+
+/** One thread per storm (caller and event name), apart from the resources' own threads. */
+export function stormThreadIdOf(digest: StormDigest): string {
+  const digestPart = jsonDigest([
+    digest.accountId ?? '',
+    digest.callerLabel,
+    digest.eventName,
+  ]).slice(0, 16);
+  const label = `${digest.eventName}-${digest.callerLabel}`
+    .replace(/[^A-Za-z0-9._:/-]+/g, '-')
+    .slice(0, THREAD_ID_MAX_CHARS - 'mediapackage-storm--'.length - digestPart.length);
+  return `mediapackage-storm-${label}-${digestPart}`;
 }

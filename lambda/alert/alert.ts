@@ -7,6 +7,7 @@ import type { CallVia, IdentityType } from '../match/identity';
 import { classifyIdentity, describeIdentity } from '../match/identity';
 import type { MatchCategory, MatchedEvent, Outcome, Severity } from '../match/matcher';
 import { RECORD_MAX_BYTES } from '../read/record-cutter';
+import type { AlertChanges } from './resource-changes';
 import { findSecrets, redactSecrets, redactText, wellFormed } from './redact';
 
 /** Identifies the alert JSON layout, so consumers can tell versions apart. */
@@ -94,6 +95,12 @@ export interface MediaPackageAlert {
    * record. Empty when nothing is missing. Added to v1: consumers that ignore it lose nothing.
    */
   readonly notes: readonly string[];
+  /**
+   * What the call changed, from the resource's last known state (see
+   * pipeline/resource-memory.ts): set on updates, policy, tag and reset calls when the pipeline
+   * keeps a memory; absent otherwise. Added to v1: consumers that ignore it lose nothing.
+   */
+  readonly changes?: AlertChanges;
 }
 
 /** Resource types by the noun in the event name, longest first so `ChannelGroup` wins. */
@@ -264,6 +271,14 @@ function resourceOf(match: MatchedEvent, text: FieldText): AlertResource {
     };
   }
   const type = RESOURCE_NOUNS.find(([pattern]) => pattern.test(match.eventName))?.[1] ?? 'resource';
+  if (type === 'resource') {
+    // Tag calls name their resource by ARN only: read the type and id from it where the ARN
+    // holds them (v2, VOD), so a tag change lands in the same thread as the resource's updates.
+    const arn =
+      text(params.resourceArn) ?? text(params['resource-arn']) ?? text(params.ResourceArn);
+    const named = arn === null ? undefined : resourceOfArn(arn);
+    if (named !== undefined) return { type: named.type, id: text(named.id), arn };
+  }
   const v2Path = [params.channelGroupName, params.channelName, params.originEndpointName]
     .filter((part): part is string => typeof part === 'string' && part.length > 0)
     .join('/');
@@ -282,6 +297,36 @@ function resourceOf(match: MatchedEvent, text: FieldText): AlertResource {
     text(params['resource-arn']) ??
     text(match.record.resources?.[0]?.ARN);
   return { type, id, arn };
+}
+
+/** Resource ARNs whose resource part holds the resource's own id, and how to read it. */
+const ARN_RESOURCES: readonly [RegExp, string][] = [
+  [
+    /^arn:[\w-]+:mediapackagev2:[\w-]*:\d*:channelGroup\/([^/]+)\/channel\/([^/]+)\/originEndpoint\/([^/]+)$/,
+    'origin endpoint',
+  ],
+  [/^arn:[\w-]+:mediapackagev2:[\w-]*:\d*:channelGroup\/([^/]+)\/channel\/([^/]+)$/, 'channel'],
+  [/^arn:[\w-]+:mediapackagev2:[\w-]*:\d*:channelGroup\/([^/]+)$/, 'channel group'],
+  [/^arn:[\w-]+:mediapackage-vod:[\w-]*:\d*:packaging-groups\/([^/]+)$/, 'packaging group'],
+  [
+    /^arn:[\w-]+:mediapackage-vod:[\w-]*:\d*:packaging-configurations\/([^/]+)$/,
+    'packaging configuration',
+  ],
+  [/^arn:[\w-]+:mediapackage-vod:[\w-]*:\d*:assets\/([^/]+)$/, 'asset'],
+];
+
+/**
+ * The type and id an ARN names, as the resource's own calls name them (v2 ids are
+ * `group/channel/endpoint`); undefined for ARNs that do not hold the id (v1 live ARNs end in an
+ * internal hex id, not the channel's).
+ */
+export function resourceOfArn(arn: string): { type: string; id: string } | undefined {
+  if (arn.length > 2048) return undefined;
+  for (const [pattern, type] of ARN_RESOURCES) {
+    const parts = pattern.exec(arn);
+    if (parts !== null) return { type, id: parts.slice(1).join('/') };
+  }
+  return undefined;
 }
 
 function asObject(value: unknown): Record<string, unknown> {

@@ -1,12 +1,18 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
+import type { MessageKind } from '../contract';
+import { MESSAGE_ATTRIBUTES, STORM_COLLAPSED } from '../contract';
 import type { MediaPackageAlert } from './alert';
+import type { StormDigest } from './storm';
 import type { ParameterBudget } from './alert-formats';
 import {
   DEFAULT_PARAMETER_BUDGET,
   formatChatbot,
+  formatDigestChatbot,
+  formatDigestEmail,
+  formatDigestSubject,
   formatEmail,
   formatJson,
-  formatSubject,
+  formatThreadSubject,
 } from './alert-formats';
 
 /** SNS takes at most 256 KiB a message, attributes included. Keep a margin for the envelope. */
@@ -33,15 +39,34 @@ export interface ProtocolMessages {
   readonly lambda: string;
 }
 
+/** What an event's message is for, beyond the alert itself. */
+export interface AlertMessageOptions {
+  /**
+   * `event` (the default) for a change; `canary` for the canary's own write, which proves the
+   * chain and must reach no person.
+   */
+  readonly kind?: Extract<MessageKind, 'event' | 'canary'>;
+  /** A storm collapsed it into its window's digest: machines get it, people do not. */
+  readonly collapsed?: boolean;
+}
+
 /**
  * Builds the SNS message for an alert: `email` gets the readable text, `https` (AWS Chatbot)
  * the custom-notification JSON, `sqs`, `lambda` and `default` the alert JSON. When the
  * request parameters would push it over SNS's size limit they are cut, never the alert.
+ *
+ * A message no person should see (collapsed by a storm, or the canary's) carries attributes
+ * people's subscriptions filter out; and its `https` text is the alert JSON, which Chatbot does
+ * not post (it posts only custom notifications), because Chatbot subscribes itself to the
+ * topic and its subscription takes no filter policy.
  */
-export function buildAlertMessage(alert: MediaPackageAlert): AlertMessage {
+export function buildAlertMessage(
+  alert: MediaPackageAlert,
+  options: AlertMessageOptions = {},
+): AlertMessage {
   let budget: ParameterBudget = DEFAULT_PARAMETER_BUDGET;
   for (;;) {
-    const message = render(alert, budget);
+    const message = render(alert, budget, options);
     if (message.sizeBytes <= SNS_MESSAGE_MAX_BYTES - SAFETY_MARGIN_BYTES || budget.json === 0) {
       return message;
     }
@@ -53,17 +78,80 @@ export function buildAlertMessage(alert: MediaPackageAlert): AlertMessage {
   }
 }
 
-function render(alert: MediaPackageAlert, budget: ParameterBudget): AlertMessage {
+function render(
+  alert: MediaPackageAlert,
+  budget: ParameterBudget,
+  options: AlertMessageOptions,
+): AlertMessage {
   const json = formatJson(alert, budget.json);
+  const forPeople = options.kind !== 'canary' && options.collapsed !== true;
   const protocols: ProtocolMessages = {
     default: json,
     email: formatEmail(alert, budget.email),
-    https: formatChatbot(alert, budget.chatbot),
+    https: forPeople ? formatChatbot(alert, budget.chatbot) : json,
     sqs: json,
     lambda: json,
   };
-  const message = JSON.stringify(protocols);
-  const attributes = alertAttributes(alert);
+  const attributes = {
+    ...alertAttributes(alert),
+    ...kindAttributes(options.kind ?? 'event', options.collapsed === true),
+  };
+  return sized(alert.eventID, formatThreadSubject(alert), JSON.stringify(protocols), attributes);
+}
+
+/** The attributes that tell people's messages from machines' only (see contract.ts). */
+function kindAttributes(
+  kind: MessageKind,
+  collapsed: boolean,
+): Record<string, MessageAttributeValue> {
+  return {
+    [MESSAGE_ATTRIBUTES.kind]: { DataType: 'String', StringValue: kind },
+    ...(collapsed
+      ? { [MESSAGE_ATTRIBUTES.storm]: { DataType: 'String', StringValue: STORM_COLLAPSED } }
+      : {}),
+  };
+}
+
+/**
+ * The SNS message of a storm digest: for people (email, Chatbot in the storm's thread) and for
+ * machines (the digest JSON), with `kind` = `digest` and the loudest collapsed alert's severity,
+ * so severity-filtered subscribers get the digests of the storms they would have been paged for.
+ */
+export function buildDigestMessage(digest: StormDigest): AlertMessage {
+  const json = JSON.stringify(digest);
+  const protocols: ProtocolMessages = {
+    default: json,
+    email: formatDigestEmail(digest),
+    https: formatDigestChatbot(digest),
+    sqs: json,
+    lambda: json,
+  };
+  const values: Record<string, string> = {
+    severity: digest.severity,
+    eventName: digest.eventName,
+    eventSource: digest.eventSource,
+    accountId: digest.accountId ?? 'unknown',
+    [MESSAGE_ATTRIBUTES.kind]: 'digest',
+  };
+  return sized(
+    digest.digestID,
+    formatDigestSubject(digest),
+    JSON.stringify(protocols),
+    Object.fromEntries(
+      Object.entries(values).map(([name, value]) => [
+        name,
+        { DataType: 'String', StringValue: value },
+      ]),
+    ),
+  );
+}
+
+function sized(
+  eventID: string,
+  subject: string,
+  message: string,
+  attributes: Record<string, MessageAttributeValue>,
+): AlertMessage {
   const attributeBytes = Object.entries(attributes).reduce(
     (sum, [name, value]) =>
       sum +
@@ -73,8 +161,8 @@ function render(alert: MediaPackageAlert, budget: ParameterBudget): AlertMessage
     0,
   );
   return {
-    eventID: alert.eventID,
-    subject: formatSubject(alert),
+    eventID,
+    subject,
     message,
     attributes,
     sizeBytes: Buffer.byteLength(message) + attributeBytes,

@@ -235,6 +235,29 @@ const suppression = z
     }),
   );
 
+/** Storm defaults: more than 10 alerts of one caller and event name in 5 minutes. */
+export const STORM_DEFAULTS = { enabled: true, threshold: 10, windowMinutes: 5 } as const;
+/** A threshold people can still read through; above it a storm is a flood anyway. */
+export const STORM_THRESHOLD_RANGE = { min: 1, max: 1000 } as const;
+/**
+ * Windows from a minute to a day: a digest waits for its window to end, so a longer window
+ * would hold the summary back for longer than anyone waits for it.
+ */
+export const STORM_WINDOW_MINUTES_RANGE = { min: 1, max: 1440 } as const;
+
+/** A whole number of `unit` within `range`. */
+function wholeNumber(unit: string, range: { readonly min: number; readonly max: number }) {
+  const expected = `expected a whole number of ${unit} from ${range.min} to ${range.max}`;
+  return z
+    .number({ error: expected })
+    .check(
+      z.refine(
+        (value) => Number.isInteger(value) && value >= range.min && value <= range.max,
+        expected,
+      ),
+    );
+}
+
 export const DEFAULT_SEVERITY_RULES: z.input<typeof severityRule>[] = [
   { outcome: 'failed', severity: 'high' },
   { eventName: 'Rotate*', severity: 'high' },
@@ -303,6 +326,29 @@ export const rulesSchema = z.strictObject(
       ),
       { enabled: true, severity: 'high' },
     ),
+    storms: z
+      ._default(
+        z.strictObject(
+          {
+            enabled: z._default(z.boolean({ error: 'expected true or false' }), true),
+            threshold: z._default(
+              wholeNumber('alerts', STORM_THRESHOLD_RANGE),
+              STORM_DEFAULTS.threshold,
+            ),
+            windowMinutes: z._default(
+              wholeNumber('minutes', STORM_WINDOW_MINUTES_RANGE),
+              STORM_DEFAULTS.windowMinutes,
+            ),
+          },
+          { error: 'expected { "enabled": true, "threshold": 10, "windowMinutes": 5 }' },
+        ),
+        { ...STORM_DEFAULTS },
+      )
+      .check(
+        z.describe(
+          'Alert storms: when more than `threshold` alerts share a caller and an event name within a window of `windowMinutes`, people (email, chat) get the first `threshold` and then one digest for the window; machines still get every event (the rest carry the message attribute storm=collapsed). Self-protection alerts are never collapsed.',
+        ),
+      ),
   },
   { error: 'expected a JSON object such as { "version": 1 }' },
 );

@@ -22,7 +22,11 @@ import type { AlertDelivery } from '../deliver/delivery';
 import type { PublishOptions } from '../deliver/publisher';
 import type { LogObjectScan, SuppressedDecision } from './scan-log-object';
 import { scanLogObject } from './scan-log-object';
-import { buildAlertMessage } from '../alert/sns-message';
+import { buildAlertMessage, buildDigestMessage } from '../alert/sns-message';
+import type { StormDecision, StormGate } from '../deliver/storm-gate';
+import type { RememberedAlert, ResourceMemory } from './resource-memory';
+import { followsState, keepStates, rememberChanges } from './resource-memory';
+import type { CloudTrailRecord } from '../read/cloudtrail-record';
 import type { ApiCall, CreatedObject } from './trigger-event';
 import { parseTriggerEvent } from './trigger-event';
 
@@ -54,6 +58,22 @@ export interface PipelineDeps {
    * sends for one of them counts as `FastPathMissed`. @default no fast path
    */
   readonly fastPathRegions?: ReadonlySet<string>;
+  /**
+   * Alert storms: which alerts people get (see deliver/storm-gate.ts).
+   * @default none: people get every alert
+   */
+  readonly storms?: StormGate;
+  /**
+   * Whether a record is the canary's own call (`-c canary=true`): it is published for machines
+   * only and counted as `CanarySeen`, never alerted to a person.
+   * @default no canary
+   */
+  readonly isCanaryCall?: (record: CloudTrailRecord) => boolean;
+  /**
+   * What changed: the resources' last known states, and how to read one that is unknown.
+   * @default none: alerts do not say what changed
+   */
+  readonly memory?: ResourceMemory;
 }
 
 /** What one invocation did (or one object: see processLogObject), returned and logged. */
@@ -71,6 +91,12 @@ export interface TriggerSummary {
   readonly unreadableObjects: number;
   /** Objects not read to the end because a read budget ran out. */
   readonly incompleteObjects: number;
+  /** Of the alerts published, those a storm collapsed (machines only). */
+  readonly alertsCollapsed: number;
+  /** Storm digests published. */
+  readonly digestsPublished: number;
+  /** The canary's calls seen (published for machines only, never alerted). */
+  readonly canariesSeen: number;
 }
 
 /** One or more objects could not be processed for a reason worth retrying the invocation. */
@@ -102,6 +128,9 @@ export const EMPTY_SUMMARY: TriggerSummary = {
   badRecords: 0,
   unreadableObjects: 0,
   incompleteObjects: 0,
+  alertsCollapsed: 0,
+  digestsPublished: 0,
+  canariesSeen: 0,
 };
 
 /** The two summaries added up, field by field. */
@@ -177,6 +206,7 @@ export async function processTriggerEvent(
       for (const id of messageIds) failedMessages.add(id);
     }
   }
+  summary = addSummaries(summary, { digestsPublished: await sendDueDigests(deps, limits) });
   if (trigger.sqsBatch === true) {
     const batchItemFailures = [...failedMessages].map((id) => ({ itemIdentifier: id }));
     logger.info('Invocation summary', {
@@ -223,7 +253,7 @@ export async function processApiCalls(
   calls: readonly ApiCall[],
   deps: PipelineDeps,
 ): Promise<TriggerSummary> {
-  const alerts: MediaPackageAlert[] = [];
+  const alerts: PendingAlert[] = [];
   let suppressed = 0;
   let badRecords = 0;
   for (const call of calls) {
@@ -232,7 +262,7 @@ export async function processApiCalls(
     try {
       const decision = evaluateRecord(call.record, deps.rules ?? DEFAULT_COMPILED_RULES, now);
       if (decision.kind === 'alert') {
-        alerts.push(buildAlert(decision.match, null, now));
+        alerts.push(pendingAlert(buildAlert(decision.match, null, now), call.record, deps));
       } else if (decision.kind === 'suppressed') {
         suppressed += 1;
         logSuppressed(decision, deps, where);
@@ -264,6 +294,8 @@ export async function processApiCalls(
     apiCalls: calls.length,
     alertsPublished: delivered.published,
     alertsAlreadyPublished: delivered.alreadyPublished,
+    alertsCollapsed: delivered.collapsed,
+    canariesSeen: delivered.canaries,
     alertsSuppressed: suppressed,
     badRecords,
   };
@@ -317,7 +349,7 @@ export async function processLogObject(
     ...(deps.rules === undefined ? {} : { rules: deps.rules }),
     ...(limits.deadline === undefined ? {} : { deadline: limits.deadline }),
     ...(deps.maxInflatedBytes === undefined ? {} : { maxInflatedBytes: deps.maxInflatedBytes }),
-    onAlert: (alert) => batcher.add(alert),
+    onAlert: (alert, record) => batcher.add(pendingAlert(alert, record, deps)),
     onSuppressed: (decision) => logSuppressed(decision, deps, where),
     onBadRecord: (bad, seen) => logBadRecord(bad, seen, deps, where),
   }).finally(opened.body.release);
@@ -403,6 +435,8 @@ function reportLogObject(
     records: stats.records,
     alertsPublished: delivered.published,
     alertsAlreadyPublished: delivered.alreadyPublished,
+    alertsCollapsed: delivered.collapsed,
+    canariesSeen: delivered.canaries,
     alertsSuppressed: scan.suppressedCount,
     badRecords: scan.badRecordCount,
     unreadableObjects: readEnd === 'unreadable' ? 1 : 0,
@@ -507,12 +541,12 @@ function shellWord(value: string): string {
  * alert has waited long enough. `add` waits for a delivery it starts, so memory holds one batch.
  */
 class AlertBatcher {
-  private batch: MediaPackageAlert[] = [];
+  private batch: PendingAlert[] = [];
   private firstAt = 0;
 
-  public constructor(private readonly deliver: (alerts: MediaPackageAlert[]) => Promise<void>) {}
+  public constructor(private readonly deliver: (alerts: PendingAlert[]) => Promise<void>) {}
 
-  public async add(alert: MediaPackageAlert): Promise<void> {
+  public async add(alert: PendingAlert): Promise<void> {
     if (this.batch.length === 0) this.firstAt = Date.now();
     this.batch.push(alert);
     if (
@@ -535,24 +569,149 @@ class AlertBatcher {
 class DeliveryTally {
   public published = 0;
   public alreadyPublished = 0;
+  public collapsed = 0;
+  public canaries = 0;
+}
+
+/** An alert on its way to the topic, with what delivering it needs beyond the alert. */
+interface PendingAlert {
+  readonly alert: MediaPackageAlert;
+  /** `canary`: the canary's own call, published for machines only. */
+  readonly kind: 'event' | 'canary';
+  /** The record, kept only for a call whose resource state the memory follows. */
+  readonly record?: CloudTrailRecord;
+}
+
+function pendingAlert(
+  alert: MediaPackageAlert,
+  record: CloudTrailRecord,
+  deps: PipelineDeps,
+): PendingAlert {
+  if (deps.isCanaryCall?.(record) === true) return { alert, kind: 'canary' };
+  return deps.memory !== undefined && followsState(alert)
+    ? { alert, kind: 'event', record }
+    : { alert, kind: 'event' };
+}
+
+/**
+ * Whether people get each alert, from the storm state. If the state cannot be reached, people
+ * get every alert: a storm is noise, a lost alert is worse.
+ */
+async function stormDecisions(
+  alerts: readonly MediaPackageAlert[],
+  deps: PipelineDeps,
+  where: DeliveryWhere,
+): Promise<ReadonlyMap<string, StormDecision>> {
+  if (deps.storms === undefined || alerts.length === 0) return new Map();
+  try {
+    return await deps.storms.decide(alerts, new Date());
+  } catch (error) {
+    deps.logger.warn('Storm state unavailable; people get every alert of this batch', {
+      ...where,
+      alerts: alerts.length,
+      error: describeError(error),
+    });
+    deps.metrics.add(PIPELINE_METRIC_NAMES.digestFailures, 1, 'Count');
+    return new Map();
+  }
+}
+
+/** Digests sent at the end of one invocation, at most; the next sends the rest. */
+export const DIGESTS_PER_INVOCATION = 10;
+
+/**
+ * Sends the digests of storm windows that have ended: at the end of every invocation, and on
+ * the digests' own schedule, so a storm's digest goes out within about a minute of its window
+ * even when nothing else happens. Each digest is delivered through the idempotency record of
+ * its window, so two invocations that find the same window send it once. Failures are logged
+ * and counted, never thrown: the events themselves are delivered already.
+ */
+export async function sendDueDigests(
+  deps: PipelineDeps,
+  limits: InvocationLimits = {},
+): Promise<number> {
+  const { storms, logger, metrics } = deps;
+  if (storms === undefined) return 0;
+  if (limits.deadline !== undefined && Date.now() >= limits.deadline) return 0;
+  let due;
+  try {
+    due = await storms.dueDigests(new Date(), DIGESTS_PER_INVOCATION);
+  } catch (error) {
+    logger.error('Storm digests could not be read; the next invocation tries again', {
+      error: describeError(error),
+    });
+    metrics.add(PIPELINE_METRIC_NAMES.digestFailures, 1, 'Count');
+    return 0;
+  }
+  let sent = 0;
+  for (const { windowId, digest } of due) {
+    if (limits.deadline !== undefined && Date.now() >= limits.deadline) break;
+    try {
+      const result = await deps.delivery.deliver([buildDigestMessage(digest)], deps.publishOptions);
+      await storms.markDigestSent(windowId);
+      if (result.published > 0) {
+        sent += 1;
+        logger.info('Storm digest published', {
+          digestID: digest.digestID,
+          eventName: digest.eventName,
+          caller: digest.callerLabel,
+          collapsed: digest.collapsed,
+          windowStart: digest.windowStart,
+        });
+        metrics.add(PIPELINE_METRIC_NAMES.digestsPublished, 1, 'Count');
+      }
+    } catch (error) {
+      logger.error('Storm digest not sent; the next invocation tries again', {
+        digestID: digest.digestID,
+        error: describeError(error),
+      });
+      metrics.add(PIPELINE_METRIC_NAMES.digestFailures, 1, 'Count');
+    }
+  }
+  return sent;
 }
 
 async function deliverBatch(
-  alerts: readonly MediaPackageAlert[],
+  pending: readonly PendingAlert[],
   deps: PipelineDeps,
   where: DeliveryWhere,
   tally: DeliveryTally,
 ): Promise<void> {
   const { logger, metrics } = deps;
-  const result = await deps.delivery.deliver(alerts.map(buildAlertMessage), {
-    ...deps.publishOptions,
-    onRetry: (failed, round) => {
-      logger.warn('SNS rejected some alerts; retrying them', { ...where, round, failed });
-      metrics.add(PIPELINE_METRIC_NAMES.publishRetries, failed.length, 'Count');
+  const remembered: RememberedAlert[] =
+    deps.memory === undefined
+      ? pending.filter((entry) => entry.kind === 'event').map(({ alert }) => ({ alert }))
+      : await rememberChanges(
+          pending.filter((entry) => entry.kind === 'event'),
+          deps.memory,
+          deps,
+        );
+  const events = remembered.map((entry) => entry.alert);
+  const canaries = pending.filter((entry) => entry.kind === 'canary').map((entry) => entry.alert);
+  const decisions = await stormDecisions(events, deps, where);
+  const isCollapsed = (alert: MediaPackageAlert): boolean =>
+    decisions.get(alert.eventID) === 'collapsed';
+  const result = await deps.delivery.deliver(
+    [
+      ...events.map((alert) => buildAlertMessage(alert, { collapsed: isCollapsed(alert) })),
+      ...canaries.map((alert) => buildAlertMessage(alert, { kind: 'canary' })),
+    ],
+    {
+      ...deps.publishOptions,
+      onRetry: (failed, round) => {
+        logger.warn('SNS rejected some alerts; retrying them', { ...where, round, failed });
+        metrics.add(PIPELINE_METRIC_NAMES.publishRetries, failed.length, 'Count');
+      },
     },
-  });
-  tally.published += result.published;
-  tally.alreadyPublished += result.alreadyPublished;
+  );
+  if (deps.memory !== undefined) await keepStates(remembered, deps.memory, deps);
+  const skipped = new Set(result.alreadyPublishedEventIds);
+  // The canary is seen on each path, whichever published it first.
+  for (const canary of canaries) reportCanary(canary, deps, where);
+  tally.canaries += canaries.length;
+  const canariesPublished = canaries.filter((canary) => !skipped.has(canary.eventID)).length;
+  tally.published += result.published - canariesPublished;
+  tally.alreadyPublished += result.alreadyPublished - (canaries.length - canariesPublished);
   if (result.alreadyPublished > 0) {
     logger.info('Alerts already published by an earlier invocation were not sent again', {
       ...where,
@@ -560,25 +719,50 @@ async function deliverBatch(
     });
     metrics.add(PIPELINE_METRIC_NAMES.alertsAlreadyPublished, result.alreadyPublished, 'Count');
   }
-  const skipped = new Set(result.alreadyPublishedEventIds);
-  for (const alert of alerts) {
+  for (const alert of events) {
     if (skipped.has(alert.eventID)) continue;
-    logger.info('Alert published', {
-      ...where,
-      eventID: alert.eventID,
-      eventName: alert.eventName,
-      eventSource: alert.eventSource,
-      severity: alert.severity,
-      outcome: alert.outcome,
-      detection: alert.detection.path,
-      delaySeconds: alert.detection.delaySeconds,
-    });
+    const collapsed = isCollapsed(alert);
+    logger.info(
+      collapsed ? 'Alert published for machines; a storm collapsed it' : 'Alert published',
+      {
+        ...where,
+        eventID: alert.eventID,
+        eventName: alert.eventName,
+        eventSource: alert.eventSource,
+        severity: alert.severity,
+        outcome: alert.outcome,
+        detection: alert.detection.path,
+        delaySeconds: alert.detection.delaySeconds,
+        ...(collapsed ? { storm: 'collapsed' } : {}),
+      },
+    );
     metrics.add(PIPELINE_METRIC_NAMES.alertsPublished, 1, 'Count', { severity: alert.severity });
     reportDetection(alert, deps, where);
     metrics.add(PIPELINE_METRIC_NAMES.alertsByEventName, 1, 'Count', {
       eventName: alert.eventName,
     });
+    if (collapsed) {
+      tally.collapsed += 1;
+      metrics.add(PIPELINE_METRIC_NAMES.alertsCollapsed, 1, 'Count', {
+        eventName: alert.eventName,
+      });
+    }
   }
+}
+
+/** `CanarySeen`: the delay from the canary's call to this path seeing it, in milliseconds. */
+function reportCanary(alert: MediaPackageAlert, deps: PipelineDeps, where: DeliveryWhere): void {
+  const called = alert.eventTime === null ? Number.NaN : Date.parse(alert.eventTime);
+  const delayMs = Number.isNaN(called) ? 0 : Math.max(0, Date.now() - called);
+  deps.logger.info('Canary seen: the trail, delivery, function, rules and topic work', {
+    ...where,
+    eventID: alert.eventID,
+    detection: alert.detection.path,
+    delayMs,
+  });
+  deps.metrics.add(PIPELINE_METRIC_NAMES.canarySeen, delayMs, 'Milliseconds', {
+    path: alert.detection.path,
+  });
 }
 
 /**

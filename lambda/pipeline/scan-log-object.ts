@@ -52,9 +52,11 @@ export interface LogObjectScanOptions {
   readonly maxInflatedBytes?: number;
   /**
    * Receives each alert as soon as it is found; awaited, so a slow consumer slows the read
-   * instead of piling alerts up in memory. Without it, alerts are collected in `alerts`.
+   * instead of piling alerts up in memory. Without it, alerts are collected in `alerts`. The
+   * record the alert was built from comes with it, for what the alert does not carry (the
+   * response, which tells what changed).
    */
-  readonly onAlert?: (alert: MediaPackageAlert) => void | Promise<void>;
+  readonly onAlert?: (alert: MediaPackageAlert, record: ReadRecord) => void | Promise<void>;
   /** Receives each suppressed event. Without it, the first few are collected in `suppressed`. */
   readonly onSuppressed?: (decision: SuppressedDecision) => void;
   /**
@@ -123,7 +125,7 @@ export async function scanLogObject(
         );
         continue;
       }
-      if (alert !== undefined) await found.alert(alert);
+      if (alert !== undefined) await found.alert(alert, record);
     }
   } catch (error) {
     if (!(error instanceof LogReadError)) throw error;
@@ -211,9 +213,9 @@ class Findings {
     return false;
   }
 
-  public async alert(alert: MediaPackageAlert): Promise<void> {
+  public async alert(alert: MediaPackageAlert, record: ReadRecord): Promise<void> {
     this.alertCount += 1;
-    if (this.options.onAlert !== undefined) await this.options.onAlert(alert);
+    if (this.options.onAlert !== undefined) await this.options.onAlert(alert, record);
     else this.alerts.push(alert);
   }
 

@@ -38,6 +38,11 @@ export interface TriggerEvent {
    * failed (`batchItemFailures`) instead of failing as a whole.
    */
   readonly sqsBatch?: true;
+  /**
+   * Set for the storm digests' schedule (an EventBridge `Scheduled Event`): nothing to read;
+   * the invocation only sends the digests that are due, as every invocation does at its end.
+   */
+  readonly scheduled?: true;
 }
 
 /**
@@ -90,6 +95,9 @@ interface NamedObjects {
 export function parseTriggerEvent(event: unknown): TriggerEvent {
   if (!isObject(event)) return ignoredEvent('unrecognised-event', typeof event);
   if (event['detail-type'] === CLOUDTRAIL_API_CALL_DETAIL_TYPE) return apiCallOf(event);
+  if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') {
+    return { objects: [], apiCalls: [], ignored: [], scheduled: true };
+  }
   if (Array.isArray(event.Records) && isObject(event.Records[0])) {
     if (event.Records[0].eventSource === 'aws:sqs') return sqsBatchOf(event.Records as unknown[]);
   }

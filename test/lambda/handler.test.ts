@@ -162,8 +162,9 @@ describe('Function: handler', () => {
       }),
     ]);
     expect(entries.map((entry) => entry.Subject)).toEqual([
-      '[MEDIUM] MediaPackage UpdateChannel on channel live-1 (us-west-2)',
-      '[HIGH] MediaPackage v2 DeleteChannel on channel sports/live-2 (us-west-2)',
+      // Stable per resource, so mail clients thread a resource's alerts together.
+      'MediaPackage channel live-1 (us-west-2, 111122223333)',
+      'MediaPackage v2 channel sports/live-2 (us-west-2, 111122223333)',
     ]);
     expect(publishedEventIds()).toEqual([update.eventID, deletion.eventID]);
     expect(publishedAlerts(request)[0]).toMatchObject({ logObject: { bucket: BUCKET, key } });
@@ -500,6 +501,9 @@ describe('Function: handler', () => {
         alertsPublished: 2,
         alertsSuppressed: 0,
         alertsAlreadyPublished: 0,
+        alertsCollapsed: 0,
+        digestsPublished: 0,
+        canariesSeen: 0,
         badRecords: 0,
         unreadableObjects: 0,
         incompleteObjects: 0,

@@ -1,10 +1,12 @@
 /**
  * An in-process DynamoDB emulator (dynalite, in memory) on loopback, with the idempotency
- * table laid out as the construct creates it: partition key `id` (String), TTL `expiration`.
+ * table laid out as the construct creates it: partition key `id` (String), TTL `expiration`, and
+ * the storm index (STORM_INDEX).
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STORM_INDEX } from '../../lambda/contract';
 
 // dynalite ships no types: it exports a function that returns an http.Server.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -38,8 +40,22 @@ export async function startLocalDynamoDb(): Promise<LocalDynamoDb> {
       await client.send(
         new CreateTableCommand({
           TableName: name,
-          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          AttributeDefinitions: [
+            { AttributeName: 'id', AttributeType: 'S' },
+            { AttributeName: STORM_INDEX.partitionKey, AttributeType: 'S' },
+            { AttributeName: STORM_INDEX.sortKey, AttributeType: 'S' },
+          ],
           KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: STORM_INDEX.name,
+              KeySchema: [
+                { AttributeName: STORM_INDEX.partitionKey, KeyType: 'HASH' },
+                { AttributeName: STORM_INDEX.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );

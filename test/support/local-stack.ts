@@ -70,6 +70,8 @@ export function stackEnvironment(
     ALERT_TOPIC_ARN: stack.pipeline.topicArn,
     IDEMPOTENCY_TABLE_NAME: stack.idempotencyTable,
     MP_AUDIT_S3_FORCE_PATH_STYLE: 'true',
+    // Any other service (the describe calls of what changed) stays on loopback too.
+    AWS_ENDPOINT_URL: stack.local.endpoint,
     AWS_ENDPOINT_URL_S3: stack.local.endpoint,
     AWS_ENDPOINT_URL_SNS: stack.proxy.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamo.endpoint,

@@ -156,7 +156,7 @@ describe('Function: buildAlert', () => {
     expect(alert.links.console).toContain('/mediapackagev2/');
   });
 
-  it('names the resource of a TagResource call by its ARN', () => {
+  it('names the resource of a TagResource call by the type and id its ARN holds', () => {
     // Prepare
     const arn = `arn:aws:mediapackage-vod:${REGION}:${ACCOUNT_ID}:packaging-groups/vod-group`;
     const record = cloudTrailRecord({
@@ -173,8 +173,45 @@ describe('Function: buildAlert', () => {
     expect(alert).toMatchObject({
       service: 'MediaPackage VOD',
       severity: 'low',
-      resource: { type: 'resource', id: arn, arn },
+      resource: { type: 'packaging group', id: 'vod-group', arn },
     });
+  });
+
+  it.each([
+    ['channelGroup/live', 'channel group', 'live'],
+    ['channelGroup/live/channel/ch-1', 'channel', 'live/ch-1'],
+    ['channelGroup/live/channel/ch-1/originEndpoint/hls', 'origin endpoint', 'live/ch-1/hls'],
+  ])('reads a v2 tag call on %s as the %s its own calls name', (path, type, id) => {
+    // Prepare
+    const arn = `arn:aws:mediapackagev2:${REGION}:${ACCOUNT_ID}:${path}`;
+    const record = cloudTrailRecord({
+      eventSource: 'mediapackagev2.amazonaws.com',
+      eventName: 'UntagResource',
+      requestParameters: { resourceArn: arn, tagKeys: ['team'] },
+      responseElements: null,
+    });
+
+    // Act
+    const alert = alertFor(record);
+
+    // Assess
+    expect(alert.resource).toEqual({ type, id, arn });
+  });
+
+  it('keeps a v1 tag call on its ARN, which holds no channel id', () => {
+    // Prepare
+    const arn = `arn:aws:mediapackage:${REGION}:${ACCOUNT_ID}:channels/4d1f53c2b6a54c7b8e1e5f0e3c2d1a00`;
+    const record = cloudTrailRecord({
+      eventName: 'TagResource',
+      requestParameters: { 'resource-arn': arn, tags: { team: 'media' } },
+      responseElements: null,
+    });
+
+    // Act
+    const alert = alertFor(record);
+
+    // Assess
+    expect(alert.resource).toEqual({ type: 'resource', id: arn, arn });
   });
 
   it('masks secrets in the request parameters it carries', () => {

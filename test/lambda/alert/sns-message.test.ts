@@ -2,7 +2,7 @@ import {
   formatChatbot,
   formatEmail,
   formatJson,
-  formatSubject,
+  formatThreadSubject,
 } from '../../../lambda/alert/alert-formats';
 import {
   SNS_MESSAGE_MAX_BYTES,
@@ -56,7 +56,7 @@ describe('Function: buildAlertMessage', () => {
     expect(JSON.parse(structure.sqs ?? '')).toEqual(JSON.parse(JSON.stringify(alert)));
     expect(structure.email).toBe(formatEmail(alert));
     expect(structure.https).toBe(formatChatbot(alert));
-    expect(message.subject).toBe(formatSubject(alert));
+    expect(message.subject).toBe(formatThreadSubject(alert));
     expect(message.eventID).toBe(alert.eventID);
     expect(message.sizeBytes).toBe(snsBytes(message));
   });
@@ -83,8 +83,74 @@ describe('Function: buildAlertMessage', () => {
       awsRegion: { DataType: 'String', StringValue: REGION },
       accountId: { DataType: 'String', StringValue: ACCOUNT_ID },
       detection: { DataType: 'String', StringValue: 'log-file' },
+      kind: { DataType: 'String', StringValue: 'event' },
     });
-    expect(alertAttributes(alert)).toEqual(message.attributes);
+    expect(message.attributes).toMatchObject(alertAttributes(alert));
+  });
+
+  it('marks an event a storm collapsed for machines only: attribute storm, no Chatbot notification', () => {
+    // Prepare
+    const alert = alertFor(cloudTrailRecord({ eventName: 'TagResource' }));
+
+    // Act
+    const people = buildAlertMessage(alert);
+    const collapsed = buildAlertMessage(alert, { collapsed: true });
+
+    // Assess
+    expect(people.attributes.storm).toBeUndefined();
+    expect(collapsed.attributes.storm).toEqual({ DataType: 'String', StringValue: 'collapsed' });
+    expect(collapsed.attributes.kind?.StringValue).toBe('event');
+    const structure = JSON.parse(collapsed.message) as Record<string, string>;
+    // Chatbot posts only custom notifications: the alert JSON is dropped there.
+    expect(JSON.parse(structure.https ?? '{}')).not.toHaveProperty('source', 'custom');
+    expect(structure.https).toBe(structure.sqs);
+    expect(JSON.parse(structure.sqs ?? '{}')).toMatchObject({ eventID: alert.eventID });
+  });
+
+  it('marks the canary as kind canary, which no person receives', () => {
+    // Prepare
+    const alert = alertFor(cloudTrailRecord({ eventName: 'TagResource' }));
+
+    // Act
+    const message = buildAlertMessage(alert, { kind: 'canary' });
+
+    // Assess
+    expect(message.attributes.kind?.StringValue).toBe('canary');
+    const structure = JSON.parse(message.message) as Record<string, string>;
+    expect(JSON.parse(structure.https ?? '{}')).not.toHaveProperty('source', 'custom');
+  });
+
+  it('gives every alert on one resource the same subject, and other resources other subjects', () => {
+    // Prepare: v2 calls name a channel by its names, tag calls by its ARN
+    const arn = (channel: string) =>
+      `arn:aws:mediapackagev2:${REGION}:${ACCOUNT_ID}:channelGroup/live/channel/${channel}`;
+    const on = (channel: string, eventName: string) =>
+      buildAlertMessage(
+        alertFor(
+          cloudTrailRecord({
+            eventSource: 'mediapackagev2.amazonaws.com',
+            eventName,
+            requestParameters: /tagresource$/i.test(eventName)
+              ? { resourceArn: arn(channel), tags: { team: 'live' } }
+              : { channelGroupName: 'live', channelName: channel },
+            responseElements: null,
+          }),
+        ),
+      ).subject;
+
+    // Act
+    const sameChannel = [
+      'UpdateChannel',
+      'TagResource',
+      'UntagResource',
+      'ResetChannelState',
+      'DeleteChannel',
+    ].map((eventName) => on('ch-1', eventName));
+    const otherChannel = on('ch-2', 'UpdateChannel');
+
+    // Assess
+    expect(new Set(sameChannel).size).toBe(1);
+    expect(otherChannel).not.toBe(sameChannel[0]);
   });
 
   it.each([
@@ -117,9 +183,7 @@ describe('Function: buildAlertMessage', () => {
       expect(json.requestParameters.note).toContain('cut');
       expect(structure.email).toContain('[cut: ');
       expect(structure.https).toContain('[cut: ');
-      expect(message.subject).toBe(
-        '[MEDIUM] MediaPackage UpdateChannel on channel live-1 (us-west-2)',
-      );
+      expect(message.subject).toBe('MediaPackage channel live-1 (us-west-2, 111122223333)');
     },
   );
 

@@ -1,0 +1,158 @@
+/**
+ * What changed, wired: before an alert goes out, the resource's last known state is read from
+ * the memory and the alert gets the fields its call changed; after the alert is delivered, the
+ * state after the call is kept (or, when the call does not say it, read once with a read-only
+ * describe), so the next change has something to compare with. The pure parts are in
+ * alert/resource-changes.ts; the memory in deliver/resource-state.ts.
+ */
+import type { MediaPackageAlert } from '../alert/alert';
+import { jsonDigest } from '../alert/alert';
+import type { ResourceState } from '../alert/resource-changes';
+import { changeFamilyOf, changesFor, stateAfterEvent } from '../alert/resource-changes';
+import type { ResourceDescriber } from '../aws/resource-describer';
+import { PIPELINE_METRIC_NAMES } from '../contract';
+import type { ResourceStateStore } from '../deliver/resource-state';
+import type { CloudTrailRecord } from '../read/cloudtrail-record';
+import type { PipelineLogger, PipelineMetrics } from './ports';
+
+/** The memory and how to read a resource when it has nothing. */
+export interface ResourceMemory {
+  readonly states: ResourceStateStore;
+  /** @default no describe: an unknown resource stays unknown until its next response */
+  readonly describer?: ResourceDescriber;
+}
+
+/** A write to the memory, made once the alert it belongs to is delivered. */
+export type StateWrite =
+  | { readonly kind: 'put'; readonly key: string; readonly state: ResourceState }
+  | { readonly kind: 'remove'; readonly key: string }
+  | { readonly kind: 'describe'; readonly key: string };
+
+/** An alert with what changed, and what to remember once it is delivered. */
+export interface RememberedAlert {
+  readonly alert: MediaPackageAlert;
+  readonly write?: StateWrite & { readonly eventTime: string | null; readonly eventID: string };
+}
+
+interface Ports {
+  readonly logger: PipelineLogger;
+  readonly metrics: PipelineMetrics;
+}
+
+/**
+ * The memory's key of the alert's resource: its account, Region, service, type and id, the
+ * identity a thread is made of (threadIdOf); null when the alert names no resource.
+ */
+export function resourceStateKey(alert: MediaPackageAlert): string | null {
+  const { resource } = alert;
+  const id = resource.id ?? resource.arn;
+  if (id === null) return null;
+  return jsonDigest([alert.accountId ?? '', alert.awsRegion, alert.service, resource.type, id]);
+}
+
+/** Whether the record's call is one whose state the memory follows (a record is then kept). */
+export function followsState(alert: MediaPackageAlert): boolean {
+  return (
+    alert.category === 'watched' &&
+    alert.outcome === 'success' &&
+    changeFamilyOf(alert.eventName) !== 'other'
+  );
+}
+
+/**
+ * Adds `changes` to each alert whose call changed a known kind of state, in order, so two
+ * changes to one resource in one batch compare with each other. A memory that cannot be read
+ * costs the diff, never the alert.
+ */
+export async function rememberChanges(
+  entries: readonly { readonly alert: MediaPackageAlert; readonly record?: CloudTrailRecord }[],
+  memory: ResourceMemory,
+  ports: Ports,
+): Promise<RememberedAlert[]> {
+  const latest = new Map<string, ResourceState | undefined>();
+  const remembered: RememberedAlert[] = [];
+  for (const { alert, record } of entries) {
+    const key = record === undefined ? null : resourceStateKey(alert);
+    if (record === undefined || key === null) {
+      remembered.push({ alert });
+      continue;
+    }
+    const before = latest.has(key) ? latest.get(key) : await readState(key, memory, ports);
+    const changes = changesFor(record, before);
+    const family = changeFamilyOf(alert.eventName);
+    const after = family === 'delete' ? undefined : stateAfterEvent(record, before);
+    latest.set(key, after);
+    if (changes?.basis === 'unknown') {
+      ports.metrics.add(PIPELINE_METRIC_NAMES.previousStateUnknown, 1, 'Count', {
+        reason: before === undefined ? 'first-seen' : 'unreadable',
+      });
+    }
+    const meta = { eventTime: alert.eventTime, eventID: alert.eventID };
+    const write: StateWrite =
+      family === 'delete'
+        ? { kind: 'remove', key }
+        : after !== undefined
+          ? { kind: 'put', key, state: after }
+          : { kind: 'describe', key };
+    remembered.push({
+      alert: changes === null ? alert : { ...alert, changes },
+      write: { ...write, ...meta },
+    });
+  }
+  return remembered;
+}
+
+async function readState(
+  key: string,
+  memory: ResourceMemory,
+  { logger, metrics }: Ports,
+): Promise<ResourceState | undefined> {
+  try {
+    return (await memory.states.get(key))?.state;
+  } catch (error) {
+    logger.warn('Resource memory unreadable; the alert says the previous state is unknown', {
+      error: (error as Error).message,
+    });
+    metrics.add(PIPELINE_METRIC_NAMES.previousStateUnknown, 1, 'Count', { reason: 'unreadable' });
+    return undefined;
+  }
+}
+
+/**
+ * Keeps what the delivered alerts' calls left behind. Failures are logged, never thrown: the
+ * alerts are out, and the worst a lost write does is a "previous state unknown" later.
+ */
+export async function keepStates(
+  delivered: readonly RememberedAlert[],
+  memory: ResourceMemory,
+  { logger }: Ports,
+): Promise<void> {
+  for (const { alert, write } of delivered) {
+    if (write === undefined) continue;
+    const meta = { eventTime: write.eventTime, eventID: write.eventID };
+    try {
+      if (write.kind === 'remove') {
+        await memory.states.remove(write.key, meta);
+      } else if (write.kind === 'put') {
+        await memory.states.put(write.key, write.state, meta);
+      } else if (memory.describer !== undefined) {
+        const described = await memory.describer.describe({
+          eventSource: alert.eventSource,
+          awsRegion: alert.awsRegion,
+          resourceType: alert.resource.type,
+          resourceId: alert.resource.id,
+          resourceArn: alert.resource.arn,
+        });
+        if (described !== undefined) await memory.states.put(write.key, described, meta);
+      }
+    } catch (error) {
+      logger.warn(
+        'Resource state not kept; its next change may say the previous state is unknown',
+        {
+          eventID: alert.eventID,
+          error: (error as Error).message,
+        },
+      );
+    }
+  }
+}
