@@ -1,12 +1,15 @@
 /**
  * What `npm run demo` prints, as pure functions of what the demo saw: what the EventBridge
- * events alerted on, a line per sample file, one email and one Slack rendering per severity
- * (every alert with `--verbose`), then totals. Kept apart from the emulator and the handler so
- * tests can check the selection and the counts.
+ * events alerted on, a line per sample file, one email rendering per severity and the first
+ * one's Slack rendering (every alert in full with `--verbose`), the threads (one email subject
+ * and one Slack thread per resource), what an update changed, the storm and its digest, then
+ * totals. Kept apart from the emulator and the handler so tests can check the selection and the
+ * counts.
  */
 import { basename } from 'node:path';
-import type { DetectionPath } from '../lambda/contract';
-import { DETECTION_PATHS } from '../lambda/contract';
+import type { StormSettings } from '../lambda/alert/storm';
+import type { DetectionPath, MessageKind } from '../lambda/contract';
+import { DETECTION_PATHS, MESSAGE_ATTRIBUTES, STORM_COLLAPSED } from '../lambda/contract';
 import type { Severity } from '../lambda/match/rules-schema';
 import { SEVERITIES } from '../lambda/match/rules-schema';
 import { classifyObjectKey } from '../lambda/pipeline/log-object-key';
@@ -43,10 +46,49 @@ export interface DemoAlert {
   readonly logKey: string | null;
   /** How the event was found, and how many seconds after the call. */
   readonly detection: { readonly path: DetectionPath; readonly delaySeconds: number | null };
+  readonly eventName: string;
+  /** What the call acted on, e.g. `channel sports-main`. */
+  readonly resource: string;
+  /** The message attribute `kind`: `event`, or `canary` (for machines only). */
+  readonly kind: Exclude<MessageKind, 'digest'>;
+  /** A storm collapsed it (attribute `storm` = `collapsed`): machines got it, people did not. */
+  readonly collapsed: boolean;
+  /** The SNS subject: the same for every alert on one resource (mail clients thread by it). */
   readonly subject: string;
   readonly email: string;
   /** The AWS Chatbot custom notification (JSON), which Slack renders. */
   readonly chatbot: string;
+  /** The Slack thread (`metadata.threadId`); null when Chatbot does not post the message. */
+  readonly threadId: string | null;
+}
+
+/** A storm digest as the subscriber received it. */
+export interface DemoDigest {
+  readonly digestID: string;
+  readonly subject: string;
+  readonly email: string;
+  readonly chatbot: string;
+  readonly threadId: string | null;
+}
+
+/** One message the subscriber received: an alert (event or canary) or a storm digest. */
+export type DemoMessage =
+  | { readonly kind: 'digest'; readonly digest: DemoDigest }
+  | { readonly kind: Exclude<MessageKind, 'digest'>; readonly alert: DemoAlert };
+
+/** The demo's storm: a burst of one caller's calls read from one log file, then its digest. */
+export interface DemoStorm {
+  readonly calls: number;
+  readonly eventName: string;
+  /** e.g. `role CostTagger`. */
+  readonly caller: string;
+  readonly settings: StormSettings;
+  /** The messages the burst's alerts became, for people and for machines. */
+  readonly alerts: readonly DemoAlert[];
+  /** The digests the scheduled invocation published. */
+  readonly digests: readonly DemoDigest[];
+  /** How far ahead of the real clock the scheduled invocation looked for digests due. */
+  readonly clockAheadMinutes: number;
 }
 
 /** Everything one demo run saw. */
@@ -54,7 +96,12 @@ export interface DemoRun {
   /** The EventBridge events, sent before the log files. */
   readonly apiCalls: DemoApiCalls;
   readonly files: readonly DemoFile[];
+  /** The samples' alerts. */
   readonly alerts: readonly DemoAlert[];
+  /** The alerts on the demo's own calls to one channel, after the samples, in call order. */
+  readonly channel?: readonly DemoAlert[];
+  /** The storm, when the demo made one. */
+  readonly storm?: DemoStorm;
   readonly elapsedMs: number;
 }
 
@@ -67,32 +114,86 @@ export interface DemoReportOptions {
 /** Parameter lines a default (not verbose) rendering keeps: the rest is in `--verbose`. */
 export const FOLDED_PARAMETER_LINES = 3;
 
+/** Lines of the digest email a default rendering shows: its headline, who and what. */
+export const FOLDED_DIGEST_LINES = 12;
+
 const RULE = '='.repeat(78);
 const EMAIL_PARAMETERS_HEADING = 'REQUEST PARAMETERS (secret-like values masked)';
 const SLACK_PARAMETERS_START = '*Parameters:* ```';
+
+interface SnsEnvelope {
+  readonly Subject?: string;
+  readonly Message: string;
+  /** What SNS puts in the envelope of a message with attributes (raw delivery off). */
+  readonly MessageAttributes?: Record<string, { readonly Type: string; readonly Value: string }>;
+}
+
+interface ProtocolTexts {
+  readonly email: string;
+  readonly https: string;
+  readonly sqs: string;
+}
+
+/** The Slack thread of a Chatbot custom notification; null for any other text. */
+function threadIdOf(chatbot: string): string | null {
+  try {
+    const notification = JSON.parse(chatbot) as { metadata?: { threadId?: unknown } };
+    const threadId = notification.metadata?.threadId;
+    return typeof threadId === 'string' ? threadId : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Reads an SQS message body that SNS delivered. Real SNS hands each protocol its own key of
  * the message structure; the emulator delivers the whole structure, so all are at hand here.
  */
-export function demoAlertOf(body: string): DemoAlert {
-  const envelope = JSON.parse(body) as { Subject?: string; Message: string };
-  const structure = JSON.parse(envelope.Message) as { email: string; https: string; sqs: string };
-  const alert = JSON.parse(structure.sqs) as Pick<
-    DemoAlert,
-    'eventID' | 'severity' | 'detection'
-  > & {
-    logObject: { key: string } | null;
-  };
-  return {
-    eventID: alert.eventID,
-    severity: alert.severity,
-    logKey: alert.logObject?.key ?? null,
-    detection: alert.detection,
+export function demoMessageOf(body: string): DemoMessage {
+  const envelope = JSON.parse(body) as SnsEnvelope;
+  const structure = JSON.parse(envelope.Message) as ProtocolTexts;
+  const attribute = (name: string): string | undefined => envelope.MessageAttributes?.[name]?.Value;
+  const kind = attribute(MESSAGE_ATTRIBUTES.kind) ?? 'event';
+  const common = {
     subject: envelope.Subject ?? '',
     email: structure.email,
     chatbot: structure.https,
+    threadId: threadIdOf(structure.https),
   };
+  if (kind === 'digest') {
+    const digest = JSON.parse(structure.sqs) as { digestID: string };
+    return { kind, digest: { digestID: digest.digestID, ...common } };
+  }
+  const alert = JSON.parse(structure.sqs) as Pick<
+    DemoAlert,
+    'eventID' | 'severity' | 'detection' | 'eventName'
+  > & {
+    logObject: { key: string } | null;
+    resource: { type: string; id: string | null; arn: string | null };
+  };
+  const eventKind = kind === 'canary' ? 'canary' : 'event';
+  return {
+    kind: eventKind,
+    alert: {
+      eventID: alert.eventID,
+      severity: alert.severity,
+      logKey: alert.logObject?.key ?? null,
+      detection: alert.detection,
+      eventName: alert.eventName,
+      resource: `${alert.resource.type} ${alert.resource.id ?? alert.resource.arn ?? '-'}`,
+      kind: eventKind,
+      collapsed: attribute(MESSAGE_ATTRIBUTES.storm) === STORM_COLLAPSED,
+      ...common,
+    },
+  };
+}
+
+/** {@link demoMessageOf} for a message known to be an alert. */
+export function demoAlertOf(body: string): DemoAlert {
+  const message = demoMessageOf(body);
+  if (message.kind === 'digest')
+    throw new Error(`Expected an alert, got digest ${message.digest.digestID}`);
+  return message.alert;
 }
 
 /**
@@ -209,15 +310,23 @@ function foldSlackParameters(slack: readonly string[]): string[] {
   return foldLines(slack, start, Math.min(end + 1, slack.length), FOLDED_PARAMETER_LINES);
 }
 
-/** One alert as email and Slack show it; the request parameters folded unless `full`. */
-function alertRendering(alert: DemoAlert, full: boolean): string[] {
+/**
+ * One alert as email and Slack show it; the request parameters folded unless `full`. Without
+ * `slack`, a line says where the Slack rendering is.
+ */
+function alertRendering(alert: DemoAlert, full: boolean, slack = true): string[] {
   const email = alert.email.split('\n');
-  const slack = slackRendering(alert.chatbot);
   return [
     `---- EMAIL  Subject: ${alert.subject}`,
     ...(full ? email : foldEmailParameters(email)),
-    heading('-', 'SLACK (AWS Chatbot custom notification)'),
-    ...(full ? slack : foldSlackParameters(slack)),
+    ...(slack
+      ? [
+          heading('-', 'SLACK (AWS Chatbot custom notification)'),
+          ...(full
+            ? slackRendering(alert.chatbot)
+            : foldSlackParameters(slackRendering(alert.chatbot))),
+        ]
+      : [`---- SLACK  like the first, in thread ${alert.threadId ?? '-'} (--verbose shows it)`]),
   ];
 }
 
@@ -271,7 +380,7 @@ export function demoReport(run: DemoRun, options: DemoReportOptions): string[] {
   ];
   const renderings = options.verbose
     ? alerts.flatMap((alert) => ['', RULE, ...alertRendering(alert, true)])
-    : firstOfEachSeverity(run).flatMap((alert) => {
+    : firstOfEachSeverity(run).flatMap((alert, index) => {
         const count = alerts.filter((other) => other.severity === alert.severity).length;
         return [
           '',
@@ -279,10 +388,152 @@ export function demoReport(run: DemoRun, options: DemoReportOptions): string[] {
             '=',
             `${alert.severity.toUpperCase()}: the first of ${plural(count, `${alert.severity} alert`)}`,
           ),
-          ...alertRendering(alert, false),
+          // Slack's rendering says what the email says: the first is enough to see it.
+          ...alertRendering(alert, false, index === 0),
         ];
       });
-  return [...files, ...renderings, '', ...totals(run)];
+  return [
+    ...files,
+    ...renderings,
+    '',
+    // The demo's own channel first: its thread and its update are the ones to show.
+    ...threadLines([...(run.channel ?? []), ...alerts]),
+    '',
+    ...changeLines([...(run.channel ?? []), ...alerts]),
+    ...(run.storm === undefined ? [] : ['', ...stormLines(run.storm, options)]),
+    '',
+    ...totals(run),
+  ];
+}
+
+/** Alerts people got: events (not the canary's) that no storm collapsed. */
+function forPeople(alerts: readonly DemoAlert[]): DemoAlert[] {
+  return alerts.filter((alert) => alert.kind === 'event' && !alert.collapsed);
+}
+
+/**
+ * Threads: the resource with the most alerts, whose alerts share one email subject and one Slack
+ * thread, another resource with its own, and whether subjects and threads pair up one to one.
+ */
+export function threadLines(alerts: readonly DemoAlert[]): string[] {
+  const people = forPeople(alerts);
+  const bySubject = new Map<string, DemoAlert[]>();
+  for (const alert of people) {
+    bySubject.set(alert.subject, [...(bySubject.get(alert.subject) ?? []), alert]);
+  }
+  const largest = [...bySubject.values()].reduce<DemoAlert[]>(
+    (best, group) => (group.length > best.length ? group : best),
+    [],
+  );
+  const lines = [heading('=', 'THREADS: one email subject and one Slack thread per resource')];
+  const first = largest[0];
+  if (first === undefined || largest.length < 2) {
+    return [...lines, '  no resource had two alerts'];
+  }
+  const threads = [...new Set(largest.map((alert) => alert.threadId ?? '-'))];
+  const other = people.find((alert) => alert.subject !== first.subject);
+  const pairs = new Set(people.map((alert) => `${alert.subject}\n${alert.threadId ?? '-'}`));
+  const subjects = bySubject.size;
+  const slackThreads = new Set(people.map((alert) => alert.threadId ?? '-')).size;
+  return [
+    ...lines,
+    `  ${largest.length} alerts on ${first.resource} (${largest.map((alert) => alert.eventName).join(', ')}) share`,
+    `    subject '${first.subject}'`,
+    threads.length === 1
+      ? `    and Slack thread '${threads[0] ?? '-'}'`
+      : `    but ${threads.length} Slack threads: ${threads.join(', ')}`,
+    ...(other === undefined
+      ? []
+      : [
+          `  another resource, ${other.resource}, has its own`,
+          `    subject '${other.subject}'`,
+          `    and Slack thread '${other.threadId ?? '-'}'`,
+        ]),
+    `  ${plural(people.length, 'alert')} to people: ${plural(subjects, 'subject')}, ${plural(slackThreads, 'Slack thread')}` +
+      (pairs.size === subjects && pairs.size === slackThreads
+        ? ', each subject always in the same thread'
+        : `, ${plural(pairs.size, 'subject-thread pair')} (expected one per resource)`),
+  ];
+}
+
+/** The email's WHAT CHANGED lines (after its heading, up to a blank line); none without one. */
+export function whatChanged(email: string): string[] {
+  const lines = email.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('WHAT CHANGED'));
+  if (start < 0) return [];
+  return lines.slice(
+    start + 1,
+    indexFrom(lines, start + 1, (line) => line === ''),
+  );
+}
+
+/** Whether the lines compare a known previous value with the new one: `field: old -> new`. */
+function comparesKnownState(changes: readonly string[]): boolean {
+  return (
+    !changes.some((line) => line.includes('Previous state unknown')) &&
+    changes.some((line) => line.includes(' -> ') && !line.includes('(absent) -> '))
+  );
+}
+
+/**
+ * What changed: the first update that compared the resource's last known state with the new
+ * one (`field: old -> new`), after the alert that made the state known.
+ */
+export function changeLines(alerts: readonly DemoAlert[]): string[] {
+  const people = forPeople(alerts);
+  const said = people.filter((alert) => whatChanged(alert.email).length > 0);
+  const compared = said.filter((alert) => comparesKnownState(whatChanged(alert.email)));
+  const update = compared.find((alert) => alert.eventName.startsWith('Update')) ?? compared[0];
+  const lines = [heading('=', "WHAT CHANGED: a change against the resource's last known state")];
+  if (update === undefined) return [...lines, '  no alert compared a known previous state'];
+  const before = people.find(
+    (alert) => alert.subject === update.subject && alert.eventID !== update.eventID,
+  );
+  const unknown = said.filter((alert) =>
+    whatChanged(alert.email).some((line) => line.includes('Previous state unknown')),
+  ).length;
+  return [
+    ...lines,
+    `  ${update.eventName} on ${update.resource}${before === undefined ? '' : `, after its ${before.eventName}`} (email WHAT CHANGED, Slack *Changed:*):`,
+    ...whatChanged(update.email).map((line) => `  ${line}`),
+    `  ${said.length} of ${plural(people.length, 'alert')} said what changed; ${unknown} on a resource seen for the first time (previous state unknown)`,
+  ];
+}
+
+/** The storm: who, how many people and machines got, and the digest people got instead. */
+export function stormLines(storm: DemoStorm, options: DemoReportOptions): string[] {
+  const people = forPeople(storm.alerts).length;
+  const collapsed = storm.alerts.filter((alert) => alert.collapsed).length;
+  const { threshold, windowMinutes } = storm.settings;
+  const lines = [
+    heading(
+      '=',
+      `STORM: ${storm.calls} ${storm.eventName} calls by ${storm.caller}, threshold ${threshold} per ${windowMinutes === 1 ? 'minute' : plural(windowMinutes, 'minute')}`,
+    ),
+    `  people got ${people} one by one; machines got all ${storm.alerts.length}, ${collapsed} of them with storm=${STORM_COLLAPSED} (people's subscriptions filter those out)`,
+    `  digest: due 60 s after its window ends; a scheduled invocation, its storm clock ${storm.clockAheadMinutes} minutes ahead, published ${storm.digests.length}`,
+  ];
+  return [
+    ...lines,
+    ...storm.digests.flatMap((digest) => {
+      const email = digest.email.split('\n');
+      const hidden = email.slice(FOLDED_DIGEST_LINES);
+      const sections = hidden.filter((line) => /^[A-Z][A-Z ]+( \(\d+\))?$/.test(line));
+      const folded =
+        options.verbose || hidden.length <= 1
+          ? email
+          : [
+              ...email.slice(0, FOLDED_DIGEST_LINES),
+              `... ${plural(hidden.length, 'more line')}: ${sections.join(', ')} (npm run demo -- --verbose shows them)`,
+            ];
+      const title = (JSON.parse(digest.chatbot) as { content?: { title?: string } }).content?.title;
+      return [
+        `---- EMAIL  Subject: ${digest.subject}`,
+        ...folded,
+        `---- SLACK  ${title ?? '-'}, in the storm's thread ${digest.threadId ?? '-'}`,
+      ];
+    }),
+  ];
 }
 
 function totals(run: DemoRun): string[] {

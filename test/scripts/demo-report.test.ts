@@ -1,14 +1,30 @@
-import { buildAlertMessage } from '../../lambda/alert/sns-message';
+import type { AlertMessage } from '../../lambda/alert/sns-message';
+import { buildAlertMessage, buildDigestMessage } from '../../lambda/alert/sns-message';
+import type { StormDigest } from '../../lambda/alert/storm';
+import { buildDigest, collapsedEventOf, stormKeyOf } from '../../lambda/alert/storm';
 import type { CloudTrailRecord } from '../../lambda/read/cloudtrail-record';
 import { BUCKET, cloudTrailRecord, logFileKey } from '../../scripts/cloudtrail-factory';
-import type { DemoAlert, DemoApiCalls, DemoFile, DemoRun } from '../../scripts/demo-report';
+import type {
+  DemoAlert,
+  DemoApiCalls,
+  DemoDigest,
+  DemoFile,
+  DemoRun,
+  DemoStorm,
+} from '../../scripts/demo-report';
 import {
+  FOLDED_DIGEST_LINES,
   FOLDED_PARAMETER_LINES,
+  changeLines,
   demoAlertOf,
+  demoMessageOf,
   demoReport,
   fileLine,
   firstOfEachSeverity,
   medianDelaySeconds,
+  stormLines,
+  threadLines,
+  whatChanged,
 } from '../../scripts/demo-report';
 import { alertFor } from '../support/alerts';
 
@@ -17,19 +33,46 @@ const SECOND_KEY = logFileKey({ suffix: 'SecondFile000002' });
 const DIGEST_KEY =
   'AWSLogs/111122223333/CloudTrail-Digest/us-west-2/2025/03/14/111122223333_CloudTrail-Digest_us-west-2_trail_us-east-1_20250314T100031Z.json.gz';
 
+/** The SQS body SNS delivers for a message: its subject, structure and attributes. */
+function snsBody(message: AlertMessage): string {
+  return JSON.stringify({
+    Type: 'Notification',
+    Subject: message.subject,
+    Message: message.message,
+    MessageAttributes: Object.fromEntries(
+      Object.entries(message.attributes).map(([name, value]) => [
+        name,
+        { Type: value.DataType, Value: value.StringValue },
+      ]),
+    ),
+  });
+}
+
 /**
  * The SQS body SNS delivers for the record's alert, read back as the demo reads it: found in
- * the log file `key`, or on EventBridge (`null`) `delaySeconds` after the call.
+ * the log file `key`, or on EventBridge (`null`) `delaySeconds` after the call; `collapsed`
+ * when a storm collapsed it.
  */
-function received(record: CloudTrailRecord, key: string | null, delaySeconds = 300): DemoAlert {
+function received(
+  record: CloudTrailRecord,
+  key: string | null,
+  delaySeconds = 300,
+  collapsed = false,
+): DemoAlert {
   const alert = alertFor(record, { bucket: BUCKET, key: key ?? '' });
-  const message = buildAlertMessage({
-    ...alert,
-    logObject: key === null ? null : alert.logObject,
-    detection: { path: key === null ? 'eventbridge' : 'log-file', delaySeconds },
-  });
-  return demoAlertOf(JSON.stringify({ Subject: message.subject, Message: message.message }));
+  const message = buildAlertMessage(
+    {
+      ...alert,
+      logObject: key === null ? null : alert.logObject,
+      detection: { path: key === null ? 'eventbridge' : 'log-file', delaySeconds },
+    },
+    { collapsed },
+  );
+  return demoAlertOf(snsBody(message));
 }
+
+/** The email's first line: the alert's headline (the subject names only the resource). */
+const headline = (alert: DemoAlert): string => alert.email.split('\n')[0] ?? '';
 
 const NO_API_CALLS: DemoApiCalls = {
   sent: 0,
@@ -39,14 +82,60 @@ const NO_API_CALLS: DemoApiCalls = {
 };
 
 const deleteOn = (id: string): CloudTrailRecord =>
-  cloudTrailRecord({ eventName: 'DeleteChannel', requestParameters: { id } });
-const updateOn = (id: string): CloudTrailRecord =>
-  cloudTrailRecord({ eventName: 'UpdateChannel', requestParameters: { id } });
+  cloudTrailRecord({
+    eventName: 'DeleteChannel',
+    eventID: `delete-${id}`,
+    requestParameters: { id },
+  });
+const updateOn = (id: string, eventID = `update-${id}`): CloudTrailRecord =>
+  cloudTrailRecord({ eventName: 'UpdateChannel', eventID, requestParameters: { id } });
 const tagOn = (id: string): CloudTrailRecord =>
   cloudTrailRecord({
     eventName: 'TagResource',
+    eventID: `tag-${id}`,
     requestParameters: { 'resource-arn': id, tags: { team: 'media' } },
   });
+
+/** The digest of a 1-minute window in which the records' alerts were collapsed, 3 delivered. */
+function digestOf(records: readonly CloudTrailRecord[]): StormDigest {
+  const alerts = records.map((record) => alertFor(record));
+  const [first] = alerts;
+  if (first === undefined) throw new Error('no records');
+  const start = Date.parse('2025-03-14T10:00:00Z');
+  return buildDigest(
+    {
+      key: stormKeyOf(first),
+      windowStart: start,
+      windowEnd: start + 60_000,
+      windowMinutes: 1,
+      delivered: 3,
+      collapsedCount: alerts.length,
+    },
+    alerts.map(collapsedEventOf),
+  );
+}
+
+/** A digest as the subscriber received it. */
+function receivedDigest(records: readonly CloudTrailRecord[]): DemoDigest {
+  const message = demoMessageOf(snsBody(buildDigestMessage(digestOf(records))));
+  if (message.kind !== 'digest') throw new Error('not a digest');
+  return message.digest;
+}
+
+/** An alert whose email's WHAT CHANGED section holds `changes`. */
+function withChanges(alert: DemoAlert, changes: readonly string[]): DemoAlert {
+  return {
+    ...alert,
+    email: [
+      headline(alert),
+      '',
+      'WHAT CHANGED (secret-like values masked)',
+      ...changes.map((line) => `  ${line}`),
+      '',
+      'WHEN',
+    ].join('\n'),
+  };
+}
 
 function file(key: string, overrides: Partial<DemoFile> = {}): DemoFile {
   return {
@@ -85,7 +174,7 @@ function sampleRun(): DemoRun {
 }
 
 describe('Function: demoAlertOf', () => {
-  it('reads severity, log file, subject and both renderings from what SNS delivered', () => {
+  it('reads severity, log file, subject, thread and both renderings from what SNS delivered', () => {
     // Act
     const alert = received(deleteOn('live-9'), FIRST_KEY);
 
@@ -93,9 +182,40 @@ describe('Function: demoAlertOf', () => {
     expect(alert.severity).toBe('high');
     expect(alert.logKey).toBe(FIRST_KEY);
     expect(alert.detection).toEqual({ path: 'log-file', delaySeconds: 300 });
-    expect(alert.subject).toBe('[HIGH] MediaPackage DeleteChannel on channel live-9 (us-west-2)');
-    expect(alert.email.split('\n')[0]).toBe(alert.subject);
+    expect(alert.eventName).toBe('DeleteChannel');
+    expect(alert.resource).toBe('channel live-9');
+    expect(alert.kind).toBe('event');
+    expect(alert.collapsed).toBe(false);
+    // The subject is the resource's thread; the email opens with what happened.
+    expect(alert.subject).toBe('MediaPackage channel live-9 (us-west-2, 111122223333)');
+    expect(headline(alert)).toBe('[HIGH] MediaPackage DeleteChannel on channel live-9 (us-west-2)');
     expect(JSON.parse(alert.chatbot)).toMatchObject({ source: 'custom' });
+    expect(alert.threadId).toMatch(/^mediapackage-channel-live-9-[0-9a-f]{16}$/);
+  });
+
+  it('reads an alert a storm collapsed: for machines only, no Slack thread', () => {
+    // Act
+    const alert = received(deleteOn('live-9'), FIRST_KEY, 300, true);
+
+    // Assess
+    expect(alert.collapsed).toBe(true);
+    expect(alert.threadId).toBeNull();
+  });
+
+  it('refuses a digest, which demoMessageOf reads', () => {
+    // Prepare
+    const body = snsBody(buildDigestMessage(digestOf([tagOn('a'), tagOn('b')])));
+
+    // Act & Assess
+    expect(() => demoAlertOf(body)).toThrow(/Expected an alert, got digest digest-/);
+    expect(demoMessageOf(body)).toMatchObject({
+      kind: 'digest',
+      digest: {
+        digestID: expect.stringMatching(/^digest-/) as unknown,
+        subject: '[STORM LOW] 2 more TagResource calls by role MediaOpsAdmin in the last 1 minute',
+        threadId: expect.stringMatching(/^mediapackage-storm-TagResource-/) as unknown,
+      },
+    });
   });
 
   it('reads an alert found on EventBridge: no log file, its path and delay', () => {
@@ -131,7 +251,7 @@ describe('Function: firstOfEachSeverity', () => {
     const picked = firstOfEachSeverity(sampleRun());
 
     // Assess
-    expect(picked.map((alert) => alert.subject)).toEqual([
+    expect(picked.map(headline)).toEqual([
       '[HIGH] MediaPackage DeleteChannel on channel first-high (us-west-2)',
       '[MEDIUM] MediaPackage UpdateChannel on channel first-medium (us-west-2)',
       expect.stringMatching(/^\[LOW\] MediaPackage TagResource on .*first-low/) as unknown,
@@ -174,7 +294,7 @@ describe('Function: fileLine', () => {
 });
 
 describe('Function: demoReport', () => {
-  it('prints a line per file, one email and one Slack rendering per severity, then totals', () => {
+  it('prints a line per file, one email per severity (Slack for the first), threads, what changed, then totals', () => {
     // Act
     const lines = demoReport(sampleRun(), { verbose: false });
 
@@ -187,13 +307,25 @@ describe('Function: demoReport', () => {
       expect.stringMatching(/^==== HIGH: the first of 2 high alerts =+$/) as unknown,
       expect.stringMatching(/^==== MEDIUM: the first of 2 medium alerts =+$/) as unknown,
       expect.stringMatching(/^==== LOW: the first of 1 low alert =+$/) as unknown,
+      expect.stringMatching(/^==== THREADS: /) as unknown,
+      expect.stringMatching(/^==== WHAT CHANGED: /) as unknown,
     ]);
-    expect(lines.filter((line) => line.startsWith('---- EMAIL  Subject: '))).toEqual([
-      '---- EMAIL  Subject: [HIGH] MediaPackage DeleteChannel on channel first-high (us-west-2)',
-      '---- EMAIL  Subject: [MEDIUM] MediaPackage UpdateChannel on channel first-medium (us-west-2)',
-      expect.stringContaining('[LOW]') as unknown,
+    const subjects = lines.flatMap((line, index) =>
+      line.startsWith('---- EMAIL  Subject: ') ? [`${line} | ${lines[index + 1] ?? ''}`] : [],
+    );
+    expect(subjects).toEqual([
+      '---- EMAIL  Subject: MediaPackage channel first-high (us-west-2, 111122223333) | [HIGH] MediaPackage DeleteChannel on channel first-high (us-west-2)',
+      '---- EMAIL  Subject: MediaPackage channel first-medium (us-west-2, 111122223333) | [MEDIUM] MediaPackage UpdateChannel on channel first-medium (us-west-2)',
+      expect.stringContaining('| [LOW]') as unknown,
     ]);
-    expect(lines.filter((line) => line.startsWith('---- SLACK'))).toHaveLength(3);
+    // Slack in full for the first; the others say which thread they went to.
+    expect(lines.filter((line) => line.startsWith('---- SLACK'))).toEqual([
+      expect.stringMatching(/^---- SLACK \(AWS Chatbot custom notification\) -+$/) as unknown,
+      expect.stringMatching(
+        /^---- SLACK {2}like the first, in thread mediapackage-channel-first-medium-[0-9a-f]{16} \(--verbose shows it\)$/,
+      ) as unknown,
+      expect.stringMatching(/^---- SLACK {2}like the first, in thread mediapackage-/) as unknown,
+    ]);
     expect(text).not.toContain('second-high');
     expect(lines.slice(-8)).toEqual([
       'Totals',
@@ -292,10 +424,10 @@ describe('Function: demoReport', () => {
       /1 alert \(medium 1\), 2 already sent$/,
     );
     // The first of each severity is the first sent: EventBridge's come before any file's.
-    expect(lines.filter((line) => line.startsWith('---- EMAIL  Subject: '))).toEqual([
-      '---- EMAIL  Subject: [HIGH] MediaPackage DeleteChannel on channel first-high (us-west-2)',
-      '---- EMAIL  Subject: [MEDIUM] MediaPackage UpdateChannel on channel first-medium (us-west-2)',
-      expect.stringMatching(/^---- EMAIL {2}Subject: \[LOW\] .*first-low/) as unknown,
+    expect(lines.filter((line) => /^\[(HIGH|MEDIUM|LOW)\] MediaPackage /.test(line))).toEqual([
+      '[HIGH] MediaPackage DeleteChannel on channel first-high (us-west-2)',
+      '[MEDIUM] MediaPackage UpdateChannel on channel first-medium (us-west-2)',
+      expect.stringMatching(/^\[LOW\] .*first-low/) as unknown,
     ]);
     expect(lines).toContain('Detected: via EventBridge, 2 s after the call');
     expect(lines).toContain(
@@ -314,5 +446,198 @@ describe('Function: demoReport', () => {
 
     // Assess
     expect(lines).toContain('  sent twice: 1');
+  });
+});
+
+describe('Function: threadLines', () => {
+  it('shows the resource with the most alerts sharing one subject and one Slack thread, and another with its own', () => {
+    // Prepare: two alerts on ch-1, one on ch-2, and a collapsed one on ch-3 (no person got it).
+    const alerts = [
+      received(deleteOn('ch-1'), null, 1),
+      received(updateOn('ch-2'), null, 1),
+      received(updateOn('ch-1'), null, 1),
+      received(updateOn('ch-3'), null, 1, true),
+    ];
+
+    // Act
+    const lines = threadLines(alerts);
+
+    // Assess
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^==== THREADS: one email subject and one Slack thread per resource =+$/,
+      ) as unknown,
+      '  2 alerts on channel ch-1 (DeleteChannel, UpdateChannel) share',
+      "    subject 'MediaPackage channel ch-1 (us-west-2, 111122223333)'",
+      expect.stringMatching(
+        /^ {4}and Slack thread 'mediapackage-channel-ch-1-[0-9a-f]{16}'$/,
+      ) as unknown,
+      '  another resource, channel ch-2, has its own',
+      "    subject 'MediaPackage channel ch-2 (us-west-2, 111122223333)'",
+      expect.stringMatching(
+        /^ {4}and Slack thread 'mediapackage-channel-ch-2-[0-9a-f]{16}'$/,
+      ) as unknown,
+      '  3 alerts to people: 2 subjects, 2 Slack threads, each subject always in the same thread',
+    ]);
+  });
+
+  it('says so when the threads of one subject differ, or no resource had two alerts', () => {
+    // Prepare
+    const [first, second] = [
+      received(deleteOn('ch-1'), null, 1),
+      received(updateOn('ch-1'), null, 1),
+    ];
+    const split = [first, { ...second, threadId: 'another-thread' }];
+
+    // Act & Assess
+    expect(threadLines(split)).toContain(
+      `    but 2 Slack threads: ${first.threadId ?? '-'}, another-thread`,
+    );
+    expect(threadLines(split).at(-1)).toBe(
+      '  2 alerts to people: 1 subject, 2 Slack threads, 2 subject-thread pairs (expected one per resource)',
+    );
+    expect(threadLines([first]).slice(1)).toEqual(['  no resource had two alerts']);
+  });
+});
+
+describe('Function: changeLines', () => {
+  it('shows the first update compared with a known state, after the alert that made it known', () => {
+    // Prepare
+    const create = received(tagOn('ch-1'), null, 1);
+    const alerts = [
+      withChanges(received(deleteOn('ch-1'), null, 1), [
+        'Previous state unknown: first change seen for this resource; the values it set:',
+        'description: "old"',
+      ]),
+      withChanges(received(updateOn('ch-9'), null, 1), ['tags.Team: (absent) -> "a"']),
+      create,
+      withChanges(received(updateOn('ch-1'), null, 1), [
+        'description: "a" -> "b"',
+        'tags.Team: (removed)',
+      ]),
+    ];
+
+    // Act
+    const lines = changeLines(alerts);
+
+    // Assess
+    expect(whatChanged(alerts[3]?.email ?? '')).toEqual([
+      '  description: "a" -> "b"',
+      '  tags.Team: (removed)',
+    ]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^==== WHAT CHANGED: a change against the resource's last known state =+$/,
+      ) as unknown,
+      '  UpdateChannel on channel ch-1, after its DeleteChannel (email WHAT CHANGED, Slack *Changed:*):',
+      '    description: "a" -> "b"',
+      '    tags.Team: (removed)',
+      '  3 of 4 alerts said what changed; 1 on a resource seen for the first time (previous state unknown)',
+    ]);
+  });
+
+  it('says so when no alert compared a known previous state', () => {
+    // Act
+    const lines = changeLines([received(updateOn('ch-1'), null, 1)]);
+
+    // Assess
+    expect(lines.slice(1)).toEqual(['  no alert compared a known previous state']);
+  });
+});
+
+describe('Function: stormLines', () => {
+  /** 8 tag calls: 5 people got, 3 collapsed, and the window's digest. */
+  function storm(): DemoStorm {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const collapsed = ids.slice(5);
+    return {
+      calls: ids.length,
+      eventName: 'TagResource',
+      caller: 'role MediaOpsAdmin',
+      settings: { enabled: true, threshold: 5, windowMinutes: 1 },
+      alerts: ids.map((id) => received(tagOn(id), null, 1, collapsed.includes(id))),
+      digests: [receivedDigest(collapsed.map(tagOn))],
+      clockAheadMinutes: 3,
+    };
+  }
+
+  it('counts what people and machines got, and shows the digest folded', () => {
+    // Act
+    const lines = stormLines(storm(), { verbose: false });
+
+    // Assess
+    expect(lines.slice(0, 4)).toEqual([
+      expect.stringMatching(
+        /^==== STORM: 8 TagResource calls by role MediaOpsAdmin, threshold 5 per minute =*$/,
+      ) as unknown,
+      "  people got 5 one by one; machines got all 8, 3 of them with storm=collapsed (people's subscriptions filter those out)",
+      '  digest: due 60 s after its window ends; a scheduled invocation, its storm clock 3 minutes ahead, published 1',
+      '---- EMAIL  Subject: [STORM LOW] 3 more TagResource calls by role MediaOpsAdmin in the last 1 minute',
+    ]);
+    expect(lines.slice(4, 4 + FOLDED_DIGEST_LINES)).toEqual(
+      (storm().digests[0]?.email ?? '').split('\n').slice(0, FOLDED_DIGEST_LINES),
+    );
+    expect(lines[4 + FOLDED_DIGEST_LINES]).toMatch(
+      /^\.\.\. \d+ more lines: WHEN, WHERE, RESOURCES \(3\), CLOUDTRAIL EVENTS \(npm run demo -- --verbose shows them\)$/,
+    );
+    expect(lines.at(-1)).toMatch(
+      /^---- SLACK {2}:cyclone: 3 more TagResource calls by role MediaOpsAdmin in the last 1 minute, in the storm's thread mediapackage-storm-TagResource-/,
+    );
+  });
+
+  it('shows the whole digest with --verbose', () => {
+    // Act
+    const lines = stormLines(storm(), { verbose: true });
+
+    // Assess
+    expect(lines).toContain('CLOUDTRAIL EVENTS');
+    expect(lines.some((line) => line.includes('more lines'))).toBe(false);
+  });
+});
+
+describe('Function: demoReport, with the demo channel and the storm', () => {
+  it('prints threads, what changed and the storm after the renderings, before the totals', () => {
+    // Prepare
+    const channel = [
+      received(tagOn('ch-1'), null, 1),
+      withChanges(received(updateOn('ch-1'), null, 1), ['description: "a" -> "b"']),
+    ];
+    const run: DemoRun = {
+      ...sampleRun(),
+      channel,
+      storm: {
+        calls: 2,
+        eventName: 'TagResource',
+        caller: 'role MediaOpsAdmin',
+        settings: { enabled: true, threshold: 1, windowMinutes: 1 },
+        alerts: [received(tagOn('s1'), null, 1), received(tagOn('s2'), null, 1, true)],
+        digests: [receivedDigest([tagOn('s2')])],
+        clockAheadMinutes: 3,
+      },
+    };
+
+    // Act
+    const lines = demoReport(run, { verbose: false });
+
+    // Assess
+    expect(
+      lines.filter((line) => line.startsWith('==== ')).map((line) => line.split(':')[0]),
+    ).toEqual([
+      '==== HIGH',
+      '==== MEDIUM',
+      '==== LOW',
+      '==== THREADS',
+      '==== WHAT CHANGED',
+      '==== STORM',
+    ]);
+    expect(lines).toContain('    description: "a" -> "b"');
+    expect(lines).toContain(
+      "  people got 1 one by one; machines got all 2, 1 of them with storm=collapsed (people's subscriptions filter those out)",
+    );
+    const storm = lines.findIndex((line) => line.startsWith('==== STORM'));
+    expect(storm).toBeGreaterThan(lines.findIndex((line) => line.startsWith('==== WHAT CHANGED')));
+    expect(storm).toBeLessThan(lines.indexOf('Totals'));
+    // The totals are the samples': the demo channel's and the storm's alerts are not in them.
+    expect(lines).toContain('  alerts:   5 received by the subscriber (high 2, medium 2, low 1)');
   });
 });
