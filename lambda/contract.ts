@@ -85,6 +85,27 @@ export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 60 * 60;
  */
 export const RESOURCE_STATE_TTL_SECONDS = 365 * 24 * 60 * 60;
 
+/**
+ * The IAM actions `describe` calls (lambda/aws/resource-describer.ts), and the only ones it needs (least privilege: reads of the
+ * three MediaPackage APIs, no List* of whole accounts, nothing that writes). Grant them on
+ * `*` or on the MediaPackage resource ARNs of the watched accounts and Regions.
+ */
+export const DESCRIBE_ACTIONS: readonly string[] = [
+  'mediapackage:DescribeChannel',
+  'mediapackage:DescribeOriginEndpoint',
+  'mediapackage:ListTagsForResource',
+  'mediapackagev2:GetChannelGroup',
+  'mediapackagev2:GetChannel',
+  'mediapackagev2:GetOriginEndpoint',
+  'mediapackagev2:GetChannelPolicy',
+  'mediapackagev2:GetOriginEndpointPolicy',
+  'mediapackagev2:ListTagsForResource',
+  'mediapackage-vod:DescribePackagingGroup',
+  'mediapackage-vod:DescribePackagingConfiguration',
+  'mediapackage-vod:DescribeAsset',
+  'mediapackage-vod:ListTagsForResource',
+];
+
 /** The event sources whose write calls alert. */
 export const MEDIAPACKAGE_EVENT_SOURCES = [
   'mediapackage.amazonaws.com',

@@ -13,6 +13,7 @@ import { SEVERITIES } from '../lambda/match/rules-schema';
 import { InvalidPropsError, InvalidSubscriptionError, throwIfInvalid } from './errors';
 import type { TextCheck } from './prop-checks';
 import { checkText, patternCheck } from './prop-checks';
+import { MESSAGE_ATTRIBUTES, PEOPLE_MESSAGE_KINDS } from '../lambda/contract';
 
 /** Name of the SNS message attribute every alert carries its severity in. */
 export const SEVERITY_ATTRIBUTE = 'severity';
@@ -183,6 +184,35 @@ export interface AlertSubscription {
    * @default - every severity (no filter policy)
    */
   readonly severities?: readonly Severity[];
+  /**
+   * What the endpoint receives of storms and the canary: `people` gets each event a storm did
+   * not collapse and the storms' digests (filter policy on the `kind` and `storm` message
+   * attributes: {@link PEOPLE_FILTER_POLICY}); `everything` also gets the collapsed events and
+   * the canary's messages, as machines need to.
+   *
+   * @default 'people' for email, 'everything' for sqs, https and lambda
+   */
+  readonly receives?: 'people' | 'everything';
+}
+
+/**
+ * What people's subscriptions receive: events no storm collapsed (`storm` absent) and digests
+ * (`kind`), never the canary. Both attributes are on every message the pipeline publishes
+ * (`kind`) or may be (`storm`): see lambda/contract.ts. A message with no attributes at all
+ * matches no filter policy, which is why CloudWatch alarms go to the operations topic.
+ */
+export const PEOPLE_FILTER_POLICY = {
+  [MESSAGE_ATTRIBUTES.kind]: [...PEOPLE_MESSAGE_KINDS],
+  [MESSAGE_ATTRIBUTES.storm]: [{ exists: false }],
+} as const;
+
+function peopleFilter(): Record<string, sns.SubscriptionFilter> {
+  return {
+    [MESSAGE_ATTRIBUTES.kind]: sns.SubscriptionFilter.stringFilter({
+      allowlist: [...PEOPLE_MESSAGE_KINDS],
+    }),
+    [MESSAGE_ATTRIBUTES.storm]: new sns.SubscriptionFilter([{ exists: false }]),
+  };
 }
 
 /** Properties of {@link AlertTopic}. */
@@ -194,6 +224,14 @@ export interface AlertTopicProps {
    * @default - no email subscriptions
    */
   readonly alertEmails?: readonly string[];
+
+  /**
+   * Email addresses that receive the pipeline's own alarms (the {@link AlertTopic.operationsTopic}).
+   * Each recipient must confirm the subscription.
+   *
+   * @default - the {@link alertEmails}
+   */
+  readonly operationsEmails?: readonly string[];
 
   /**
    * Email addresses that receive only `high` alerts (filter policy `{"severity":["high"]}`),
@@ -284,6 +322,13 @@ export interface AlertTopicProps {
  */
 export class AlertTopic extends Construct {
   public readonly topic: sns.Topic;
+  /**
+   * Where CloudWatch alarms notify: encrypted with the same key, only CloudWatch may publish,
+   * and the alert emails and chat channels are subscribed without a filter. Alarms cannot share
+   * the alert topic: their notifications carry no message attributes, so the people's filter
+   * policy (which drops storm-collapsed events) would drop them too.
+   */
+  public readonly operationsTopic: sns.Topic;
   /** Encrypts the topic's messages at rest. */
   public readonly encryptionKey: kms.Key;
   /** The Slack channel configuration, when Slack delivery is configured. */
@@ -312,8 +357,18 @@ export class AlertTopic extends Construct {
 
     this.encryptionKey = this.createKey();
     this.topic = this.createTopic(props.displayName ?? 'MediaPackage audit');
+    this.operationsTopic = this.createOperationsTopic(
+      `${props.displayName ?? 'MediaPackage audit'} (operations)`,
+    );
     if (listedPublishers.length > 0) this.allowListedPublishers(listedPublishers);
     this.subscribeAll(props);
+    const operationsEmails =
+      props.operationsEmails !== undefined && props.operationsEmails.length > 0
+        ? props.operationsEmails
+        : (props.alertEmails ?? []);
+    for (const email of operationsEmails) {
+      this.operationsTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
     if (props.slack !== undefined) {
       this.slackChannel = this.createSlackChannel(props.slack, props.slackChannelConfigurationName);
     }
@@ -372,7 +427,30 @@ export class AlertTopic extends Construct {
 
   /** The encrypted topic: CloudWatch alarms of this account may publish, IAM principals only if publishers. */
   private createTopic(displayName: string): sns.Topic {
-    const topic = new sns.Topic(this, 'Topic', {
+    // sns:Publish also authorizes PublishBatch (SNS has no separate action for it). Both keys are
+    // set for whom they exempt: aws:PrincipalArn for IAM principals (role ARN, whatever the
+    // session), aws:PrincipalServiceName for CloudWatch calling as its service principal.
+    return this.fencedTopic('Topic', displayName, PUBLISH_FENCE_SIDS.denyPublish, {
+      ArnNotEquals: this.unlessPublisher(),
+    });
+  }
+
+  /** The operations topic: CloudWatch alarms of this account publish, nobody else. */
+  private createOperationsTopic(displayName: string): sns.Topic {
+    return this.fencedTopic('OperationsTopic', displayName, 'DenyPublishExceptAlarms', {});
+  }
+
+  /**
+   * An encrypted, TLS-only topic CloudWatch alarms of this account may publish to, and everyone
+   * else is denied unless `exempt` (a condition) spares them.
+   */
+  private fencedTopic(
+    id: string,
+    displayName: string,
+    denySid: string,
+    exempt: Record<string, unknown>,
+  ): sns.Topic {
+    const topic = new sns.Topic(this, id, {
       displayName,
       masterKey: this.encryptionKey,
       enforceSSL: true,
@@ -386,19 +464,16 @@ export class AlertTopic extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
-    // sns:Publish also authorizes PublishBatch (SNS has no separate action for it). Both keys are
-    // set for whom they exempt: aws:PrincipalArn for IAM principals (role ARN, whatever the
-    // session), aws:PrincipalServiceName for CloudWatch calling as its service principal.
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: PUBLISH_FENCE_SIDS.denyPublish,
+        sid: denySid,
         effect: iam.Effect.DENY,
         principals: [new iam.StarPrincipal()],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
         conditions: {
           StringNotEquals: { 'aws:PrincipalServiceName': CLOUDWATCH_SERVICE_PRINCIPAL },
-          ArnNotEquals: this.unlessPublisher(),
+          ...exempt,
         },
       }),
     );
@@ -456,7 +531,7 @@ export class AlertTopic extends Construct {
         name ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
       slackWorkspaceId: slack.workspaceId,
       slackChannelId: slack.channelId,
-      notificationTopics: [this.topic],
+      notificationTopics: [this.topic, this.operationsTopic],
       role: this.createChatbotRole('SlackChannelRole'),
       guardrailPolicies: chatbotGuardrailPolicies(),
       loggingLevel: chatbot.LoggingLevel.ERROR,
@@ -476,7 +551,7 @@ export class AlertTopic extends Construct {
       teamId: teams.teamId,
       teamsChannelId: teams.channelId,
       teamsTenantId: teams.tenantId,
-      snsTopicArns: [this.topic.topicArn],
+      snsTopicArns: [this.topic.topicArn, this.operationsTopic.topicArn],
       iamRoleArn: this.createChatbotRole('TeamsChannelRole').roleArn,
       guardrailPolicies: chatbotGuardrailPolicies().map((policy) => policy.managedPolicyArn),
       loggingLevel: chatbot.LoggingLevel.ERROR,
@@ -522,7 +597,9 @@ export class AlertTopic extends Construct {
     const { protocol, endpoint } = subscription;
     checkEndpoint(this, protocol, endpoint);
     this.claimEndpoint(protocol, endpoint);
-    const filterPolicy = severityFilter(this, subscription.severities);
+    const receives = subscription.receives ?? (protocol === 'email' ? 'people' : 'everything');
+    const severities = severityFilter(this, subscription.severities);
+    const filterPolicy = receives === 'people' ? { ...peopleFilter(), ...severities } : severities;
     switch (protocol) {
       case 'email':
         this.topic.addSubscription(new subscriptions.EmailSubscription(endpoint, { filterPolicy }));

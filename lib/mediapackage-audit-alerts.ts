@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,7 +16,10 @@ import { Construct } from 'constructs';
 import type { RulesConfig, RulesInput } from '../lambda/match/rules-schema';
 import { parseRules } from '../lambda/match/rules-schema';
 import type { OwnResources } from '../lambda/contract';
-import { FUNCTION_ENV } from '../lambda/contract';
+import { DESCRIBE_ACTIONS, FUNCTION_ENV, MEDIAPACKAGE_EVENT_SOURCES } from '../lambda/contract';
+import type { CanaryOptions } from './canary';
+import { AuditCanary } from './canary';
+import { functionTarget } from './function-target';
 import type { AlertSubscription, SlackConfig, TeamsConfig } from './alert-topic';
 import { AlertTopic } from './alert-topic';
 import { AuditFunction } from './audit-function';
@@ -374,9 +377,18 @@ export interface MediaPackageAuditAlertsProps {
    * `cloudwatch.amazonaws.com` use it (`kms:GenerateDataKey*`, `kms:Decrypt`): the AWS-managed
    * `aws/sns` key cannot be used. {@link AlertTopic} creates a topic that can.
    *
-   * @default - the alert topic
+   * @default - the operations topic {@link AlertTopic} creates beside the alert topic, to which
+   * {@link operationsEmails} (else {@link alertEmails}) and the chat channels are subscribed
    */
   readonly operationsTopic?: sns.ITopic;
+
+  /**
+   * Email addresses that receive the alarms on the pipeline's health, when no
+   * {@link operationsTopic} is given.
+   *
+   * @default - the {@link alertEmails}
+   */
+  readonly operationsEmails?: readonly string[];
 
   /**
    * Thresholds and periods of the alarms (see docs/operations.md for what each default means).
@@ -446,6 +458,15 @@ export interface MediaPackageAuditAlertsProps {
    * @default - the stack's Region only
    */
   readonly fastPathRegions?: readonly string[];
+
+  /**
+   * The canary: on a schedule, a small function tags an empty MediaPackage v2 channel group the
+   * construct creates, and alarms fire when the pipeline has not seen that call on each path in
+   * time (docs/operations.md#canary). `true` for the defaults (hourly).
+   *
+   * @default false
+   */
+  readonly canary?: boolean | CanaryOptions;
 }
 
 /**
@@ -483,9 +504,13 @@ export class MediaPackageAuditAlerts extends Construct {
   public readonly trailKey?: kms.IKey;
   /** Where the function records which alerts it already published (Powertools idempotency). */
   public readonly idempotencyTable: dynamodb.ITable;
-  /** The alert topic as a CloudWatch alarm action. */
+  /**
+   * The operations topic the construct created, as a CloudWatch alarm action: for alarms of your
+   * own. Not the alert topic: alarm notifications carry no message attributes, and people's
+   * subscriptions there filter on them.
+   */
   public readonly alarmAction: cloudwatch.IAlarmAction;
-  /** Where the health alarms notify: {@link MediaPackageAuditAlertsProps.operationsTopic} or the alert topic. */
+  /** Where the health alarms notify: {@link MediaPackageAuditAlertsProps.operationsTopic} or the construct's operations topic. */
   public readonly operationsTopic: sns.ITopic;
   /** {@link operationsTopic} as a CloudWatch alarm action. */
   public readonly operationsAction: cloudwatch.IAlarmAction;
@@ -506,6 +531,10 @@ export class MediaPackageAuditAlerts extends Construct {
   public readonly crossAccountAccess?: CrossAccountLogAccess;
   /** The fast path's rule on the default event bus, unless turned off. */
   public readonly fastPathRule?: events.Rule;
+  /** Invokes the function every minute to send the storm digests that are due (storms on). */
+  public readonly digestSchedule?: events.Rule;
+  /** The canary, when turned on. */
+  public readonly canary?: AuditCanary;
   /** The validated rules baked into the function. */
   public readonly rules: RulesConfig;
   /** The resources the function treats as its own: changes to them alert as tampering. */
@@ -533,6 +562,7 @@ export class MediaPackageAuditAlerts extends Construct {
 
     const alerts = new AlertTopic(this, 'Alerts', {
       alertEmails: props.alertEmails,
+      ...(props.operationsEmails === undefined ? {} : { operationsEmails: props.operationsEmails }),
       pagerEmails: props.pagerEmails,
       subscriptions: props.subscriptions,
       slack: props.slack,
@@ -544,8 +574,8 @@ export class MediaPackageAuditAlerts extends Construct {
     });
     this.topic = alerts.topic;
     this.topicKey = alerts.encryptionKey;
-    this.alarmAction = new cloudwatchActions.SnsAction(this.topic);
-    this.operationsTopic = props.operationsTopic ?? this.topic;
+    this.alarmAction = new cloudwatchActions.SnsAction(alerts.operationsTopic);
+    this.operationsTopic = props.operationsTopic ?? alerts.operationsTopic;
     this.operationsAction =
       props.operationsTopic === undefined
         ? this.alarmAction
@@ -587,6 +617,21 @@ export class MediaPackageAuditAlerts extends Construct {
     this.ownResources = this.addOwnResources(props.cloudTrailTopic);
     if (props.fastPath ?? MEDIAPACKAGE_AUDIT_DEFAULTS.fastPath) {
       this.fastPathRule = this.addFastPath(props.fastPathRegions ?? []);
+    }
+    if (this.rules.storms.enabled) this.digestSchedule = this.addDigestSchedule();
+    if (props.canary !== undefined && props.canary !== false) {
+      this.canary = new AuditCanary(this, 'Canary', {
+        ...(props.canary === true ? {} : props.canary),
+        auditFunction: this.alertFunction,
+        paths:
+          (props.fastPath ?? MEDIAPACKAGE_AUDIT_DEFAULTS.fastPath)
+            ? ['log-file', 'eventbridge']
+            : ['log-file'],
+        alarmAction: this.operationsAction,
+        ...(props.functionLogRetention === undefined
+          ? {}
+          : { logRetention: props.functionLogRetention }),
+      });
     }
 
     this.operationsAlarms = this.createAlarms(props, auditFunction);
@@ -662,7 +707,22 @@ export class MediaPackageAuditAlerts extends Construct {
     });
     alerts.grantPublish(auditFunction.role);
     idempotency.grantIdempotency(auditFunction.role);
+    grantDescribe(auditFunction.role);
     return auditFunction;
+  }
+
+  /**
+   * A storm's digest is due a minute after its window ends; every invocation sends the due ones,
+   * and this schedule makes sure one runs when nothing else happens (about 43,000 short
+   * invocations a month).
+   */
+  private addDigestSchedule(): events.Rule {
+    const rule = new events.Rule(this, 'StormDigests', {
+      description: 'Sends the MediaPackage audit storm digests that are due',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+    });
+    rule.addTarget(functionTarget(this.alertFunction, this.deadLetterQueue));
+    return rule;
   }
 
   /** The log files the function reads: a new trail's, or the existing bucket's under its prefix. */
@@ -698,6 +758,7 @@ export class MediaPackageAuditAlerts extends Construct {
       // The trail's topic feeds the cloudtrail-sns trigger: deleting it silences the pipeline.
       topicArns: [
         this.topic.topicArn,
+        this.operationsTopic.topicArn,
         ...(cloudTrailTopic === undefined ? [] : [cloudTrailTopic.topicArn]),
       ],
       kmsKeys: [
@@ -809,6 +870,29 @@ function hasSubscriber(props: MediaPackageAuditAlertsProps): boolean {
     props.slack !== undefined ||
     props.teams !== undefined
   );
+}
+
+/**
+ * What changed: the read-only Describe/Get/ListTagsForResource calls of the watched services
+ * (DESCRIBE_ACTIONS), on any of their resources in this account, to learn a resource's state the
+ * first time it changes. Resource-level: the resources are whatever the account's operators
+ * create, so their names cannot be known at synth.
+ */
+function grantDescribe(role: iam.IRole): void {
+  const services = MEDIAPACKAGE_EVENT_SOURCES.map((source) =>
+    source.replace(/\.amazonaws\.com$/, ''),
+  );
+  const resources = services.map(
+    (service) => `arn:${Aws.PARTITION}:${service}:*:${Aws.ACCOUNT_ID}:*`,
+  );
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...DESCRIBE_ACTIONS], resources }));
+  for (const arn of resources) {
+    acknowledgeWildcardResource(
+      role,
+      arn,
+      'Read-only Describe/Get/ListTagsForResource of MediaPackage resources in this account, whose names are not known at synth: the first change to a resource reads its state once so the next alert can say what changed',
+    );
+  }
 }
 
 /**

@@ -6,8 +6,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { SlackConfig, TeamsConfig } from './alert-topic';
-import { AlertTopic } from './alert-topic';
 import type { ManagementEventsMode } from './audit-trail';
+import type { AppConfig } from './config';
 import type { TriggerKind } from './log-file-trigger';
 import type { MediaPackageAuditAlertsProps } from './mediapackage-audit-alerts';
 import { MediaPackageAuditAlerts } from './mediapackage-audit-alerts';
@@ -94,7 +94,7 @@ export interface MediaPackageAuditConfig {
 /** Properties of {@link MediaPackageAuditStack}. */
 export interface MediaPackageAuditStackProps extends StackProps {
   /** Validated configuration, from `parseConfig`. */
-  readonly config: MediaPackageAuditConfig;
+  readonly config: AppConfig;
 }
 
 /** The alarm options of the construct from their context form (minutes become durations). */
@@ -117,15 +117,6 @@ export class MediaPackageAuditStack extends Stack {
   public constructor(scope: Construct, id: string, props: MediaPackageAuditStackProps) {
     super(scope, id, props);
     const { config } = props;
-    // A topic of its own for the operations team; otherwise alarms go to the alert topic.
-    const operations =
-      config.operationsEmails.length === 0
-        ? undefined
-        : new AlertTopic(this, 'Operations', {
-            alertEmails: config.operationsEmails,
-            displayName: 'MediaPackage audit operations',
-          });
-
     this.alerts = new MediaPackageAuditAlerts(this, 'MediaPackageAuditAlerts', {
       alertEmails: config.alertEmails,
       pagerEmails: config.pagerEmails,
@@ -142,7 +133,8 @@ export class MediaPackageAuditStack extends Stack {
       maxInflatedMb: config.maxInflatedMb,
       alertPublisherArns: config.alertPublisherArns,
       extraSubscriberQueueArns: config.extraSubscriberQueueArns,
-      ...(operations === undefined ? {} : { operationsTopic: operations.topic }),
+      // Alarms go to the operations topic: to these addresses, else to the alert emails.
+      operationsEmails: config.operationsEmails,
       alarms: alarmOptions(config.alarms),
       athena: config.athena,
       ...(config.organizationId === undefined ? {} : { organizationId: config.organizationId }),
@@ -151,6 +143,9 @@ export class MediaPackageAuditStack extends Stack {
         : { athenaAccountIds: config.athenaAccountIds }),
       ...(config.athenaRegions.length === 0 ? {} : { athenaRegions: config.athenaRegions }),
       fastPath: config.fastPath,
+      ...(config.canary === undefined
+        ? {}
+        : { canary: { schedule: Duration.minutes(config.canary.scheduleMinutes) } }),
       // bin/app.ts deploys a forwarder to each of them but the home Region.
       ...(config.fastPath ? { fastPathRegions: config.regions } : {}),
     });
@@ -225,7 +220,7 @@ export class MediaPackageAuditStack extends Stack {
       ],
       [
         'OperationsTopicArn',
-        'SNS topic the health alarms notify (the alert topic unless operationsEmails is set)',
+        'SNS topic the health alarms notify (the operations topic: operationsEmails, else alertEmails, and the chat channels)',
         alerts.operationsTopic.topicArn,
       ],
       ['DashboardName', 'CloudWatch dashboard of the pipeline', alerts.dashboard?.dashboardName],

@@ -42,26 +42,8 @@ export interface ResourceDescriber {
   describe(target: DescribeTarget): Promise<ResourceState | undefined>;
 }
 
-/**
- * The IAM actions `describe` calls, and the only ones it needs (least privilege: reads of the
- * three MediaPackage APIs, no List* of whole accounts, nothing that writes). Grant them on
- * `*` or on the MediaPackage resource ARNs of the watched accounts and Regions.
- */
-export const DESCRIBE_ACTIONS: readonly string[] = [
-  'mediapackage:DescribeChannel',
-  'mediapackage:DescribeOriginEndpoint',
-  'mediapackage:ListTagsForResource',
-  'mediapackagev2:GetChannelGroup',
-  'mediapackagev2:GetChannel',
-  'mediapackagev2:GetOriginEndpoint',
-  'mediapackagev2:GetChannelPolicy',
-  'mediapackagev2:GetOriginEndpointPolicy',
-  'mediapackagev2:ListTagsForResource',
-  'mediapackage-vod:DescribePackagingGroup',
-  'mediapackage-vod:DescribePackagingConfiguration',
-  'mediapackage-vod:DescribeAsset',
-  'mediapackage-vod:ListTagsForResource',
-];
+/** The IAM actions `describe` calls: in the contract, since the stack grants them. */
+export { DESCRIBE_ACTIONS } from '../contract';
 
 /** The three APIs: event source, IAM and signing name, endpoint prefix, SDK service id. */
 interface Service {

@@ -1,7 +1,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AlertTopic, PUBLISH_FENCE_SIDS } from '../../lib/alert-topic';
+import { AlertTopic, PEOPLE_FILTER_POLICY, PUBLISH_FENCE_SIDS } from '../../lib/alert-topic';
 import { InvalidPropsError, InvalidSubscriptionError } from '../../lib/errors';
 import type { MediaPackageAuditAlertsProps } from '../../lib/mediapackage-audit-alerts';
 import { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
@@ -49,14 +49,19 @@ function subscriptionsTo(template: Template, protocol: string, endpoint: unknown
 }
 
 /** Logical IDs of the subscriptions `props` creates, by `protocol endpoint`. */
+/** The alert topic's subscriptions (not the operations topic's), by protocol and endpoint. */
 function subscriptionIds(props: MediaPackageAuditAlertsProps): Record<string, string> {
-  const resources = buildAlerts(props).template.findResources('AWS::SNS::Subscription');
+  const { template, stack, alerts } = buildAlerts(props);
+  const topicRef = JSON.stringify({ Ref: logicalId(stack, alerts.topic) });
+  const resources = template.findResources('AWS::SNS::Subscription');
   return Object.fromEntries(
-    Object.entries(resources).map(([id, resource]) => {
-      const { Protocol, Endpoint } = (
-        resource as { Properties: { Protocol: string; Endpoint: unknown } }
+    Object.entries(resources).flatMap(([id, resource]) => {
+      const { Protocol, Endpoint, TopicArn } = (
+        resource as { Properties: { Protocol: string; Endpoint: unknown; TopicArn: unknown } }
       ).Properties;
-      return [`${Protocol} ${JSON.stringify(Endpoint)}`, id];
+      return JSON.stringify(TopicArn) === topicRef
+        ? [[`${Protocol} ${JSON.stringify(Endpoint)}`, id]]
+        : [];
     }),
   );
 }
@@ -412,10 +417,49 @@ describe('Construct: AlertTopic', () => {
       expect(subscriptionsTo(template, 'email', 'pager@example.com')).toEqual([
         expect.objectContaining({
           Properties: expect.objectContaining({
-            FilterPolicy: { severity: ['high'] },
+            // People: no storm-collapsed events, no canary, only high.
+            FilterPolicy: { ...PEOPLE_FILTER_POLICY, severity: ['high'] },
           }) as unknown,
         }),
       ]);
+    });
+
+    it('keeps storm-collapsed events and the canary from people, not from machines', () => {
+      // Assess: a person's email filters on kind and storm; a queue gets everything
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'all@example.com',
+        TopicArn: { Ref: logicalId(stack, alerts.topic) },
+        FilterPolicy: { kind: ['event', 'digest'], storm: [{ exists: false }] },
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        Endpoint: FUNCTION_ARN,
+        FilterPolicy: Match.absent(),
+      });
+    });
+
+    it('sends the alarms to an operations topic only CloudWatch may publish to, without a filter', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        TopicArn: { Ref: logicalId(stack, alerts.operationsTopic) },
+        FilterPolicy: Match.absent(),
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: logicalId(stack, alerts.operationsTopic) }],
+        PolicyDocument: Match.objectLike({
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sns:Publish',
+              Condition: {
+                StringNotEquals: { 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com' },
+              },
+            }),
+          ]),
+        }),
+      });
     });
 
     it('filters each generic subscription on its severities', () => {
@@ -429,6 +473,7 @@ describe('Construct: AlertTopic', () => {
         FilterPolicy: { severity: ['high', 'medium'] },
         FilterPolicyScope: Match.absent(),
       });
+      // A machine: every message of its severities, collapsed or not.
       template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'https',
         Endpoint: HOOK_URL,
@@ -439,13 +484,21 @@ describe('Construct: AlertTopic', () => {
         Endpoint: FUNCTION_ARN,
         FilterPolicy: Match.absent(),
       });
-      // Every severity listed: no policy to maintain.
+      // Every severity listed: only the people's filter.
       template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: 'all@example.com',
-        FilterPolicy: Match.absent(),
+        FilterPolicy: PEOPLE_FILTER_POLICY,
       });
-      template.resourceCountIs('AWS::SNS::Subscription', 8);
+      // 8 on the alert topic, and the alert emails again on the operations topic.
+      expect(
+        Object.values(template.findResources('AWS::SNS::Subscription')).filter(
+          (resource) =>
+            JSON.stringify(
+              (resource as { Properties: { TopicArn: unknown } }).Properties.TopicArn,
+            ) === JSON.stringify({ Ref: logicalId(stack, alerts.topic) }),
+        ),
+      ).toHaveLength(8);
     });
 
     it('lets the topic invoke a subscribed function of the same account', () => {
@@ -465,7 +518,11 @@ describe('Construct: AlertTopic', () => {
         SlackChannelId: 'C0123ABCD',
         ConfigurationName: Match.stringLikeRegexp('.+'),
         LoggingLevel: 'ERROR',
-        SnsTopicArns: [{ Ref: logicalId(stack, alerts.topic) }],
+        // Alarms too: Chatbot renders CloudWatch alarm notifications itself.
+        SnsTopicArns: [
+          { Ref: logicalId(stack, alerts.topic) },
+          { Ref: logicalId(stack, alerts.operationsTopic) },
+        ],
         GuardrailPolicies: [
           {
             'Fn::Join': [
@@ -505,7 +562,11 @@ describe('Construct: AlertTopic', () => {
         TeamsTenantId: TEAMS.tenantId,
         ConfigurationName: Match.stringLikeRegexp('^[A-Za-z0-9_-]{1,128}$'),
         LoggingLevel: 'ERROR',
-        SnsTopicArns: [{ Ref: logicalId(stack, alerts.topic) }],
+        // Alarms too: Chatbot renders CloudWatch alarm notifications itself.
+        SnsTopicArns: [
+          { Ref: logicalId(stack, alerts.topic) },
+          { Ref: logicalId(stack, alerts.operationsTopic) },
+        ],
         GuardrailPolicies: slackChannel?.GuardrailPolicies,
       });
       const teamsChannel = teamsChannels[0]?.Properties;

@@ -171,7 +171,7 @@ describe('Construct: CloudTrailSnsTrigger (trigger cloudtrail-sns)', () => {
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterId, 'QueueName'] } }],
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 1,
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('AlertsTopic') }],
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('AlertsOperationsTopic') }],
       AlarmDescription: Match.objectLike({
         'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('start-message-move-task')])],
       }),

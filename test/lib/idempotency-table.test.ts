@@ -1,5 +1,7 @@
 import type { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { STORM_INDEX } from '../../lambda/contract';
 import type { MediaPackageAuditAlerts } from '../../lib/mediapackage-audit-alerts';
 import { actionsOf, buildFullAlerts, logicalId, roleStatements } from './support';
 
@@ -22,7 +24,7 @@ describe('Construct: IdempotencyTable', () => {
         Properties: {
           BillingMode: 'PAY_PER_REQUEST',
           KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          AttributeDefinitions: Match.arrayWith([{ AttributeName: 'id', AttributeType: 'S' }]),
           TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { SSEEnabled: true },
@@ -31,7 +33,23 @@ describe('Construct: IdempotencyTable', () => {
       });
     });
 
-    it('lets the function get, put, update and delete items of the idempotency table only', () => {
+    it("indexes storm state sparsely: a window's collapsed events and the digests due", () => {
+      // Assess
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: STORM_INDEX.name,
+            KeySchema: [
+              { AttributeName: STORM_INDEX.partitionKey, KeyType: 'HASH' },
+              { AttributeName: STORM_INDEX.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      });
+    });
+
+    it('lets the function get, put, update and delete items of the table, and query the storm index only', () => {
       // Prepare
       const tableArn = { 'Fn::GetAtt': [logicalId(stack, alerts.idempotencyTable), 'Arn'] };
       const statements = roleStatements(template, roleId).filter((s) =>
@@ -48,6 +66,11 @@ describe('Construct: IdempotencyTable', () => {
             'dynamodb:UpdateItem',
           ],
           Resource: tableArn,
+        },
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: { 'Fn::Join': ['', [tableArn, `/index/${STORM_INDEX.name}`]] },
         },
       ]);
     });

@@ -1,3 +1,4 @@
+import { DESCRIBE_ACTIONS } from '../../lambda/aws/resource-describer';
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Annotations, Duration } from 'aws-cdk-lib';
@@ -81,7 +82,10 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       // Assess
       expect(own).toEqual({
         bucketNames: [`<Ref:${bucketId}>`],
-        topicArns: [`<Ref:${logicalId(stack, alerts.topic)}>`],
+        topicArns: [
+          `<Ref:${logicalId(stack, alerts.topic)}>`,
+          `<Ref:${logicalId(stack, alerts.operationsTopic)}>`,
+        ],
         kmsKeys: [`<${trailKeyId}.Arn>`, `<${topicKeyId}.Arn>`],
       });
       // The function knows itself from AWS_LAMBDA_FUNCTION_NAME: its ARN here would be circular.
@@ -122,7 +126,11 @@ describe('Construct: MediaPackageAuditAlerts', () => {
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
+          // The storm index only.
+          'dynamodb:Query',
           'dynamodb:UpdateItem',
+          // What changed: read-only describes of the watched services.
+          ...DESCRIBE_ACTIONS,
           'kms:Decrypt',
           'kms:Decrypt',
           'kms:GenerateDataKey',
@@ -241,7 +249,10 @@ describe('Construct: MediaPackageAuditAlerts', () => {
       // Assess
       expect(own).toEqual({
         bucketNames: ['my-trail-logs'],
-        topicArns: [`<Ref:${logicalId(stack, alerts.topic)}>`],
+        topicArns: [
+          `<Ref:${logicalId(stack, alerts.topic)}>`,
+          `<Ref:${logicalId(stack, alerts.operationsTopic)}>`,
+        ],
         kmsKeys: [EXISTING_KEY_ARN, `<${logicalId(stack, alerts.topicKey)}.Arn>`],
       });
     });
@@ -528,7 +539,7 @@ describe('Construct: MediaPackageAuditAlerts', () => {
   });
 
   describe('addAlarm', () => {
-    it('sends the alarm to the alert topic when no operations topic is given', () => {
+    it('sends the alarm to the operations topic the construct creates when none is given', () => {
       // Prepare
       const stack = newStack();
       const alerts = new MediaPackageAuditAlerts(stack, 'Audit');
@@ -545,7 +556,7 @@ describe('Construct: MediaPackageAuditAlerts', () => {
         Resources: Record<string, { Properties: Record<string, unknown> }>;
       };
       expect(resources.Resources[logicalId(stack, alarm)]?.Properties.AlarmActions).toEqual([
-        { Ref: logicalId(stack, alerts.topic) },
+        { Ref: logicalId(stack, alerts.operationsTopic) },
       ]);
     });
     it('sends alarms added with addAlarm to the operations topic', () => {

@@ -245,12 +245,17 @@ describe('Stack: MediaPackageAuditStack', () => {
       }
     });
 
-    it('sends the alarms to the alert topic when no operationsEmails are given', () => {
+    it('sends the alarms to the operations topic, which the alert emails get, when no operationsEmails are given', () => {
       // Prepare
       const template = Template.fromStack(synth.stack);
       const topicId = synth.stack.getLogicalId(
-        synth.stack.alerts.topic.node.defaultChild as CfnElement,
+        synth.stack.alerts.operationsTopic.node.defaultChild as CfnElement,
       );
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        TopicArn: { Ref: topicId },
+        FilterPolicy: Match.absent(),
+      });
       // Assess
       template.hasOutput('OperationsTopicArn', { Value: { Ref: topicId } });
       template.allResourcesProperties('AWS::CloudWatch::Alarm', {
@@ -267,11 +272,12 @@ describe('Stack: MediaPackageAuditStack', () => {
       // Prepare
       const template = Template.fromStack(synth.stack);
       // Assess
-      template.resourceCountIs('AWS::SNS::Subscription', 4);
+      // The alert topic's four, and the two alert emails on the operations topic.
+      template.resourceCountIs('AWS::SNS::Subscription', 6);
       template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: 'pager@example.com',
-        FilterPolicy: { severity: ['high'] },
+        FilterPolicy: { kind: ['event', 'digest'], severity: ['high'], storm: [{ exists: false }] },
       });
       template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 1);
       template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
@@ -351,6 +357,7 @@ describe('Stack: MediaPackageAuditStack', () => {
         trigger: 'eventbridge',
       },
     ],
+    ['the canary, every 30 minutes', { canary: 'true', canaryScheduleMinutes: 30 }],
   ])('with %s', (_name, context: Record<string, unknown>) => {
     let synth: AppSynth;
     let synthInAccount: AppSynth;
@@ -385,6 +392,54 @@ describe('Stack: MediaPackageAuditStack', () => {
     });
   });
 
+  describe('with the canary (-c canary=true)', () => {
+    let synth: AppSynth;
+
+    beforeAll(() => {
+      // Prepare / Act
+      synth = synthApp({ canary: 'true', alertEmails: 'ops@example.com' });
+    });
+
+    afterAll(() => {
+      fs.rmSync(synth.outdir, { recursive: true, force: true });
+    });
+
+    it('tells the function the canary resource and role, and alarms per path to the operations topic', () => {
+      // Prepare
+      const template = Template.fromStack(synth.stack);
+      const canary = synth.stack.alerts.canary;
+      const operationsTopicId = logicalId(synth.stack, synth.stack.alerts.operationsTopic);
+      // Assess
+      expect(canary).toBeDefined();
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            MP_AUDIT_CANARY_RESOURCE_ARN: Match.anyValue(),
+            MP_AUDIT_CANARY_ROLE_ARN: Match.anyValue(),
+          }),
+        },
+      });
+      const notSeen = Object.values(
+        template.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { MetricName: 'CanarySeen' },
+        }),
+      ) as { Properties: { AlarmActions: unknown } }[];
+      // The fast path is on by default: one alarm per path.
+      expect(notSeen).toHaveLength(2);
+      for (const alarm of notSeen) {
+        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: operationsTopicId }]);
+      }
+    });
+
+    it('sends the storm digests that are due every minute', () => {
+      // Assess
+      Template.fromStack(synth.stack).hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+      });
+    });
+  });
+
   describe('with operationsEmails and tuned alarms', () => {
     let template: Template;
     let stack: MediaPackageAuditStack;
@@ -411,7 +466,7 @@ describe('Stack: MediaPackageAuditStack', () => {
       // Assess
       expect(operationsTopicId).not.toBe(logicalId(stack, stack.alerts.topic));
       template.hasResourceProperties('AWS::SNS::Topic', {
-        DisplayName: 'MediaPackage audit operations',
+        DisplayName: 'MediaPackage audit (operations)',
         KmsMasterKeyId: Match.anyValue(),
       });
       template.hasResourceProperties('AWS::SNS::Subscription', {
@@ -438,7 +493,7 @@ describe('Stack: MediaPackageAuditStack', () => {
       // Assess
       expect(
         policy?.Properties.PolicyDocument.Statement.find(
-          (statement) => statement.Sid === 'DenyPublishExceptPipelineAndAlarms',
+          (statement) => statement.Sid === 'DenyPublishExceptAlarms',
         )?.Condition,
       ).toEqual({ StringNotEquals: { 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com' } });
     });
@@ -637,13 +692,14 @@ describe('App: bin/app.ts', () => {
       // Prepare
       const home = run.templates.MediaPackageAuditAlerts;
       const rules = resourcesOf(home, 'AWS::Events::Rule') as {
-        EventPattern: Record<string, unknown>;
+        // The storm digests' schedule has none.
+        EventPattern?: Record<string, unknown>;
       }[];
       const [fn] = resourcesOf(home, 'AWS::Lambda::Function') as {
         Environment: { Variables: Record<string, unknown> };
       }[];
       // Assess
-      expect(rules.map((rule) => rule.EventPattern['detail-type'])).toContainEqual([
+      expect(rules.map((rule) => rule.EventPattern?.['detail-type'])).toContainEqual([
         'AWS API Call via CloudTrail',
       ]);
       expect(fn?.Environment.Variables.MP_AUDIT_FAST_PATH_REGIONS).toBe(

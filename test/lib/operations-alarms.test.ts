@@ -38,7 +38,7 @@ describe('Construct: OperationsAlarms', () => {
       stack = newStack();
       // Act
       alerts = new MediaPackageAuditAlerts(stack, 'Audit', { alertEmails: ['ops@example.com'] });
-      topicAction = [{ Ref: logicalId(stack, alerts.topic) }];
+      topicAction = [{ Ref: logicalId(stack, alerts.operationsTopic) }];
     });
 
     it('alarms on any function error in 5 minutes', () => {
