@@ -7,10 +7,17 @@ import type { Context } from 'aws-lambda';
 import { createPipelineClients } from '../lambda/aws/clients';
 import type { AlertDelivery } from '../lambda/deliver/delivery';
 import { deliveryFor } from '../lambda/deliver/delivery';
-import { FUNCTION_ENV } from '../lambda/contract';
+import {
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  FUNCTION_ENV,
+  RESOURCE_STATE_TTL_SECONDS,
+} from '../lambda/contract';
+import { dynamoDbResourceStateStore } from '../lambda/deliver/resource-state';
+import { dynamoDbStormGate } from '../lambda/deliver/storm-gate';
 import { FunctionEnvironment } from '../lambda/function-environment';
 import { classifyObjectKey } from '../lambda/pipeline/log-object-key';
 import type { CompiledRules } from '../lambda/match/matcher';
+import { DEFAULT_COMPILED_RULES } from '../lambda/match/matcher';
 import type { PipelineDeps, TriggerSummary } from '../lambda/pipeline/process-trigger';
 import { addSummaries, EMPTY_SUMMARY, processLogObject } from '../lambda/pipeline/process-trigger';
 import { noMetrics, redactingLogger } from '../lambda/pipeline/ports';
@@ -286,6 +293,34 @@ function replayDeps(
     metrics: noMetrics,
     delivery,
     ...(options.rules === undefined ? {} : { rules: options.rules }),
+    ...(options.dryRun ? {} : sharedState(options)),
+  };
+}
+
+/**
+ * The deployed function's storm state and resource memory, kept in its idempotency table: a
+ * replayed backlog is a storm like any other (people get the first alerts and a digest, which
+ * the deployed function sends when the window ends), and its updates say what changed. No
+ * describe calls from a laptop: a resource the memory does not know stays unknown.
+ */
+function sharedState(options: ReplayOptions): Pick<PipelineDeps, 'storms' | 'memory'> {
+  const tableName =
+    options.idempotencyTable ?? process.env[FUNCTION_ENV.idempotencyTableName] ?? '';
+  if (tableName === '') return {};
+  const storms = (options.rules ?? DEFAULT_COMPILED_RULES).config.storms;
+  return {
+    ...(storms.enabled
+      ? {
+          storms: dynamoDbStormGate({
+            tableName,
+            settings: storms,
+            decisionTtlSeconds: DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+          }),
+        }
+      : {}),
+    memory: {
+      states: dynamoDbResourceStateStore({ tableName, ttlSeconds: RESOURCE_STATE_TTL_SECONDS }),
+    },
   };
 }
 

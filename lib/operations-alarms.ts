@@ -174,6 +174,7 @@ export type OperationsAlarmName =
   | 'unreadableLogFiles'
   | 'incompleteLogFiles'
   | 'badRecordRate'
+  | 'stormDigestFailures'
   | 'alertSpike';
 
 /** One row of the alarm table: what an alarm watches, when it fires, what it tells the operator. */
@@ -317,6 +318,18 @@ const ALARM_TABLE: Record<OperationsAlarmName, (input: AlarmInput) => AlarmDefin
     threshold: options.badRecordRateThresholdPercent,
     comparison: GREATER_THAN_THRESHOLD,
   }),
+  stormDigestFailures: () => ({
+    id: 'StormDigestFailures',
+    description: [
+      'storm digests could not be read or sent 3 or more times in 15 minutes (DynamoDB or SNS errors), or the storm state was unreachable so people got every alert of a batch.',
+      'People got the first alerts of each storm but not yet its summary; machines got every event. Digests are retried every minute until sent.',
+      'Do: search the function\'s logs for "Storm digest" and "Storm state unavailable"; check its dynamodb:Query on the idempotency table\'s storm index, the table itself, and sns:Publish.',
+    ],
+    runbook: 'storm-digest-failures',
+    metric: pipelineMetric(PIPELINE_METRIC_NAMES.digestFailures, { period: BAD_RECORD_PERIOD }),
+    threshold: 3,
+    comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  }),
   alertSpike: ({ options }) => ({
     id: 'AlertSpike',
     description: [
@@ -341,7 +354,7 @@ const ALARM_TABLE: Record<OperationsAlarmName, (input: AlarmInput) => AlarmDefin
  * - messages in the dead-letter queue (AWS/SQS);
  * - no log file processed for a while (missing data counts as breaching);
  * - a spike of alerts, too many bad records, unreadable log files, log files not read to the end
- *   because a read budget ran out (the function's own metrics).
+ *   because a read budget ran out, storm digests that fail (the function's own metrics).
  *
  * Recovery (OK) notifications are sent too, except for the alert spike, which is a one-off
  * heads-up rather than a condition to resolve.
@@ -356,6 +369,7 @@ export class OperationsAlarms extends Construct {
   public readonly badRecordRate: cloudwatch.Alarm;
   public readonly unreadableLogFiles: cloudwatch.Alarm;
   public readonly incompleteLogFiles: cloudwatch.Alarm;
+  public readonly stormDigestFailures: cloudwatch.Alarm;
   /** Every alarm above, the worst first, for dashboards and composite alarms. */
   public readonly alarms: readonly cloudwatch.Alarm[];
 
@@ -377,6 +391,7 @@ export class OperationsAlarms extends Construct {
     this.incompleteLogFiles = built.incompleteLogFiles;
     this.badRecordRate = built.badRecordRate;
     this.alertSpike = built.alertSpike;
+    this.stormDigestFailures = built.stormDigestFailures;
     this.alarms = Object.values(built);
   }
 

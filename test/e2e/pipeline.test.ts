@@ -89,7 +89,11 @@ describe('End to end: S3 log object in, SNS alert out at the subscriber queue', 
       expect(envelope.MessageAttributes?.outcome?.Value).toBe(want?.outcome);
       expect(envelope.MessageAttributes?.eventName?.Value).toBe(want?.eventName);
       expect(envelope.MessageAttributes?.eventSource?.Value).toBe(want?.eventSource);
-      expect(envelope.Subject).toMatch(/^\[(HIGH|MEDIUM|LOW)\] /);
+      // The subject names the resource (stable, so mail clients thread it); the severity and
+      // the call open the email.
+      expect(envelope.Subject).toMatch(/^(Audit pipeline: )?[\w -]+ .+ \([a-z0-9-]+, \d{12}\)$/);
+      expect(envelope.MessageAttributes?.kind?.Value).toBe('event');
+      expect(structures[index]?.email?.split('\n')[0]).toMatch(/^\[(HIGH|MEDIUM|LOW)\] /);
       expect(Object.keys(structures[index] ?? {}).sort()).toEqual(
         ['default', 'email', 'https', 'lambda', 'sqs'].sort(),
       );

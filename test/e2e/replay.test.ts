@@ -16,6 +16,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { main } from '../../cli/main';
 import type { ReplayOptions } from '../../cli/replay';
@@ -23,6 +26,7 @@ import { runReplay } from '../../cli/replay';
 import type { CommandIo } from '../../cli/io';
 import type { GeneratedRecord, Rng } from '../../scripts/cloudtrail-factory';
 import {
+  cloudTrailRecord,
   createRng,
   digestObjectKey,
   logFileBody,
@@ -166,7 +170,14 @@ describe('mp-audit replay end to end', () => {
 
   /** Receives and deletes the alerts at the subscriber: their eventIDs. */
   async function drainAlerts(waitSeconds = 1): Promise<string[]> {
-    const eventIds: string[] = [];
+    return (await drainMessages(waitSeconds)).map((message) => message.eventID);
+  }
+
+  /** Receives and deletes the alerts at the subscriber: eventID and `storm` attribute. */
+  async function drainMessages(
+    waitSeconds = 1,
+  ): Promise<{ eventID: string; storm: string | undefined }[]> {
+    const received: { eventID: string; storm: string | undefined }[] = [];
     for (;;) {
       const { Messages } = await sqs.send(
         new ReceiveMessageCommand({
@@ -175,12 +186,18 @@ describe('mp-audit replay end to end', () => {
           WaitTimeSeconds: waitSeconds,
         }),
       );
-      if (Messages === undefined || Messages.length === 0) return eventIds;
+      if (Messages === undefined || Messages.length === 0) return received;
       for (const message of Messages) {
         // fauxqs delivers the whole MessageStructure json: the queue's copy is under `sqs`.
-        const envelope = JSON.parse(message.Body ?? '') as { Message: string };
+        const envelope = JSON.parse(message.Body ?? '') as {
+          Message: string;
+          MessageAttributes?: Record<string, { Value: string }>;
+        };
         const structure = JSON.parse(envelope.Message) as { sqs: string };
-        eventIds.push((JSON.parse(structure.sqs) as { eventID: string }).eventID);
+        received.push({
+          eventID: (JSON.parse(structure.sqs) as { eventID: string }).eventID,
+          storm: envelope.MessageAttributes?.storm?.Value,
+        });
       }
       await sqs.send(
         new DeleteMessageBatchCommand({
@@ -314,6 +331,54 @@ describe('mp-audit replay end to end', () => {
         sorted([...files.early.writes, ...files.atUntil.writes, ...files.late.writes]),
       );
       expect(everything.err.at(-1)).toMatch(/files 5, .*alerts published 6, already sent 4,/);
+    });
+  });
+
+  describe('a replayed backlog that is a storm', () => {
+    it('gives people the first alerts of the storm and machines every event, as the function does', async () => {
+      // Prepare: 8 TagResource calls by one role, a rules file with a threshold of 3
+      const account = '999988887777';
+      const records = Array.from({ length: 8 }, (_, index) =>
+        cloudTrailRecord({
+          eventName: 'TagResource',
+          eventID: `5f0c2a7e-0000-4000-8000-${String(index).padStart(12, '0')}`,
+          requestParameters: { id: `storm-${index}`, tags: { team: 'live' } },
+        }),
+      );
+      await put(
+        logObjectKey({ accountId: account, region: 'us-west-2', date: new Date(), rng }),
+        logFileBody(records),
+      );
+      const rulesFile = path.join(
+        fs.mkdtempSync(path.join(os.tmpdir(), 'replay-storm-')),
+        'rules.json',
+      );
+      fs.writeFileSync(rulesFile, JSON.stringify({ version: 1, storms: { threshold: 3, windowMinutes: 60 } }));
+
+      // Act
+      const run = await cli([
+        'replay',
+        '--bucket',
+        BUCKET,
+        '--prefix',
+        `AWSLogs/${account}/`,
+        '--rules',
+        rulesFile,
+        '--topic-arn',
+        topicArn,
+        '--idempotency-table',
+        TABLE,
+      ]);
+      const delivered = await drainMessages();
+
+      // Assess
+      expect(run.code).toBe(0);
+      expect(sorted(delivered.map((message) => message.eventID))).toEqual(
+        sorted(records.map((record) => String(record.eventID))),
+      );
+      const people = delivered.filter((message) => message.storm === undefined);
+      expect(people).toHaveLength(3);
+      expect(delivered.filter((message) => message.storm === 'collapsed')).toHaveLength(5);
     });
   });
 

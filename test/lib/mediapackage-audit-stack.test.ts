@@ -474,7 +474,7 @@ describe('Stack: MediaPackageAuditStack', () => {
         Endpoint: 'media-ops@example.com',
         TopicArn: { Ref: operationsTopicId },
       });
-      expect(Object.keys(alarms)).toHaveLength(9);
+      expect(Object.keys(alarms)).toHaveLength(10);
       for (const alarm of Object.values(alarms) as { Properties: Record<string, unknown> }[]) {
         expect(alarm.Properties.AlarmActions).toEqual([{ Ref: operationsTopicId }]);
       }

@@ -267,6 +267,20 @@ describe('Construct: OperationsAlarms', () => {
       }
     });
 
+    it('alarms on 3 storm digest failures in 15 minutes, so a storm summary is never lost quietly', () => {
+      // Assess
+      expect(resourceProperties(stack, alerts.operationsAlarms.stormDigestFailures)).toMatchObject({
+        MetricName: 'DigestFailures',
+        Namespace: 'MediaPackageAudit',
+        Statistic: 'Sum',
+        Period: 900,
+        Threshold: 3,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: topicAction,
+        OKActions: topicAction,
+      });
+    });
+
     it('describes every alarm: what it means, what to do, and its section of the runbook', () => {
       // Prepare
       const runbook = fs.readFileSync(
@@ -280,7 +294,7 @@ describe('Construct: OperationsAlarms', () => {
           .replace(/ /g, '-'),
       );
       // Assess
-      expect(alerts.operationsAlarms.alarms).toHaveLength(9);
+      expect(alerts.operationsAlarms.alarms).toHaveLength(10);
       for (const alarm of alerts.operationsAlarms.alarms) {
         const description = renderCfnString(resourceProperties(stack, alarm).AlarmDescription);
         expect(description).toMatch(/^MediaPackage audit: /);

@@ -143,7 +143,7 @@ describe('Construct: OperationsDashboard', () => {
       // Assess
       Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
       expect(withoutDashboard.dashboard).toBeUndefined();
-      Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Alarm', 9);
+      Template.fromStack(other).resourceCountIs('AWS::CloudWatch::Alarm', 10);
     });
   });
 });
