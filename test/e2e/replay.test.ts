@@ -353,7 +353,10 @@ describe('mp-audit replay end to end', () => {
         fs.mkdtempSync(path.join(os.tmpdir(), 'replay-storm-')),
         'rules.json',
       );
-      fs.writeFileSync(rulesFile, JSON.stringify({ version: 1, storms: { threshold: 3, windowMinutes: 60 } }));
+      fs.writeFileSync(
+        rulesFile,
+        JSON.stringify({ version: 1, storms: { threshold: 3, windowMinutes: 60 } }),
+      );
 
       // Act
       const run = await cli([
