@@ -255,7 +255,7 @@ export const PIPELINE_METRIC_NAMES = {
   eventsIgnored: 'EventsIgnored',
   /** Milliseconds from the canary's call to the pipeline seeing it, + `path` */
   canarySeen: 'CanarySeen',
-  /** Events a storm collapsed: published for machines, kept from people (+ `eventName`) */
+  /** Events a storm collapsed: published for machines, kept from people */
   alertsCollapsed: 'AlertsCollapsed',
   /** Storm digests published (one per storm window) */
   digestsPublished: 'DigestsPublished',

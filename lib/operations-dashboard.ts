@@ -85,6 +85,7 @@ export class OperationsDashboard extends Construct {
     this.dashboard.addWidgets(...workWidgets());
     this.dashboard.addWidgets(...alertWidgets());
     this.dashboard.addWidgets(...detectionWidgets());
+    this.dashboard.addWidgets(...stormAndCanaryWidgets());
     this.dashboard.addWidgets(...unreadWidgets());
     this.dashboard.addWidgets(...functionWidgets(props));
     this.dashboard.addWidgets(...logWidgets(props.logGroup));
@@ -186,6 +187,47 @@ function detectionWidgets(): cloudwatch.IWidget[] {
     new cloudwatch.GraphWidget({
       title: 'Fast path missed: alerts only the log files sent',
       left: [metric(PIPELINE_METRIC_NAMES.fastPathMissed, 'Fast path missed')],
+      width: THIRD,
+    }),
+  ];
+}
+
+/**
+ * Storms (events kept from people, digests sent or failing), what changed (alerts whose
+ * resource was unknown), and the canary's delay per path (empty without `canary`).
+ */
+function stormAndCanaryWidgets(): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Storms: events collapsed for people, digests sent and failed',
+      left: [metric(PIPELINE_METRIC_NAMES.alertsCollapsed, 'Collapsed events')],
+      right: [
+        metric(PIPELINE_METRIC_NAMES.digestsPublished, 'Digests sent'),
+        metric(PIPELINE_METRIC_NAMES.digestFailures, 'Digest failures'),
+      ],
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'What changed: previous state unknown, by reason',
+      left: ['first-seen', 'unreadable'].map((reason) =>
+        pipelineMetric(PIPELINE_METRIC_NAMES.previousStateUnknown, {
+          dimensions: { [METRIC_DIMENSIONS.reason]: reason },
+          period: PERIOD,
+          label: reason,
+        }),
+      ),
+      width: THIRD,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Canary: delay from its call to the pipeline (ms), per path',
+      left: DETECTION_PATHS.map((path) =>
+        pipelineMetric(PIPELINE_METRIC_NAMES.canarySeen, {
+          dimensions: { [METRIC_DIMENSIONS.path]: path },
+          statistic: 'Maximum',
+          period: PERIOD,
+          label: path,
+        }),
+      ),
       width: THIRD,
     }),
   ];

@@ -743,9 +743,7 @@ async function deliverBatch(
     });
     if (collapsed) {
       tally.collapsed += 1;
-      metrics.add(PIPELINE_METRIC_NAMES.alertsCollapsed, 1, 'Count', {
-        eventName: alert.eventName,
-      });
+      metrics.add(PIPELINE_METRIC_NAMES.alertsCollapsed, 1, 'Count');
     }
   }
 }

@@ -120,6 +120,27 @@ describe('Construct: OperationsDashboard', () => {
       expect(missed).not.toContain('"path"');
     });
 
+    it('graphs storms, unknown previous states and the canary per path with the dimensions the function emits', () => {
+      // Prepare
+      const widget = (title: string): string =>
+        JSON.stringify(body.widgets.find((w) => w.properties.title === title)?.properties.metrics);
+      const storms = widget('Storms: events collapsed for people, digests sent and failed');
+      const unknown = widget('What changed: previous state unknown, by reason');
+      const canary = widget('Canary: delay from its call to the pipeline (ms), per path');
+      // Assess
+      for (const name of ['AlertsCollapsed', 'DigestsPublished', 'DigestFailures']) {
+        expect(storms).toContain(`"${METRICS_NAMESPACE}","${name}","service","${SERVICE_NAME}"`);
+      }
+      expect(unknown).toContain(
+        `"${METRICS_NAMESPACE}","PreviousStateUnknown","reason","first-seen","service","${SERVICE_NAME}"`,
+      );
+      for (const path of DETECTION_PATHS) {
+        expect(canary).toContain(
+          `"${METRICS_NAMESPACE}","CanarySeen","path","${path}","service","${SERVICE_NAME}"`,
+        );
+      }
+    });
+
     it('graphs the log files not read to the end next to the unreadable ones, by reason', () => {
       // Prepare
       const titles = body.widgets.map((widget) => widget.properties.title);
