@@ -13,6 +13,7 @@ import {
   formatEmail,
   formatJson,
   formatThreadSubject,
+  threadIdOf,
 } from './alert-formats';
 
 /** SNS takes at most 256 KiB a message, attributes included. Keep a margin for the envelope. */
@@ -56,9 +57,9 @@ export interface AlertMessageOptions {
  * request parameters would push it over SNS's size limit they are cut, never the alert.
  *
  * A message no person should see (collapsed by a storm, or the canary's) carries attributes
- * people's subscriptions filter out; and its `https` text is the alert JSON, which Chatbot does
- * not post (it posts only custom notifications), because Chatbot subscribes itself to the
- * topic and its subscription takes no filter policy.
+ * people's subscriptions filter out; and its `https` text is the alert JSON (with the thread),
+ * which Chatbot does not post (it posts only custom notifications), because Chatbot subscribes
+ * itself to the topic and its subscription takes no filter policy.
  */
 export function buildAlertMessage(
   alert: MediaPackageAlert,
@@ -88,7 +89,7 @@ function render(
   const protocols: ProtocolMessages = {
     default: json,
     email: formatEmail(alert, budget.email),
-    https: forPeople ? formatChatbot(alert, budget.chatbot) : json,
+    https: forPeople ? formatChatbot(alert, budget.chatbot) : withThread(alert, json),
     sqs: json,
     lambda: json,
   };
@@ -97,6 +98,15 @@ function render(
     ...kindAttributes(options.kind ?? 'event', options.collapsed === true),
   };
   return sized(alert.eventID, formatThreadSubject(alert), JSON.stringify(protocols), attributes);
+}
+
+/**
+ * The `https` text of a message for machines only: the alert JSON with the Chatbot thread in
+ * `metadata.threadId` (so an HTTPS consumer can group it like Slack does), and no `version` or
+ * `source`, so it is not a custom notification and Chatbot does not post it.
+ */
+function withThread(alert: MediaPackageAlert, json: string): string {
+  return `{"metadata":${JSON.stringify({ threadId: threadIdOf(alert) })},${json.slice(1)}`;
 }
 
 /** The attributes that tell people's messages from machines' only (see contract.ts). */

@@ -101,9 +101,18 @@ describe('Function: buildAlertMessage', () => {
     expect(collapsed.attributes.storm).toEqual({ DataType: 'String', StringValue: 'collapsed' });
     expect(collapsed.attributes.kind?.StringValue).toBe('event');
     const structure = JSON.parse(collapsed.message) as Record<string, string>;
-    // Chatbot posts only custom notifications: the alert JSON is dropped there.
-    expect(JSON.parse(structure.https ?? '{}')).not.toHaveProperty('source', 'custom');
-    expect(structure.https).toBe(structure.sqs);
+    const https = JSON.parse(structure.https ?? '{}') as Record<string, unknown>;
+    // Chatbot posts only custom notifications (version 1.0, source custom): this it drops.
+    expect(https).not.toHaveProperty('source');
+    expect(https).not.toHaveProperty('version');
+    // An HTTPS machine still gets the alert, and the thread people's copy would be in.
+    const peopleHttps = JSON.parse(
+      (JSON.parse(people.message) as Record<string, string>).https ?? '{}',
+    ) as { metadata: { threadId: string } };
+    expect(https).toEqual({
+      ...(JSON.parse(structure.sqs ?? '{}') as object),
+      metadata: { threadId: peopleHttps.metadata.threadId },
+    });
     expect(JSON.parse(structure.sqs ?? '{}')).toMatchObject({ eventID: alert.eventID });
   });
 
