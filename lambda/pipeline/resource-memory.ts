@@ -118,33 +118,34 @@ async function readState(
   }
 }
 
+/** Describe calls made at once, and the time all of one batch's may take together. */
+export const DESCRIBE_CONCURRENCY = 4;
+export const DESCRIBE_BUDGET_MS = 3_000;
+
 /**
  * Keeps what the delivered alerts' calls left behind. Failures are logged, never thrown: the
- * alerts are out, and the worst a lost write does is a "previous state unknown" later.
+ * alerts are out, and the worst a lost write does is a "previous state unknown" later. The
+ * describes of resources the memory does not know run a few at a time within a time budget,
+ * so a storm of tag calls on new resources (or an endpoint that does not answer) cannot hold
+ * the invocation: what the budget leaves undescribed stays unknown until its next change.
  */
 export async function keepStates(
   delivered: readonly RememberedAlert[],
   memory: ResourceMemory,
   { logger }: Ports,
 ): Promise<void> {
-  for (const { alert, write } of delivered) {
+  const describes: RememberedAlert[] = [];
+  for (const entry of delivered) {
+    const { alert, write } = entry;
     if (write === undefined) continue;
+    if (write.kind === 'describe') {
+      if (memory.describer !== undefined) describes.push(entry);
+      continue;
+    }
     const meta = { eventTime: write.eventTime, eventID: write.eventID };
     try {
-      if (write.kind === 'remove') {
-        await memory.states.remove(write.key, meta);
-      } else if (write.kind === 'put') {
-        await memory.states.put(write.key, write.state, meta);
-      } else if (memory.describer !== undefined) {
-        const described = await memory.describer.describe({
-          eventSource: alert.eventSource,
-          awsRegion: alert.awsRegion,
-          resourceType: alert.resource.type,
-          resourceId: alert.resource.id,
-          resourceArn: alert.resource.arn,
-        });
-        if (described !== undefined) await memory.states.put(write.key, described, meta);
-      }
+      if (write.kind === 'remove') await memory.states.remove(write.key, meta);
+      else await memory.states.put(write.key, write.state, meta);
     } catch (error) {
       logger.warn(
         'Resource state not kept; its next change may say the previous state is unknown',
@@ -154,5 +155,59 @@ export async function keepStates(
         },
       );
     }
+  }
+  if (describes.length > 0 && memory.describer !== undefined) {
+    await describeWithinBudget(describes, memory.describer, memory.states, logger);
+  }
+}
+
+async function describeWithinBudget(
+  entries: readonly RememberedAlert[],
+  describer: ResourceDescriber,
+  states: ResourceStateStore,
+  logger: PipelineLogger,
+): Promise<void> {
+  const until = Date.now() + DESCRIBE_BUDGET_MS;
+  const queue = [...entries];
+  let skipped = 0;
+  const worker = async (): Promise<void> => {
+    for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
+      const { alert, write } = entry;
+      if (write === undefined) continue;
+      if (Date.now() >= until) {
+        skipped += 1;
+        continue;
+      }
+      try {
+        const described = await describer.describe({
+          eventSource: alert.eventSource,
+          awsRegion: alert.awsRegion,
+          resourceType: alert.resource.type,
+          resourceId: alert.resource.id,
+          resourceArn: alert.resource.arn,
+        });
+        if (described !== undefined) {
+          await states.put(write.key, described, {
+            eventTime: write.eventTime,
+            eventID: write.eventID,
+          });
+        }
+      } catch (error) {
+        logger.warn(
+          'Resource state not kept; its next change may say the previous state is unknown',
+          {
+            eventID: alert.eventID,
+            error: (error as Error).message,
+          },
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, entries.length) }, worker));
+  if (skipped > 0) {
+    logger.info('Resources not described: the batch used its describe budget', {
+      skipped,
+      budgetMs: DESCRIBE_BUDGET_MS,
+    });
   }
 }

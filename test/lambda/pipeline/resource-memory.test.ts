@@ -15,6 +15,11 @@ import type { ResourceStateStore } from '../../../lambda/deliver/resource-state'
 import { inMemoryResourceStateStore } from '../../../lambda/deliver/resource-state';
 import type { PipelineDeps } from '../../../lambda/pipeline/process-trigger';
 import { processApiCalls } from '../../../lambda/pipeline/process-trigger';
+import {
+  DESCRIBE_BUDGET_MS,
+  DESCRIBE_CONCURRENCY,
+  keepStates,
+} from '../../../lambda/pipeline/resource-memory';
 import type {
   GeneratedRecord,
   MediaPackageRecordOptions,
@@ -23,9 +28,11 @@ import type {
 import {
   MEDIAPACKAGE_WRITE_CALLS,
   REGION,
+  cloudTrailRecord,
   createRng,
   mediaPackageRecord,
 } from '../../../scripts/cloudtrail-factory';
+import { alertFor } from '../../support/alerts';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
 
 const V1: MediaPackageSource = 'mediapackage.amazonaws.com';
@@ -403,6 +410,58 @@ describe('What changed, through the pipeline', () => {
     );
     expect(warnings.some((entry) => entry.message.startsWith('Resource state not kept'))).toBe(
       true,
+    );
+  });
+});
+
+describe('Function: keepStates', () => {
+  it('describes unknown resources a few at a time within a budget, so a slow endpoint cannot hold the invocation', async () => {
+    // Prepare: 12 tag calls on resources nobody knows, each describe taking 1.5 s
+    const calls: DescribeTarget[] = [];
+    const slow: ResourceDescriber = {
+      describe: async (target) => {
+        calls.push(target);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return { tags: { seen: 'yes' } };
+      },
+    };
+    const logger = recordingLogger();
+    const remembered = Array.from({ length: 12 }, (_, index) => ({
+      alert: alertFor(
+        cloudTrailRecord({
+          eventSource: 'mediapackagev2.amazonaws.com',
+          eventName: 'TagResource',
+          requestParameters: {
+            resourceArn: `arn:aws:mediapackagev2:us-west-2:111122223333:channelGroup/g/channel/c-${index}`,
+            tags: { team: 'live' },
+          },
+        }),
+      ),
+      write: {
+        kind: 'describe' as const,
+        key: `k-${index}`,
+        eventTime: null,
+        eventID: `e-${index}`,
+      },
+    }));
+    const started = Date.now();
+
+    // Act
+    await keepStates(
+      remembered,
+      { states: inMemoryResourceStateStore(), describer: slow },
+      { logger, metrics: recordingMetrics() },
+    );
+
+    // Assess: two rounds of DESCRIBE_CONCURRENCY fit in the budget, the rest are skipped
+    const elapsed = Date.now() - started;
+    expect(calls).toHaveLength(2 * DESCRIBE_CONCURRENCY);
+    expect(elapsed).toBeLessThan(DESCRIBE_BUDGET_MS + 1_000);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        extra: { skipped: 4, budgetMs: DESCRIBE_BUDGET_MS },
+      }),
     );
   });
 });
