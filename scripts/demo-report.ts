@@ -137,8 +137,12 @@ interface ProtocolTexts {
 /** The Slack thread of a Chatbot custom notification; null for any other text. */
 function threadIdOf(chatbot: string): string | null {
   try {
-    const notification = JSON.parse(chatbot) as { metadata?: { threadId?: unknown } };
-    const threadId = notification.metadata?.threadId;
+    const notification = JSON.parse(chatbot) as {
+      source?: unknown;
+      metadata?: { threadId?: unknown };
+    };
+    // Only a custom notification is posted; a machine-only message names its thread too.
+    const threadId = notification.source === 'custom' ? notification.metadata?.threadId : null;
     return typeof threadId === 'string' ? threadId : null;
   } catch {
     return null;
