@@ -13,7 +13,6 @@ import {
   MESSAGE_ATTRIBUTES,
   PIPELINE_METRIC_NAMES,
 } from '../../../lambda/contract';
-import type { AlertDelivery } from '../../../lambda/deliver/delivery';
 import type { CanaryIdentity } from '../../../lambda/match/canary';
 import { isCanaryCall } from '../../../lambda/match/canary';
 import type { PipelineDeps } from '../../../lambda/pipeline/process-trigger';
@@ -31,6 +30,7 @@ import {
 } from '../../../scripts/cloudtrail-factory';
 import { s3Body } from '../../support/aws-doubles';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
+import { onceDelivery } from '../../support/once-delivery';
 
 const s3Mock = mockClient(S3Client);
 
@@ -40,29 +40,6 @@ const CANARY: CanaryIdentity = {
 };
 
 beforeEach(() => s3Mock.reset());
-
-/** Publishes each eventID once, as the idempotency table does, keeping what went out. */
-function onceDelivery(): AlertDelivery & { sent: AlertMessage[] } {
-  const seen = new Set<string>();
-  const sent: AlertMessage[] = [];
-  return {
-    sent,
-    deliver: (messages) => {
-      const fresh = messages.filter((message) => !seen.has(message.eventID));
-      for (const message of fresh) {
-        seen.add(message.eventID);
-        sent.push(message);
-      }
-      const repeated = messages.filter((message) => !fresh.includes(message));
-      return Promise.resolve({
-        published: fresh.length,
-        alreadyPublished: repeated.length,
-        alreadyPublishedEventIds: repeated.map((message) => message.eventID),
-        retried: 0,
-      });
-    },
-  };
-}
 
 function setup() {
   const delivery = onceDelivery();

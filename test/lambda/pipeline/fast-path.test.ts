@@ -1,5 +1,4 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { AlertDelivery } from '../../../lambda/deliver/delivery';
 import { createHandler } from '../../../lambda/handler';
 import { compileRules } from '../../../lambda/match/matcher';
 import { parseRules } from '../../../lambda/match/rules-schema';
@@ -19,34 +18,9 @@ import { TOPIC_ARN, s3Body } from '../../support/aws-doubles';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { onceDelivery } from '../../support/once-delivery';
 
 const s3Mock = mockClient(S3Client);
-
-/**
- * A delivery that publishes each eventID once, as the idempotency table makes the deployed
- * one do: what both paths share, kept in memory.
- */
-function onceDelivery(): AlertDelivery & { sent: AlertMessage[] } {
-  const seen = new Set<string>();
-  const sent: AlertMessage[] = [];
-  return {
-    sent,
-    deliver: (messages) => {
-      const fresh = messages.filter((message) => !seen.has(message.eventID));
-      for (const message of fresh) {
-        seen.add(message.eventID);
-        sent.push(message);
-      }
-      const repeated = messages.filter((message) => !fresh.includes(message));
-      return Promise.resolve({
-        published: fresh.length,
-        alreadyPublished: repeated.length,
-        alreadyPublishedEventIds: repeated.map((message) => message.eventID),
-        retried: 0,
-      });
-    },
-  };
-}
 
 interface SentAlert {
   eventID: string;

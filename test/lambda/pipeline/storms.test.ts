@@ -41,6 +41,7 @@ import { TOPIC_ARN, acceptAll, s3Body } from '../../support/aws-doubles';
 import type { LocalDynamoDb } from '../../support/local-dynamodb';
 import { startLocalDynamoDb } from '../../support/local-dynamodb';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
+import { onceDelivery } from '../../support/once-delivery';
 
 const THRESHOLD = 10;
 const WINDOW_MINUTES = 5;
@@ -101,29 +102,6 @@ function later(gate: StormGate, aheadMs: number): StormGate {
 
 /** What reached the topic: each message SNS accepted (or the double kept), in order. */
 type Recorder = AlertDelivery & { readonly sent: AlertMessage[] };
-
-/** A delivery that publishes each eventID once, in memory, as the idempotency table does. */
-function onceDelivery(): Recorder {
-  const seen = new Set<string>();
-  const sent: AlertMessage[] = [];
-  return {
-    sent,
-    deliver: (messages) => {
-      const fresh = messages.filter((message) => !seen.has(message.eventID));
-      for (const message of fresh) {
-        seen.add(message.eventID);
-        sent.push(message);
-      }
-      const repeated = messages.filter((message) => !fresh.includes(message));
-      return Promise.resolve({
-        published: fresh.length,
-        alreadyPublished: repeated.length,
-        alreadyPublishedEventIds: repeated.map((message) => message.eventID),
-        retried: 0,
-      });
-    },
-  };
-}
 
 /** The real idempotent delivery on dynalite (SNS mocked), recording what it published. */
 function exactlyOnce(tableName: string): Recorder {
