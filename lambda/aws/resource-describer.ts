@@ -11,12 +11,11 @@
  * with node:http(s), bounded in time and size. Nothing here throws: a call that cannot be made
  * or answered reports why through `onSkip` and returns undefined.
  */
-import { createHash, createHmac } from 'node:crypto';
-import type { Hash, Hmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { ResourceState } from '../alert/resource-changes';
 import { toResourceState } from '../alert/resource-changes';
@@ -186,39 +185,6 @@ function defaultEndpoint(
   if (configured !== undefined && configured !== '') return configured;
   const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
   return `https://${service.name}.${region}.${suffix}`;
-}
-
-/** SHA-256 and HMAC-SHA-256 for the signer, from node:crypto. */
-class Sha256 {
-  private hash: Hash | Hmac;
-  public constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = Sha256.create(secret);
-  }
-  private static create(secret?: string | ArrayBuffer | ArrayBufferView): Hash | Hmac {
-    if (secret === undefined) return createHash('sha256');
-    const key =
-      typeof secret === 'string'
-        ? secret
-        : ArrayBuffer.isView(secret)
-          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
-          : new Uint8Array(secret);
-    return createHmac('sha256', key);
-  }
-  public update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(
-      typeof data === 'string'
-        ? data
-        : ArrayBuffer.isView(data)
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-          : new Uint8Array(data),
-    );
-  }
-  public digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  public reset(): void {
-    this.hash = Sha256.create(this.secret);
-  }
 }
 
 interface HttpAnswer {
