@@ -4,7 +4,7 @@
  * escape values for Slack so a record cannot add markup (`<!channel>`, links, code spans).
  */
 import type { MediaPackageAlert } from './alert';
-import { jsonDigest } from './alert';
+import { jsonDigest, resourceIdentity } from './alert';
 import { isPlainArn } from './redact';
 import { changeLines } from './resource-changes';
 import type { StormDigest } from './storm';
@@ -322,19 +322,18 @@ const THREAD_ID_MAX_CHARS = 128;
  * One Slack (or Teams) thread per resource: a readable start and a digest of the resource's
  * identity, so the same resource always gets the same thread and two resources never share one
  * (ids that differ only in characters the thread id cannot hold, the same id in two Regions,
- * accounts or services, ids too long to keep whole). The identity is the account, Region,
- * service, type and id, as every event on a resource names them; the ARN only when there is no
- * id (create and tag calls carry one, deletes often do not, so preferring it would split a
- * resource's thread); the event name when the record names neither.
+ * accounts or services, ids too long to keep whole). The identity is resourceIdentity's; the
+ * event name when the record names no resource.
  */
 export function threadIdOf(alert: MediaPackageAlert): string {
   const { resource } = alert;
-  const identity =
-    resource.id !== null
-      ? ['id', alert.accountId ?? '', alert.awsRegion, alert.service, resource.type, resource.id]
-      : resource.arn !== null
-        ? ['arn', resource.arn]
-        : ['event', alert.accountId ?? '', alert.awsRegion, alert.service, alert.eventName];
+  const identity = resourceIdentity(alert) ?? [
+    'event',
+    alert.accountId ?? '',
+    alert.awsRegion,
+    alert.service,
+    alert.eventName,
+  ];
   const digest = jsonDigest(identity).slice(0, 16);
   const label = `${resource.type} ${resource.id ?? alert.eventName}`
     .replace(/[^A-Za-z0-9._:/-]+/g, '-')

@@ -380,6 +380,27 @@ function eventIdOf(record: CloudTrailRecord): string {
   return `sha256-${jsonDigest(record)}`;
 }
 
+/**
+ * What tells the alert's resource apart from every other: its account, Region, service, type
+ * and id, as every event on a resource names them; its ARN only when there is no id (create and
+ * tag calls carry one, deletes often do not, so preferring it would split a resource); null when
+ * the record names neither. One thread (threadIdOf) and one remembered state per identity.
+ */
+export function resourceIdentity(alert: MediaPackageAlert): readonly string[] | null {
+  const { resource } = alert;
+  if (resource.id !== null) {
+    return [
+      'id',
+      alert.accountId ?? '',
+      alert.awsRegion,
+      alert.service,
+      resource.type,
+      resource.id,
+    ];
+  }
+  return resource.arn === null ? null : ['arn', resource.arn];
+}
+
 /** Values a digest walks before it stops; a 1 MiB record has far fewer. */
 const DIGEST_MAX_VALUES = 4_000_000;
 const DIGEST_FLUSH_CHARS = 64 * 1024;

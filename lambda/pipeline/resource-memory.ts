@@ -6,7 +6,7 @@
  * alert/resource-changes.ts; the memory in deliver/resource-state.ts.
  */
 import type { MediaPackageAlert } from '../alert/alert';
-import { jsonDigest } from '../alert/alert';
+import { jsonDigest, resourceIdentity } from '../alert/alert';
 import type { ResourceState } from '../alert/resource-changes';
 import { changeFamilyOf, changesFor, stateAfterEvent } from '../alert/resource-changes';
 import type { ResourceDescriber } from '../aws/resource-describer';
@@ -40,14 +40,12 @@ interface Ports {
 }
 
 /**
- * The memory's key of the alert's resource: its account, Region, service, type and id, the
- * identity a thread is made of (threadIdOf); null when the alert names no resource.
+ * The memory's key of the alert's resource: a digest of its identity (resourceIdentity), the
+ * one its thread is made of; null when the alert names no resource.
  */
 export function resourceStateKey(alert: MediaPackageAlert): string | null {
-  const { resource } = alert;
-  const id = resource.id ?? resource.arn;
-  if (id === null) return null;
-  return jsonDigest([alert.accountId ?? '', alert.awsRegion, alert.service, resource.type, id]);
+  const identity = resourceIdentity(alert);
+  return identity === null ? null : jsonDigest(identity);
 }
 
 /** Whether the record's call is one whose state the memory follows (a record is then kept). */
