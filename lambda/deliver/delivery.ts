@@ -5,6 +5,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Context } from 'aws-lambda';
 import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from '../contract';
 import { PublishError } from '../errors';
+import { forEachConcurrently } from './concurrency';
 import type { PublishOptions } from './publisher';
 import { publishAlertMessages } from './publisher';
 import type { AlertMessage } from '../alert/sns-message';
@@ -90,17 +91,13 @@ export function idempotentDelivery(
         { persistenceStore, config, keyPrefix: IDEMPOTENCY_KEY_PREFIX },
       );
       const failures: { eventID: string; error: unknown }[] = [];
-      const queue = [...messages];
-      const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-        for (let message = queue.shift(); message !== undefined; message = queue.shift()) {
-          try {
-            await publishOnce({ eventID: message.eventID, message });
-          } catch (error) {
-            failures.push({ eventID: message.eventID, error });
-          }
+      await forEachConcurrently(messages, concurrency, async (message) => {
+        try {
+          await publishOnce({ eventID: message.eventID, message });
+        } catch (error) {
+          failures.push({ eventID: message.eventID, error });
         }
       });
-      await Promise.all(workers);
       if (failures.length > 0) {
         throw new PublishError(
           failures.map((failure) => failure.eventID),

@@ -20,6 +20,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { STORM_DIGESTS_DUE, STORM_INDEX } from '../contract';
+import { forEachConcurrently } from './concurrency';
 import type { MediaPackageAlert } from '../alert/alert';
 import type { CollapsedEvent, StormDigest, StormKey, StormSettings } from '../alert/storm';
 import { buildDigest, collapsedEventOf, isCollapsible, stormKeyOf, windowOf } from '../alert/storm';
@@ -223,13 +224,9 @@ export function dynamoDbStormGate(options: DynamoDbStormGateOptions): StormGate 
   return {
     decide: async (alerts, now) => {
       const decisions = new Map<string, StormDecision>();
-      const queue = [...alerts];
-      const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-        for (let alert = queue.shift(); alert !== undefined; alert = queue.shift()) {
-          decisions.set(alert.eventID, await decideOne(alert, now));
-        }
+      await forEachConcurrently(alerts, concurrency, async (alert) => {
+        decisions.set(alert.eventID, await decideOne(alert, now));
       });
-      await Promise.all(workers);
       return decisions;
     },
     dueDigests: async (now, limit) => {

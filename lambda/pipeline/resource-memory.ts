@@ -11,6 +11,7 @@ import type { ResourceState } from '../alert/resource-changes';
 import { changeFamilyOf, changesFor, stateAfterEvent } from '../alert/resource-changes';
 import type { ResourceDescriber } from '../aws/resource-describer';
 import { PIPELINE_METRIC_NAMES } from '../contract';
+import { forEachConcurrently } from '../deliver/concurrency';
 import type { ResourceStateStore } from '../deliver/resource-state';
 import type { CloudTrailRecord } from '../read/cloudtrail-record';
 import type { PipelineLogger, PipelineMetrics } from './ports';
@@ -166,42 +167,37 @@ async function describeWithinBudget(
   logger: PipelineLogger,
 ): Promise<void> {
   const until = Date.now() + DESCRIBE_BUDGET_MS;
-  const queue = [...entries];
   let skipped = 0;
-  const worker = async (): Promise<void> => {
-    for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
-      const { alert, write } = entry;
-      if (write === undefined) continue;
-      if (Date.now() >= until) {
-        skipped += 1;
-        continue;
-      }
-      try {
-        const described = await describer.describe({
-          eventSource: alert.eventSource,
-          awsRegion: alert.awsRegion,
-          resourceType: alert.resource.type,
-          resourceId: alert.resource.id,
-          resourceArn: alert.resource.arn,
-        });
-        if (described !== undefined) {
-          await states.put(write.key, described, {
-            eventTime: write.eventTime,
-            eventID: write.eventID,
-          });
-        }
-      } catch (error) {
-        logger.warn(
-          'Resource state not kept; its next change may say the previous state is unknown',
-          {
-            eventID: alert.eventID,
-            error: (error as Error).message,
-          },
-        );
-      }
+  await forEachConcurrently(entries, DESCRIBE_CONCURRENCY, async ({ alert, write }) => {
+    if (write === undefined) return;
+    if (Date.now() >= until) {
+      skipped += 1;
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, entries.length) }, worker));
+    try {
+      const described = await describer.describe({
+        eventSource: alert.eventSource,
+        awsRegion: alert.awsRegion,
+        resourceType: alert.resource.type,
+        resourceId: alert.resource.id,
+        resourceArn: alert.resource.arn,
+      });
+      if (described !== undefined) {
+        await states.put(write.key, described, {
+          eventTime: write.eventTime,
+          eventID: write.eventID,
+        });
+      }
+    } catch (error) {
+      logger.warn(
+        'Resource state not kept; its next change may say the previous state is unknown',
+        {
+          eventID: alert.eventID,
+          error: (error as Error).message,
+        },
+      );
+    }
+  });
   if (skipped > 0) {
     logger.info('Resources not described: the batch used its describe budget', {
       skipped,
