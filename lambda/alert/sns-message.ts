@@ -114,12 +114,10 @@ function kindAttributes(
   kind: MessageKind,
   collapsed: boolean,
 ): Record<string, MessageAttributeValue> {
-  return {
-    [MESSAGE_ATTRIBUTES.kind]: { DataType: 'String', StringValue: kind },
-    ...(collapsed
-      ? { [MESSAGE_ATTRIBUTES.storm]: { DataType: 'String', StringValue: STORM_COLLAPSED } }
-      : {}),
-  };
+  return stringAttributes({
+    [MESSAGE_ATTRIBUTES.kind]: kind,
+    ...(collapsed ? { [MESSAGE_ATTRIBUTES.storm]: STORM_COLLAPSED } : {}),
+  });
 }
 
 /**
@@ -147,12 +145,7 @@ export function buildDigestMessage(digest: StormDigest): AlertMessage {
     digest.digestID,
     formatDigestSubject(digest),
     JSON.stringify(protocols),
-    Object.fromEntries(
-      Object.entries(values).map(([name, value]) => [
-        name,
-        { DataType: 'String', StringValue: value },
-      ]),
-    ),
+    stringAttributes(values),
   );
 }
 
@@ -191,6 +184,11 @@ export function alertAttributes(alert: MediaPackageAlert): Record<string, Messag
     // `eventbridge` or `log-file`: a subscriber may want only the fast path's alerts.
     detection: alert.detection.path,
   };
+  return stringAttributes(values);
+}
+
+/** SNS message attributes of type String, one per value. */
+function stringAttributes(values: Record<string, string>): Record<string, MessageAttributeValue> {
   return Object.fromEntries(
     Object.entries(values).map(([name, value]) => [
       name,
