@@ -1,6 +1,10 @@
-/** An in-memory double of the deployed delivery, shared by the pipeline's tests. */
+/** In-memory doubles of the deployed delivery and its dependencies, for the pipeline's tests. */
+import { S3Client } from '@aws-sdk/client-s3';
 import type { AlertMessage } from '../../lambda/alert/sns-message';
 import type { AlertDelivery } from '../../lambda/deliver/delivery';
+import type { PipelineDeps } from '../../lambda/pipeline/process-trigger';
+import { REGION } from '../../scripts/cloudtrail-factory';
+import { recordingLogger, recordingMetrics } from './recorders';
 
 /** What reached the topic: each message published, in order. */
 export type OnceDelivery = AlertDelivery & { readonly sent: AlertMessage[] };
@@ -30,4 +34,21 @@ export function onceDelivery(): OnceDelivery {
       });
     },
   };
+}
+
+/**
+ * The pipeline's dependencies for a test: `delivery`, an S3 client that is never called
+ * unmocked, recording logger and metrics, and `extra` (storms, memory, the canary).
+ */
+export function recordedDeps(delivery: AlertDelivery, extra: Partial<PipelineDeps> = {}) {
+  const logger = recordingLogger();
+  const metrics = recordingMetrics();
+  const deps: PipelineDeps = {
+    s3: new S3Client({ region: REGION }),
+    delivery,
+    logger,
+    metrics,
+    ...extra,
+  };
+  return { deps, logger, metrics };
 }

@@ -15,7 +15,6 @@ import {
 } from '../../../lambda/contract';
 import type { CanaryIdentity } from '../../../lambda/match/canary';
 import { isCanaryCall } from '../../../lambda/match/canary';
-import type { PipelineDeps } from '../../../lambda/pipeline/process-trigger';
 import { processTriggerEvent } from '../../../lambda/pipeline/process-trigger';
 import type { CloudTrailRecord } from '../../../lambda/read/cloudtrail-record';
 import {
@@ -29,8 +28,7 @@ import {
   s3Event,
 } from '../../../scripts/cloudtrail-factory';
 import { s3Body } from '../../support/aws-doubles';
-import { recordingLogger, recordingMetrics } from '../../support/recorders';
-import { onceDelivery } from '../../support/once-delivery';
+import { onceDelivery, recordedDeps } from '../../support/once-delivery';
 
 const s3Mock = mockClient(S3Client);
 
@@ -43,15 +41,9 @@ beforeEach(() => s3Mock.reset());
 
 function setup() {
   const delivery = onceDelivery();
-  const logger = recordingLogger();
-  const metrics = recordingMetrics();
-  const deps: PipelineDeps = {
-    s3: new S3Client({ region: REGION }),
-    delivery,
-    logger,
-    metrics,
+  const { deps, metrics } = recordedDeps(delivery, {
     isCanaryCall: (record) => isCanaryCall(record, CANARY),
-  };
+  });
   return { deps, delivery, metrics };
 }
 

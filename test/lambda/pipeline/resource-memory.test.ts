@@ -5,7 +5,6 @@
  * describe the resource once then), never show a secret on either side, forget a deleted
  * resource, and are delivered whatever the memory does.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import type { ResourceState } from '../../../lambda/alert/resource-changes';
 import { UNKNOWN_HEADER } from '../../../lambda/alert/resource-changes';
 import type { AlertMessage } from '../../../lambda/alert/sns-message';
@@ -33,6 +32,7 @@ import {
   mediaPackageRecord,
 } from '../../../scripts/cloudtrail-factory';
 import { alertFor } from '../../support/alerts';
+import { recordedDeps } from '../../support/once-delivery';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
 
 const V1: MediaPackageSource = 'mediapackage.amazonaws.com';
@@ -94,15 +94,9 @@ function recordingStore(inner: ResourceStateStore = inMemoryResourceStateStore()
 
 function setup(states: ResourceStateStore, describer?: ResourceDescriber) {
   const delivery = recordingDelivery();
-  const logger = recordingLogger();
-  const metrics = recordingMetrics();
-  const deps: PipelineDeps = {
-    s3: new S3Client({ region: REGION }),
-    delivery,
-    logger,
-    metrics,
+  const { deps, logger, metrics } = recordedDeps(delivery, {
     memory: describer === undefined ? { states } : { states, describer },
-  };
+  });
   return { deps, delivery, logger, metrics };
 }
 

@@ -18,7 +18,6 @@ import type { AlertDelivery } from '../../../lambda/deliver/delivery';
 import { idempotentDelivery } from '../../../lambda/deliver/delivery';
 import type { StormGate } from '../../../lambda/deliver/storm-gate';
 import { dynamoDbStormGate } from '../../../lambda/deliver/storm-gate';
-import type { PipelineDeps } from '../../../lambda/pipeline/process-trigger';
 import {
   processApiCalls,
   processTriggerEvent,
@@ -40,8 +39,7 @@ import { alertFor } from '../../support/alerts';
 import { TOPIC_ARN, acceptAll, s3Body } from '../../support/aws-doubles';
 import type { LocalDynamoDb } from '../../support/local-dynamodb';
 import { startLocalDynamoDb } from '../../support/local-dynamodb';
-import { recordingLogger, recordingMetrics } from '../../support/recorders';
-import { onceDelivery } from '../../support/once-delivery';
+import { onceDelivery, recordedDeps } from '../../support/once-delivery';
 
 const THRESHOLD = 10;
 const WINDOW_MINUTES = 5;
@@ -123,16 +121,7 @@ function exactlyOnce(tableName: string): Recorder {
 }
 
 function depsWith(delivery: AlertDelivery, storms: StormGate) {
-  const logger = recordingLogger();
-  const metrics = recordingMetrics();
-  const deps: PipelineDeps = {
-    s3: new S3Client({ region: REGION }),
-    delivery,
-    logger,
-    metrics,
-    storms,
-  };
-  return { deps, logger, metrics };
+  return recordedDeps(delivery, { storms });
 }
 
 /** A TagResource by a session of `role` on `channel`, with a new eventID, made just now. */
