@@ -748,10 +748,15 @@ async function deliverBatch(
   }
 }
 
+/** Milliseconds from the call (`eventTime`) to now, never below 0; undefined without a time. */
+function millisecondsSinceCall(alert: MediaPackageAlert): number | undefined {
+  const called = alert.eventTime === null ? Number.NaN : Date.parse(alert.eventTime);
+  return Number.isNaN(called) ? undefined : Math.max(0, Date.now() - called);
+}
+
 /** `CanarySeen`: the delay from the canary's call to this path seeing it, in milliseconds. */
 function reportCanary(alert: MediaPackageAlert, deps: PipelineDeps, where: DeliveryWhere): void {
-  const called = alert.eventTime === null ? Number.NaN : Date.parse(alert.eventTime);
-  const delayMs = Number.isNaN(called) ? 0 : Math.max(0, Date.now() - called);
+  const delayMs = millisecondsSinceCall(alert) ?? 0;
   deps.logger.info('Canary seen: the trail, delivery, function, rules and topic work', {
     ...where,
     eventID: alert.eventID,
@@ -770,14 +775,9 @@ function reportCanary(alert: MediaPackageAlert, deps: PipelineDeps, where: Deliv
 function reportDetection(alert: MediaPackageAlert, deps: PipelineDeps, where: DeliveryWhere): void {
   const { path } = alert.detection;
   deps.metrics.add(PIPELINE_METRIC_NAMES.alertsPublished, 1, 'Count', { path });
-  const called = alert.eventTime === null ? Number.NaN : Date.parse(alert.eventTime);
-  if (!Number.isNaN(called)) {
-    deps.metrics.add(
-      PIPELINE_METRIC_NAMES.detectionDelay,
-      Math.max(0, Date.now() - called),
-      'Milliseconds',
-      { path },
-    );
+  const delayMs = millisecondsSinceCall(alert);
+  if (delayMs !== undefined) {
+    deps.metrics.add(PIPELINE_METRIC_NAMES.detectionDelay, delayMs, 'Milliseconds', { path });
   }
   if (path === 'log-file' && fastPathCovers(alert, deps.fastPathRegions)) {
     deps.logger.info('Alert sent from the log file: EventBridge had not delivered the event', {
